@@ -1,0 +1,410 @@
+//! The removal-safe cursor: Go's map iterator, detached from the map.
+//!
+//! # How it finds its way
+//!
+//! Go's iterator walks one bucket array in a fixed order and, for a cell whose entry was
+//! evacuated after the walk began, looks the key up in the live map. Rust cannot read a key that
+//! was moved out, so the cursor instead *follows the evacuation marks*: evacuation packs a
+//! chain's entries, in chain order and without holes, into its X (and Y) destination, so the
+//! entry that sat at position `p` of an old chain with mark X is the `r`th entry of the X
+//! chain, where `r` counts the X marks before `p`. Halving packs two old chains one after the
+//! other, so the second chain's ranks start after the first's X count. Marks stay readable
+//! because the cursor keeps the table it walks alive (an `Arc`), as Go's iterator keeps
+//! `it.buckets` alive; each table links to the table its entries went to.
+//!
+//! # Where it is
+//!
+//! The cursor's position is a point in a fixed order of *hashes*, so it means the same thing
+//! whatever the table looks like: logical buckets of the B the map had when the cursor was made,
+//! from a random start, and inside a logical bucket the finer hash bits *reversed* (`frac`, a
+//! 64-bit binary fraction). With that order a bucket of any later table covers one interval:
+//! doubling splits an interval into its two halves (X then Y), halving merges two neighbours.
+//! The cursor walks the chain (a *node*) that holds the interval at `frac` right now and then
+//! moves `frac` to the interval's end. Entries behind `frac` are never yielded again, whatever
+//! moves; a node that starts behind `frac` (after a halving) or covers several logical buckets
+//! (after the map shrank below the cursor's B) is walked with a hash filter.
+
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+
+use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::grow::GrowKind;
+use crate::hash::random_u64;
+use crate::map::{evacuated, EvacMap};
+use crate::table::Table;
+use crate::tophash::TopHash;
+
+/// A position in an [`EvacMap`] that borrows nothing: step it with [`Cursor::next`], and between
+/// two steps do anything to the map.
+///
+/// # Contract
+///
+/// Between two calls of `next` the caller may insert, update, remove, clear, and cause any
+/// number of doubling grows, same-size grows and halvings. Then:
+///
+/// 1. **exactly once**: an entry present from the cursor's creation until `next` returns `None`,
+///    and never removed, is yielded exactly once, however often it was evacuated meanwhile;
+/// 2. **removed ahead is skipped**: an entry removed before the cursor reached it is not yielded;
+/// 3. **inserted at most once**: an entry inserted during the walk is yielded at most once
+///    (whether at all depends on where it lands, as in Go);
+/// 4. **current value**: a yielded value is the one stored at the time of that `next` call;
+/// 5. **random start**: the walk starts at a random bucket and a random slot offset, as Go's;
+/// 6. **clear ends the walk**: after [`EvacMap::clear`] (or `drain`) the cursor yields nothing
+///    more;
+/// 7. **fused**: once `next` returned `None` it always does;
+/// 8. **bounded memory**: the cursor copies no key and collects nothing; its size is constant. It
+///    keeps alive the (at most two) tables it last walked and, through their evacuation links,
+///    the tables their entries went to, until it moves on or is dropped: as Go's iterator keeps
+///    its bucket array alive;
+/// 9. **one map**: using a cursor with any other map panics with a clear message.
+///
+/// Lookups made by `next` never evacuate (Go's reads don't either).
+pub struct Cursor<K, V> {
+    map_id: u64,
+    /// The `clears` count of the map when the cursor was made (rule 6).
+    clears: u64,
+    /// B of the map when the cursor was made: the logical buckets.
+    b_log: u8,
+    start: u64,
+    offset: usize,
+    /// Logical buckets finished.
+    done: u64,
+    /// Progress inside the current logical bucket (see the module docs).
+    frac: u64,
+    node: Option<Node<K, V>>,
+    /// The tables the cursor last walked, kept alive so their marks stay readable.
+    pins: [Option<Arc<Table<K, V>>>; 2],
+    /// Entries found by following evacuation marks (Go's `mapaccessK` rechecks).
+    forwarded: u64,
+    finished: bool,
+}
+
+/// The chain being walked.
+struct Node<K, V> {
+    /// Kept alive by `Cursor::pins`.
+    table: *const Table<K, V>,
+    index: usize,
+    bucket: *mut Bucket<K, V>,
+    /// Ordinal of `bucket` in the chain (0 is the primary bucket).
+    depth: usize,
+    /// Next step in `bucket`: slot `(step + offset) % 8`.
+    step: usize,
+    /// In-place entries need the hash filter too (the node is not aligned to `frac`).
+    filter_in_place: bool,
+    /// `frac` when the node ends; `None` at the end of the logical bucket.
+    end: Option<u64>,
+}
+
+// SAFETY: a cursor never hands out or drops keys and values by itself: entries are reached only
+// in `next`, through a `&EvacMap` whose own `Sync` bound applies, and dropping the cursor frees
+// table memory only (see `Table`). The raw pointers point into tables kept alive by `pins`.
+unsafe impl<K, V> Send for Cursor<K, V> {}
+// SAFETY: `&Cursor` gives access to nothing but plain counters.
+unsafe impl<K, V> Sync for Cursor<K, V> {}
+
+impl<K, V, S> EvacMap<K, V, S> {
+    /// A cursor over this map, starting at a random bucket and slot offset. See [`Cursor`] for
+    /// what survives between its steps.
+    pub fn cursor(&self) -> Cursor<K, V> {
+        let r = random_u64();
+        let b_log = self.b;
+        Cursor {
+            map_id: self.id,
+            clears: self.clears,
+            b_log,
+            start: r & mask(b_log),
+            offset: ((r >> b_log) & 7) as usize,
+            done: 0,
+            frac: 0,
+            node: None,
+            pins: [None, None],
+            forwarded: 0,
+            finished: false,
+        }
+    }
+}
+
+#[inline]
+fn mask(b: u8) -> u64 {
+    (1u64 << b) - 1
+}
+
+/// The position of `hash` inside its logical bucket: the bits above `b_log`, reversed.
+#[inline]
+fn frac_of(hash: u64, b_log: u8) -> u64 {
+    (hash >> b_log).reverse_bits()
+}
+
+/// The bucket of a level-`level` table that holds the point (`j`, `frac`).
+struct Cover {
+    index: usize,
+    end: Option<u64>,
+    aligned: bool,
+}
+
+fn cover(level: u8, b_log: u8, j: u64, frac: u64) -> Cover {
+    if level < b_log {
+        return Cover { index: (j & mask(level)) as usize, end: None, aligned: false };
+    }
+    let d = u32::from(level - b_log);
+    if d == 0 {
+        return Cover { index: j as usize, end: None, aligned: frac == 0 };
+    }
+    let rank = frac >> (64 - d);
+    let index = j | ((rank.reverse_bits() >> (64 - d)) << b_log);
+    let begin = rank << (64 - d);
+    let end = if rank + 1 == 1u64 << d { None } else { Some((rank + 1) << (64 - d)) };
+    Cover { index: index as usize, end, aligned: begin == frac }
+}
+
+impl<K, V> Cursor<K, V> {
+    /// Entries this cursor found by following evacuation marks (Go's `mapaccessK` rechecks).
+    pub fn forwarded(&self) -> u64 {
+        self.forwarded
+    }
+
+    /// Whether `next` has returned `None`.
+    pub fn is_finished(&self) -> bool {
+        self.finished
+    }
+
+    fn finish(&mut self) {
+        self.finished = true;
+        self.node = None;
+        self.pins = [None, None];
+    }
+
+    /// Keeps `table` alive while the cursor walks it.
+    fn pin(&mut self, table: &Arc<Table<K, V>>) -> *const Table<K, V> {
+        let held = self.pins.iter().flatten().any(|p| Arc::ptr_eq(p, table));
+        if !held {
+            self.pins[1] = self.pins[0].take();
+            self.pins[0] = Some(Arc::clone(table));
+        }
+        Arc::as_ptr(table)
+    }
+
+    /// The chain that holds the point (current logical bucket, `frac`) in the map now.
+    fn locate<S>(&mut self, map: &EvacMap<K, V, S>) -> Option<Node<K, V>> {
+        let j = (self.start.wrapping_add(self.done)) & mask(self.b_log);
+        let cur = map.cur.as_ref()?;
+        let mut table = cur;
+        if let Some(grow) = &map.grow {
+            let old = cover(grow.old.b(), self.b_log, j, self.frac);
+            // SAFETY: a live old bucket; `&map` excludes writers.
+            if !unsafe { evacuated(grow.old.bucket(old.index)) } {
+                table = &grow.old;
+            }
+        }
+        let at = cover(table.b(), self.b_log, j, self.frac);
+        let ptr = self.pin(table);
+        Some(Node {
+            table: ptr,
+            index: at.index,
+            bucket: table.bucket(at.index),
+            depth: 0,
+            step: 0,
+            filter_in_place: !at.aligned,
+            end: at.end,
+        })
+    }
+
+    /// Whether an entry with `hash` belongs to the part of the current logical bucket the node
+    /// is responsible for: right logical bucket, at or after `frac`, before the node's end.
+    fn wanted(&self, hash: u64, end: Option<u64>) -> bool {
+        let j = (self.start.wrapping_add(self.done)) & mask(self.b_log);
+        let pos = frac_of(hash, self.b_log);
+        hash & mask(self.b_log) == j && pos >= self.frac && end.is_none_or(|e| pos < e)
+    }
+
+    /// Yields the next entry, or `None` when the walk is over. See the [`Cursor`] contract.
+    ///
+    /// # Panics
+    /// If `map` is not the map this cursor was made from.
+    pub fn next<'m, S>(&mut self, map: &'m EvacMap<K, V, S>) -> Option<(&'m K, &'m V)>
+    where
+        K: Hash + Eq,
+        S: BuildHasher,
+    {
+        assert!(
+            map.id == self.map_id,
+            "evacmap::Cursor::next called with a map this cursor was not made from \
+             (cursor of map #{}, given map #{}); call cursor() on the map you want to walk",
+            self.map_id,
+            map.id
+        );
+        if self.finished {
+            return None;
+        }
+        if map.clears != self.clears {
+            self.finish();
+            return None;
+        }
+        loop {
+            if self.node.is_none() {
+                if self.done > mask(self.b_log) || map.count == 0 {
+                    self.finish();
+                    return None;
+                }
+                match self.locate(map) {
+                    Some(node) => self.node = Some(node),
+                    None => {
+                        self.finish();
+                        return None;
+                    }
+                }
+            }
+            if let Some(entry) = self.walk(map) {
+                return Some(entry);
+            }
+            let end = self.node.take().expect("walked a node").end;
+            match end {
+                Some(e) => self.frac = e,
+                None => {
+                    self.done += 1;
+                    self.frac = 0;
+                }
+            }
+        }
+    }
+
+    /// Continues the current node; `None` when its chain is exhausted.
+    fn walk<'m, S>(&mut self, map: &'m EvacMap<K, V, S>) -> Option<(&'m K, &'m V)>
+    where
+        K: Hash + Eq,
+        S: BuildHasher,
+    {
+        let offset = self.offset;
+        loop {
+            let node = self.node.as_mut().expect("walking a node");
+            if node.bucket.is_null() {
+                return None;
+            }
+            if node.step == BUCKET_CNT {
+                // SAFETY: `bucket` belongs to a table kept alive by `pins`; `&map` excludes
+                // writers (the map is this cursor's, checked in `next`).
+                node.bucket = unsafe { Bucket::next(node.bucket) };
+                node.depth += 1;
+                node.step = 0;
+                continue;
+            }
+            let slot = (node.step + offset) & (BUCKET_CNT - 1);
+            node.step += 1;
+            let (bucket, end, filter) = (node.bucket, node.end, node.filter_in_place);
+            // SAFETY: as above; a full cell holds an initialised entry owned by `map` (only
+            // tables the map owns have full cells), so references may live as long as `&'m map`.
+            unsafe {
+                let top = Bucket::top(bucket, slot);
+                if top.is_full() {
+                    let key = &*Bucket::key(bucket, slot);
+                    if !filter || self.wanted(map.hash(key), end) {
+                        return Some((key, &*Bucket::value(bucket, slot)));
+                    }
+                } else if top == TopHash::EVACUATED_X || top == TopHash::EVACUATED_Y {
+                    let node = self.node.as_ref().expect("walking a node");
+                    let position = node.depth * BUCKET_CNT + slot;
+                    if let Some((b, s)) = forward(&*node.table, node.index, position, top) {
+                        let key = &*Bucket::key(b, s);
+                        // Destinations can hold entries of other intervals: always filter.
+                        if self.wanted(map.hash(key), end) {
+                            self.forwarded += 1;
+                            return Some((key, &*Bucket::value(b, s)));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Number of cells marked `mark` in the chain of bucket `index` before chain position `upto`.
+///
+/// # Safety
+/// - `table` is live and not being written.
+unsafe fn count_marks<K, V>(table: &Table<K, V>, index: usize, upto: usize, mark: TopHash) -> usize {
+    let mut count = 0;
+    let mut b = table.bucket(index);
+    let mut base = 0;
+    while !b.is_null() && base < upto {
+        // SAFETY: `b` is a live bucket of the chain.
+        unsafe {
+            count += Bucket::group(b).match_byte(mark).below((upto - base).min(BUCKET_CNT)).count();
+            b = Bucket::next(b);
+        }
+        base += BUCKET_CNT;
+    }
+    count
+}
+
+/// Follows the evacuation mark at chain position `position` of bucket `index` to the cell that
+/// holds that entry now, through as many grows as happened; `None` if the entry is gone.
+///
+/// # Safety
+/// - `table` is kept alive by the caller and no table is being written (`&EvacMap` is held).
+unsafe fn forward<K, V>(
+    mut table: &Table<K, V>,
+    mut index: usize,
+    mut position: usize,
+    mut mark: TopHash,
+) -> Option<(*mut Bucket<K, V>, usize)> {
+    loop {
+        // SAFETY: no writer per the contract; each successor is kept alive by its predecessor.
+        let successor = unsafe { table.successor() }?;
+        // SAFETY: as above.
+        let (dest, rank) = unsafe {
+            match successor.kind {
+                GrowKind::Doubling => {
+                    let dest = if mark == TopHash::EVACUATED_Y { index + table.len() } else { index };
+                    (dest, count_marks(table, index, position, mark))
+                }
+                GrowKind::SameSize => (index, count_marks(table, index, position, TopHash::EVACUATED_X)),
+                GrowKind::Halving => {
+                    let half = table.len() / 2;
+                    let before = count_marks(table, index, position, TopHash::EVACUATED_X);
+                    if index < half {
+                        (index, before)
+                    } else {
+                        let first = count_marks(table, index - half, usize::MAX, TopHash::EVACUATED_X);
+                        (index - half, first + before)
+                    }
+                }
+            }
+        };
+        let next = &*successor.table;
+        // SAFETY: `next` is live (held by `successor`); the rank names a cell that evacuation filled.
+        let (bucket, slot) = unsafe { (Bucket::nth(next.bucket(dest), rank / BUCKET_CNT), rank % BUCKET_CNT) };
+        if bucket.is_null() {
+            debug_assert!(false, "an evacuation destination is shorter than its rank");
+            return None;
+        }
+        // SAFETY: `bucket` is live.
+        let top = unsafe { Bucket::top(bucket, slot) };
+        if top.is_full() {
+            return Some((bucket, slot));
+        }
+        if top != TopHash::EVACUATED_X && top != TopHash::EVACUATED_Y {
+            return None;
+        }
+        table = next;
+        index = dest;
+        position = rank;
+        mark = top;
+    }
+}
+
+impl<K, V> fmt::Debug for Cursor<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Cursor")
+            .field("map_id", &self.map_id)
+            .field("b", &self.b_log)
+            .field("start_bucket", &self.start)
+            .field("offset", &self.offset)
+            .field("buckets_done", &self.done)
+            .field("frac", &format_args!("{:#018x}", self.frac))
+            .field("in_chain", &self.node.is_some())
+            .field("forwarded", &self.forwarded)
+            .field("finished", &self.finished)
+            .finish()
+    }
+}

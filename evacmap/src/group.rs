@@ -1,0 +1,144 @@
+//! SWAR over the 8 tophash bytes of one bucket: a bucket's states in a single `u64`.
+
+use crate::tophash::TopHash;
+
+/// Repeats a byte in every lane.
+const fn lanes(byte: u8) -> u64 {
+    u64::from_ne_bytes([byte; 8])
+}
+const HIGH: u64 = lanes(0x80);
+const LOW7: u64 = lanes(0x7f);
+
+/// The 8 tophash bytes of a bucket, slot `i` in byte `i` (little-endian lanes).
+#[derive(Clone, Copy)]
+pub(crate) struct Group(u64);
+
+impl Group {
+    #[inline]
+    pub(crate) fn load(tophash: &[TopHash; 8]) -> Group {
+        Group(u64::from_le_bytes(tophash.map(TopHash::get)))
+    }
+
+    /// Lanes whose value is at least `min` (`min` in `1..=0x80`); exact, no false positives.
+    #[inline]
+    fn at_least(self, min: u8) -> BitMask {
+        // Adding 0x80 - min to the low 7 bits sets the lane's high bit iff low7 >= min; the sum
+        // stays below 0x100, so no carry crosses a lane. Lanes >= 0x80 already have it set.
+        let sum = (self.0 & LOW7).wrapping_add(lanes(0x80 - min));
+        BitMask((sum | self.0) & HIGH)
+    }
+
+    /// Slots holding a live entry.
+    #[inline]
+    pub(crate) fn match_full(self) -> BitMask {
+        self.at_least(TopHash::MIN_TOP_HASH)
+    }
+
+    /// Slots that are `emptyOne` or `emptyRest`.
+    #[inline]
+    pub(crate) fn match_empty(self) -> BitMask {
+        BitMask(!self.at_least(2).0 & HIGH)
+    }
+
+    /// Slots whose byte equals `top` exactly.
+    #[inline]
+    pub(crate) fn match_byte(self, top: TopHash) -> BitMask {
+        let x = self.0 ^ lanes(top.get());
+        // A lane is zero iff adding 0x7f to its low 7 bits leaves the high bit clear and the lane
+        // itself has no high bit.
+        let nonzero = (x & LOW7).wrapping_add(LOW7) | x;
+        BitMask(!nonzero & HIGH)
+    }
+
+    /// Some slot is `emptyRest`: nothing in this chain follows that slot.
+    #[inline]
+    pub(crate) fn has_empty_rest(self) -> bool {
+        self.match_byte(TopHash::EMPTY_REST).any()
+    }
+}
+
+/// A set of slots: bit 7 of lane `i` stands for slot `i`.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) struct BitMask(u64);
+
+impl BitMask {
+    /// No slot.
+    pub(crate) const EMPTY: BitMask = BitMask(0);
+
+    #[inline]
+    pub(crate) fn any(self) -> bool {
+        self.0 != 0
+    }
+
+    #[inline]
+    pub(crate) fn count(self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// Only the slots below `slot`.
+    #[inline]
+    pub(crate) fn below(self, slot: usize) -> BitMask {
+        debug_assert!(slot <= 8);
+        if slot >= 8 {
+            self
+        } else {
+            BitMask(self.0 & ((1u64 << (slot * 8)) - 1))
+        }
+    }
+
+    /// The lowest slot in the set.
+    #[inline]
+    pub(crate) fn lowest(self) -> Option<usize> {
+        if self.0 == 0 {
+            None
+        } else {
+            Some(self.0.trailing_zeros() as usize / 8)
+        }
+    }
+}
+
+impl Iterator for BitMask {
+    type Item = usize;
+
+    #[inline]
+    fn next(&mut self) -> Option<usize> {
+        let slot = self.lowest()?;
+        self.0 &= self.0 - 1;
+        Some(slot)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(bytes: [u8; 8]) -> Group {
+        Group::load(&bytes.map(TopHash))
+    }
+
+    #[test]
+    fn matches_are_exact_for_every_byte_value() {
+        for v in 0..=255u8 {
+            for other in [0u8, 1, 2, 4, 5, 0x7f, 0x80, 0x81, 0xfe, 0xff] {
+                let g = group([other, v, other, v, v, other, other, v]);
+                let expect: Vec<usize> = (0..8).filter(|&i| [other, v, other, v, v, other, other, v][i] == v).collect();
+                assert_eq!(g.match_byte(TopHash(v)).collect::<Vec<_>>(), expect, "v={v} other={other}");
+                let bytes = [other, v, other, v, v, other, other, v];
+                let full: Vec<usize> = (0..8).filter(|&i| bytes[i] >= 5).collect();
+                assert_eq!(g.match_full().collect::<Vec<_>>(), full);
+                let empty: Vec<usize> = (0..8).filter(|&i| bytes[i] <= 1).collect();
+                assert_eq!(g.match_empty().collect::<Vec<_>>(), empty);
+            }
+        }
+    }
+
+    #[test]
+    fn below_and_contains() {
+        let m = group([5, 0, 5, 5, 0, 0, 0, 5]).match_full();
+        assert_eq!(m.below(3).collect::<Vec<_>>(), vec![0, 2]);
+        assert_eq!(m.below(8).count(), 4);
+        assert_eq!(m.lowest(), Some(0));
+        assert!(group([5, 5, 1, 0, 0, 0, 0, 0]).has_empty_rest());
+        assert!(!group([5, 5, 1, 1, 1, 1, 1, 5]).has_empty_rest());
+    }
+}

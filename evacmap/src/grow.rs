@@ -1,0 +1,344 @@
+//! Growth: Go's `hashGrow`, `growWork`, `evacuate` and `advanceEvacuationMark`, plus halving.
+
+use core::hash::{BuildHasher, Hash};
+use std::sync::Arc;
+
+use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::hash::hash_key;
+use crate::map::{evacuated, over_load, Counters, EvacMap};
+use crate::table::{Successor, Table};
+use crate::tophash::TopHash;
+
+/// How a grow maps old buckets to new ones.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum GrowKind {
+    /// Twice the buckets: old bucket `i` splits into new `i` (X) and `i + 2^oldB` (Y) by hash bit
+    /// `oldB`.
+    Doubling,
+    /// The same number of buckets: old bucket `i` is packed into new bucket `i`, dropping the
+    /// `emptyOne` holes and surplus overflow buckets that churn leaves (golang/go#16070).
+    SameSize,
+    /// Half the buckets (beyond Go, which never shrinks: golang/go#20135): old buckets `i` and
+    /// `i + 2^newB` are packed, in that order, into new bucket `i`.
+    Halving,
+}
+
+/// A grow in progress: the old table and Go's `nevacuate`.
+pub(crate) struct Growth<K, V> {
+    pub(crate) old: Arc<Table<K, V>>,
+    pub(crate) kind: GrowKind,
+    /// Evacuation units below this are evacuated (Go's `nevacuate`).
+    pub(crate) nevacuate: usize,
+    /// Units in this grow: old buckets, or new buckets when halving (each fed by two old ones).
+    pub(crate) units: usize,
+}
+
+impl<K, V> Growth<K, V> {
+    /// The old buckets that unit `unit` evacuates.
+    pub(crate) fn sources(&self, unit: usize) -> [Option<usize>; 2] {
+        match self.kind {
+            GrowKind::Doubling | GrowKind::SameSize => [Some(unit), None],
+            GrowKind::Halving => [Some(unit), Some(unit + self.units)],
+        }
+    }
+}
+
+impl<K, V, S> EvacMap<K, V, S> {
+    /// Go's `hashGrow`: doubling if the next insert would pass the load factor, else same-size.
+    /// Nothing is copied yet; `b` changes at once.
+    pub(crate) fn start_grow(&mut self) {
+        let kind = if over_load(self.count + 1, self.b, self.config.load_factor) {
+            GrowKind::Doubling
+        } else {
+            GrowKind::SameSize
+        };
+        self.start_grow_to(kind);
+    }
+
+    pub(crate) fn start_grow_to(&mut self, kind: GrowKind) {
+        debug_assert!(self.grow.is_none(), "a grow never starts while one is in progress");
+        let new_b = match kind {
+            GrowKind::Doubling => self.b + 1,
+            GrowKind::SameSize => self.b,
+            GrowKind::Halving => self.b - 1,
+        };
+        let new = Table::new(new_b);
+        let old = self.cur.replace(Arc::clone(&new)).expect("a grow needs a current table");
+        let units = match kind {
+            GrowKind::Halving => new.len(),
+            GrowKind::Doubling | GrowKind::SameSize => old.len(),
+        };
+        // SAFETY: the map owns `old` and has exclusive access (`&mut self`).
+        unsafe { old.set_successor(Some(Successor { table: new, kind })) };
+        self.b = new_b;
+        self.grow = Some(Growth { old, kind, nevacuate: 0, units });
+        let c = &mut self.counters;
+        c.overflow_old = core::mem::take(&mut c.overflow_cur);
+        c.tombstones_old = core::mem::take(&mut c.tombstones_cur);
+        c.noverflow = 0;
+        match kind {
+            GrowKind::Doubling => c.grows += 1,
+            GrowKind::SameSize => c.same_size_grows += 1,
+            GrowKind::Halving => c.shrinks += 1,
+        }
+    }
+
+    /// Go's `advanceEvacuationMark`: step past evacuated units (at most 1024 ahead); free the
+    /// old table when every unit is done.
+    fn advance_mark(&mut self) {
+        let grow = self.grow.as_mut().expect("advancing the mark of a grow");
+        grow.nevacuate += 1;
+        let stop = (grow.nevacuate + 1024).min(grow.units);
+        // SAFETY: unit indices below `units` name live buckets of the old table.
+        while grow.nevacuate != stop && unsafe { evacuated(grow.old.bucket(grow.nevacuate)) } {
+            grow.nevacuate += 1;
+        }
+        if grow.nevacuate == grow.units {
+            debug_assert_eq!(self.counters.tombstones_old, 0);
+            self.counters.overflow_old = 0;
+            // The old table is dropped here unless a cursor still walks it.
+            self.grow = None;
+        }
+    }
+
+    /// With a shrink policy, start a halving once the load falls below the threshold.
+    pub(crate) fn maybe_start_shrink(&mut self) {
+        if let Some(threshold) = self.config.shrink_below {
+            if self.grow.is_none()
+                && self.b > 0
+                && self.cur.is_some()
+                && (self.count as f64) < threshold * (1u64 << self.b) as f64
+            {
+                self.start_grow_to(GrowKind::Halving);
+            }
+        }
+    }
+}
+
+impl<K, V, S> EvacMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    /// Go's `growWork`: evacuate the unit feeding the bucket of `hash`, then one more at the mark.
+    pub(crate) fn grow_work(&mut self, hash: u64) {
+        let grow = self.grow.as_ref().expect("grow_work while growing");
+        let unit = match grow.kind {
+            GrowKind::Doubling | GrowKind::SameSize => hash & grow.old.mask(),
+            GrowKind::Halving => hash & ((1u64 << self.b) - 1),
+        } as usize;
+        self.evacuate(unit);
+        if let Some(grow) = &self.grow {
+            let mark = grow.nevacuate;
+            self.evacuate(mark);
+        }
+    }
+
+    /// Evacuates every remaining unit (used by `shrink_to_fit`).
+    pub(crate) fn finish_growing(&mut self) {
+        while let Some(grow) = &self.grow {
+            let mark = grow.nevacuate;
+            self.evacuate(mark);
+        }
+    }
+
+    /// Go's `evacuate`: move one unit's entries to the new table, marking every old cell.
+    fn evacuate(&mut self, unit: usize) {
+        let grow = self.grow.as_ref().expect("evacuating while growing");
+        // SAFETY: `unit < units` names a live old bucket.
+        if !unsafe { evacuated(grow.old.bucket(unit)) } {
+            let cur = self.cur.as_ref().expect("growing maps have a table");
+            match grow.kind {
+                GrowKind::Doubling => {
+                    let hashes = ChainHashes::collect(&grow.old, unit, |k| hash_key(&self.hash_builder, self.seed, k));
+                    // SAFETY: exclusive access; the destinations are only written after their
+                    // source unit is evacuated, so they are empty (Go's argument).
+                    unsafe { evacuate_doubling(&grow.old, cur, unit, &hashes, &mut self.counters) }
+                }
+                GrowKind::SameSize | GrowKind::Halving => {
+                    let sources = grow.sources(unit);
+                    // SAFETY: as above.
+                    unsafe { evacuate_to_x(&grow.old, cur, &sources, unit, &mut self.counters) }
+                }
+            }
+            self.counters.evacuations += 1;
+        }
+        if self.grow.as_ref().is_some_and(|g| g.nevacuate == unit) {
+            self.advance_mark();
+        }
+    }
+
+    /// Releases memory: finishes any grow, halves while the entries fit in a smaller table, then
+    /// compacts overflow chains with a same-size grow if tombstones left holes. Cursors survive.
+    pub fn shrink_to_fit(&mut self) {
+        if self.cur.is_none() {
+            self.b = Self::b_for(self.count, self.config.load_factor);
+            return;
+        }
+        self.finish_growing();
+        let target = Self::b_for(self.count, self.config.load_factor);
+        while self.b > target {
+            self.start_grow_to(GrowKind::Halving);
+            self.finish_growing();
+        }
+        if self.counters.overflow_cur > 0 && self.counters.tombstones_cur > 0 {
+            self.start_grow_to(GrowKind::SameSize);
+            self.finish_growing();
+        }
+    }
+}
+
+/// The hashes of the full cells of one old chain, computed before anything moves so a panicking
+/// hasher leaves the map untouched.
+struct ChainHashes {
+    inline: [u64; 2 * BUCKET_CNT],
+    spill: Vec<u64>,
+}
+
+impl ChainHashes {
+    fn collect<K, V>(old: &Table<K, V>, unit: usize, mut hash: impl FnMut(&K) -> u64) -> ChainHashes {
+        let mut hashes = ChainHashes { inline: [0; 2 * BUCKET_CNT], spill: Vec::new() };
+        let mut n = 0;
+        let mut b = old.bucket(unit);
+        while !b.is_null() {
+            // SAFETY: `b` is a live old bucket; full slots hold initialised keys; no writer.
+            unsafe {
+                for slot in Bucket::group(b).match_full() {
+                    let h = hash(&*Bucket::key(b, slot));
+                    if n < hashes.inline.len() {
+                        hashes.inline[n] = h;
+                    } else {
+                        hashes.spill.push(h);
+                    }
+                    n += 1;
+                }
+                b = Bucket::next(b);
+            }
+        }
+        hashes
+    }
+
+    fn get(&self, n: usize) -> u64 {
+        if n < self.inline.len() {
+            self.inline[n]
+        } else {
+            self.spill[n - self.inline.len()]
+        }
+    }
+}
+
+/// Appends entries to a destination chain, packed in arrival order.
+struct Packer<K, V> {
+    bucket: *mut Bucket<K, V>,
+    slot: usize,
+}
+
+impl<K, V> Packer<K, V> {
+    fn new(head: *mut Bucket<K, V>) -> Self {
+        Packer { bucket: head, slot: 0 }
+    }
+
+    /// # Safety
+    /// - The destination chain is exclusively accessed and empty from the packer's position on.
+    unsafe fn push(&mut self, table: &Table<K, V>, counters: &mut Counters, top: TopHash, key: K, value: V) {
+        if self.slot == BUCKET_CNT {
+            // SAFETY: exclusive access to the new table (the caller's contract).
+            unsafe {
+                let fresh = table.new_overflow();
+                (*self.bucket).overflow = fresh;
+                self.bucket = fresh;
+            }
+            counters.note_overflow(table.b());
+            self.slot = 0;
+        }
+        // SAFETY: the slot is empty (the caller's contract).
+        unsafe { Bucket::put(self.bucket, self.slot, top, key, value) };
+        self.slot += 1;
+    }
+}
+
+/// Marks an empty old cell `evacuatedEmpty`, keeping the tombstone count exact.
+///
+/// # Safety
+/// - `b` is a live old bucket, exclusively accessed, and slot `i` is not full.
+unsafe fn mark_empty<K, V>(b: *mut Bucket<K, V>, i: usize, counters: &mut Counters) {
+    // SAFETY: forwarded to the caller.
+    unsafe {
+        if Bucket::top(b, i) == TopHash::EMPTY_ONE {
+            counters.tombstones_old -= 1;
+        }
+        Bucket::set_top(b, i, TopHash::EVACUATED_EMPTY);
+    }
+}
+
+/// Splits old bucket `unit` between new buckets `unit` (X) and `unit + 2^oldB` (Y).
+///
+/// # Safety
+/// - Exclusive access to both tables; the two destination chains are empty; `hashes` holds the
+///   hashes of the chain's full cells in chain order.
+unsafe fn evacuate_doubling<K, V>(
+    old: &Table<K, V>,
+    new: &Table<K, V>,
+    unit: usize,
+    hashes: &ChainHashes,
+    counters: &mut Counters,
+) {
+    let newbit = old.len() as u64;
+    let mut x = Packer::new(new.bucket(unit));
+    let mut y = Packer::new(new.bucket(unit + old.len()));
+    let mut n = 0;
+    let mut b = old.bucket(unit);
+    while !b.is_null() {
+        for slot in 0..BUCKET_CNT {
+            // SAFETY: `b` is a live old bucket, exclusively accessed; destinations per contract.
+            unsafe {
+                let top = Bucket::top(b, slot);
+                if top.is_full() {
+                    let use_y = hashes.get(n) & newbit != 0;
+                    n += 1;
+                    let mark = if use_y { TopHash::EVACUATED_Y } else { TopHash::EVACUATED_X };
+                    let (key, value) = Bucket::take(b, slot, mark);
+                    let dest = if use_y { &mut y } else { &mut x };
+                    dest.push(new, counters, top, key, value);
+                } else {
+                    mark_empty(b, slot, counters);
+                }
+            }
+        }
+        // SAFETY: `b` is live.
+        b = unsafe { Bucket::next(b) };
+    }
+}
+
+/// Packs the old chains `sources` (in order) into new bucket `dest`: same-size grows and halvings.
+///
+/// # Safety
+/// - Exclusive access to both tables; the destination chain is empty.
+unsafe fn evacuate_to_x<K, V>(
+    old: &Table<K, V>,
+    new: &Table<K, V>,
+    sources: &[Option<usize>; 2],
+    dest: usize,
+    counters: &mut Counters,
+) {
+    let mut x = Packer::new(new.bucket(dest));
+    for &source in sources.iter().flatten() {
+        let mut b = old.bucket(source);
+        while !b.is_null() {
+            for slot in 0..BUCKET_CNT {
+                // SAFETY: `b` is a live old bucket, exclusively accessed; destination per contract.
+                unsafe {
+                    let top = Bucket::top(b, slot);
+                    if top.is_full() {
+                        let (key, value) = Bucket::take(b, slot, TopHash::EVACUATED_X);
+                        x.push(new, counters, top, key, value);
+                    } else {
+                        mark_empty(b, slot, counters);
+                    }
+                }
+            }
+            // SAFETY: `b` is live.
+            b = unsafe { Bucket::next(b) };
+        }
+    }
+}

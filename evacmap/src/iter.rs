@@ -1,0 +1,364 @@
+//! Plain iteration: the fast paths that pay no cursor overhead.
+
+use core::fmt;
+use core::iter::FusedIterator;
+use core::marker::PhantomData;
+use core::mem;
+use std::sync::Arc;
+
+use crate::bucket::Bucket;
+use crate::group::BitMask;
+use crate::map::{Counters, EvacMap};
+use crate::table::Table;
+use crate::tophash::TopHash;
+
+/// Walks the full cells of up to two tables (the old one first while growing).
+///
+/// Evacuated old cells carry marks, not entries, and new buckets fed by unevacuated old ones are
+/// empty, so every live entry is visited exactly once.
+pub(crate) struct RawCells<K, V> {
+    tables: [*const Table<K, V>; 2],
+    table: usize,
+    next_index: usize,
+    bucket: *mut Bucket<K, V>,
+    full: BitMask,
+}
+
+impl<K, V> RawCells<K, V> {
+    /// # Safety
+    /// - The tables outlive the walker and are not restructured while it runs.
+    pub(crate) unsafe fn new(tables: [Option<&Arc<Table<K, V>>>; 2]) -> Self {
+        RawCells {
+            tables: tables.map(|t| t.map_or(core::ptr::null(), Arc::as_ptr)),
+            table: 0,
+            next_index: 0,
+            bucket: core::ptr::null_mut(),
+            full: BitMask::EMPTY,
+        }
+    }
+
+    /// The next full cell.
+    pub(crate) fn next_cell(&mut self) -> Option<(*mut Bucket<K, V>, usize)> {
+        loop {
+            if let Some(slot) = self.full.next() {
+                return Some((self.bucket, slot));
+            }
+            if !self.bucket.is_null() {
+                // SAFETY: `bucket` belongs to a live table (constructor contract).
+                self.bucket = unsafe { Bucket::next(self.bucket) };
+            }
+            while self.bucket.is_null() {
+                let table = *self.tables.get(self.table)?;
+                // SAFETY: non-null table pointers are live (constructor contract).
+                match unsafe { table.as_ref() } {
+                    Some(t) if self.next_index < t.len() => {
+                        self.bucket = t.bucket(self.next_index);
+                        self.next_index += 1;
+                    }
+                    _ => {
+                        self.table += 1;
+                        self.next_index = 0;
+                    }
+                }
+            }
+            // SAFETY: `bucket` is live.
+            self.full = unsafe { Bucket::group(self.bucket).match_full() };
+        }
+    }
+}
+
+impl<K, V, S> EvacMap<K, V, S> {
+    fn raw_cells(&self) -> RawCells<K, V> {
+        // SAFETY: the walker is wrapped in iterators that borrow the map, so the tables live and
+        // are not restructured while it runs.
+        unsafe { RawCells::new([self.grow.as_ref().map(|g| &g.old), self.cur.as_ref()]) }
+    }
+
+    /// Iterates over `(&K, &V)` in bucket order (no randomisation, no cursor bookkeeping).
+    pub fn iter(&self) -> Iter<'_, K, V> {
+        Iter { raw: self.raw_cells(), remaining: self.count, marker: PhantomData }
+    }
+
+    /// Iterates over `(&K, &mut V)`.
+    pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
+        IterMut { raw: self.raw_cells(), remaining: self.count, marker: PhantomData }
+    }
+
+    /// Iterates over the keys.
+    pub fn keys(&self) -> Keys<'_, K, V> {
+        Keys { inner: self.iter() }
+    }
+
+    /// Iterates over the values.
+    pub fn values(&self) -> Values<'_, K, V> {
+        Values { inner: self.iter() }
+    }
+
+    /// Iterates over the values, mutably.
+    pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
+        ValuesMut { inner: self.iter_mut() }
+    }
+
+    /// Removes every entry and yields them; the map keeps its B. Entries not consumed are
+    /// dropped when the iterator is. Running cursors stop (as on `clear`).
+    pub fn drain(&mut self) -> Drain<'_, K, V> {
+        Drain { inner: self.take_entries(), marker: PhantomData }
+    }
+
+    /// Moves every table out of the map into an owning walker and resets the map to empty.
+    fn take_entries(&mut self) -> RawDrain<K, V> {
+        let tables = [self.grow.take().map(|g| g.old), self.cur.take()];
+        // SAFETY: the walker owns the tables from now on.
+        let raw = unsafe { RawCells::new([tables[0].as_ref(), tables[1].as_ref()]) };
+        let remaining = mem::replace(&mut self.count, 0);
+        let kept = mem::take(&mut self.counters);
+        self.counters = Counters {
+            grows: kept.grows,
+            same_size_grows: kept.same_size_grows,
+            shrinks: kept.shrinks,
+            evacuations: kept.evacuations,
+            ..Counters::default()
+        };
+        self.seed = crate::hash::random_u64();
+        self.clears += 1;
+        RawDrain { raw, remaining, _tables: tables }
+    }
+}
+
+/// Owns tables taken out of a map and moves their entries out one by one.
+struct RawDrain<K, V> {
+    raw: RawCells<K, V>,
+    remaining: usize,
+    /// Keeps the walked tables alive; declared after `raw`, which points into them.
+    _tables: [Option<Arc<Table<K, V>>>; 2],
+}
+
+impl<K, V> Iterator for RawDrain<K, V> {
+    type Item = (K, V);
+
+    fn next(&mut self) -> Option<(K, V)> {
+        let (b, slot) = self.raw.next_cell()?;
+        self.remaining -= 1;
+        // SAFETY: the cell is full and the tables are owned by `self`; marking it empty gives
+        // up the slot's ownership, so a cursor still pinning the table never reads it.
+        Some(unsafe { Bucket::take(b, slot, TopHash::EMPTY_ONE) })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+impl<K, V> Drop for RawDrain<K, V> {
+    fn drop(&mut self) {
+        for entry in self.by_ref() {
+            drop(entry);
+        }
+    }
+}
+
+macro_rules! exact_size {
+    ($($name:ident),*) => {$(
+        impl<K, V> ExactSizeIterator for $name<'_, K, V> {}
+        impl<K, V> FusedIterator for $name<'_, K, V> {}
+    )*};
+}
+
+/// Iterator over `(&K, &V)`, from [`EvacMap::iter`].
+pub struct Iter<'a, K, V> {
+    raw: RawCells<K, V>,
+    remaining: usize,
+    marker: PhantomData<&'a (K, V)>,
+}
+
+impl<'a, K, V> Iterator for Iter<'a, K, V> {
+    type Item = (&'a K, &'a V);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let (b, slot) = self.raw.next_cell()?;
+        self.remaining -= 1;
+        // SAFETY: the cell is full and the map is borrowed for 'a.
+        Some(unsafe { (&*Bucket::key(b, slot), &*Bucket::value(b, slot)) })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+/// Iterator over `(&K, &mut V)`, from [`EvacMap::iter_mut`].
+pub struct IterMut<'a, K, V> {
+    raw: RawCells<K, V>,
+    remaining: usize,
+    marker: PhantomData<&'a mut (K, V)>,
+}
+
+impl<'a, K, V> Iterator for IterMut<'a, K, V> {
+    type Item = (&'a K, &'a mut V);
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.remaining == 0 {
+            return None;
+        }
+        let (b, slot) = self.raw.next_cell()?;
+        self.remaining -= 1;
+        // SAFETY: the cell is full, the map is borrowed mutably for 'a, and each cell is yielded
+        // once, so the `&mut V` are disjoint.
+        Some(unsafe { (&*Bucket::key(b, slot), &mut *Bucket::value(b, slot)) })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.remaining, Some(self.remaining))
+    }
+}
+
+/// Iterator over keys, from [`EvacMap::keys`].
+pub struct Keys<'a, K, V> {
+    inner: Iter<'a, K, V>,
+}
+
+impl<'a, K, V> Iterator for Keys<'a, K, V> {
+    type Item = &'a K;
+
+    fn next(&mut self) -> Option<&'a K> {
+        self.inner.next().map(|(k, _)| k)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+/// Iterator over values, from [`EvacMap::values`].
+pub struct Values<'a, K, V> {
+    inner: Iter<'a, K, V>,
+}
+
+impl<'a, K, V> Iterator for Values<'a, K, V> {
+    type Item = &'a V;
+
+    fn next(&mut self) -> Option<&'a V> {
+        self.inner.next().map(|(_, v)| v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+/// Iterator over mutable values, from [`EvacMap::values_mut`].
+pub struct ValuesMut<'a, K, V> {
+    inner: IterMut<'a, K, V>,
+}
+
+impl<'a, K, V> Iterator for ValuesMut<'a, K, V> {
+    type Item = &'a mut V;
+
+    fn next(&mut self) -> Option<&'a mut V> {
+        self.inner.next().map(|(_, v)| v)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+/// Draining iterator, from [`EvacMap::drain`].
+pub struct Drain<'a, K, V> {
+    inner: RawDrain<K, V>,
+    marker: PhantomData<&'a mut ()>,
+}
+
+impl<K, V> Iterator for Drain<'_, K, V> {
+    type Item = (K, V);
+
+    fn next(&mut self) -> Option<(K, V)> {
+        self.inner.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+/// Owning iterator, from `EvacMap::into_iter`.
+pub struct IntoIter<K, V> {
+    inner: RawDrain<K, V>,
+}
+
+impl<K, V> Iterator for IntoIter<K, V> {
+    type Item = (K, V);
+
+    fn next(&mut self) -> Option<(K, V)> {
+        self.inner.next()
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.inner.size_hint()
+    }
+}
+
+impl<K, V> ExactSizeIterator for IntoIter<K, V> {}
+impl<K, V> FusedIterator for IntoIter<K, V> {}
+impl<K, V> ExactSizeIterator for Drain<'_, K, V> {}
+impl<K, V> FusedIterator for Drain<'_, K, V> {}
+exact_size!(Iter, IterMut, Keys, Values, ValuesMut);
+
+impl<K, V, S> IntoIterator for EvacMap<K, V, S> {
+    type Item = (K, V);
+    type IntoIter = IntoIter<K, V>;
+
+    fn into_iter(mut self) -> IntoIter<K, V> {
+        IntoIter { inner: self.take_entries() }
+    }
+}
+
+impl<'a, K, V, S> IntoIterator for &'a EvacMap<K, V, S> {
+    type Item = (&'a K, &'a V);
+    type IntoIter = Iter<'a, K, V>;
+
+    fn into_iter(self) -> Iter<'a, K, V> {
+        self.iter()
+    }
+}
+
+impl<'a, K, V, S> IntoIterator for &'a mut EvacMap<K, V, S> {
+    type Item = (&'a K, &'a mut V);
+    type IntoIter = IterMut<'a, K, V>;
+
+    fn into_iter(self) -> IterMut<'a, K, V> {
+        self.iter_mut()
+    }
+}
+
+macro_rules! debug_as_list {
+    ($($name:ident),*) => {$(
+        impl<K, V> fmt::Debug for $name<'_, K, V> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).field("remaining", &self.size_hint().0).finish()
+            }
+        }
+    )*};
+}
+debug_as_list!(Iter, IterMut, Keys, Values, ValuesMut, Drain);
+
+impl<K, V> fmt::Debug for IntoIter<K, V> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("IntoIter").field("remaining", &self.size_hint().0).finish()
+    }
+}
+
+// SAFETY: the iterators hold pointers into the map they borrow (or own, for drains); they are
+// as thread-safe as the references or values they yield.
+unsafe impl<K: Sync, V: Sync> Send for Iter<'_, K, V> {}
+// SAFETY: as above.
+unsafe impl<K: Sync, V: Sync> Sync for Iter<'_, K, V> {}
+// SAFETY: as above; `IterMut` yields `&mut V`, which is `Send` when `V: Send`.
+unsafe impl<K: Sync, V: Send> Send for IterMut<'_, K, V> {}
+// SAFETY: as above.
+unsafe impl<K: Send, V: Send> Send for RawDrain<K, V> {}

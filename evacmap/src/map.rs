@@ -1,0 +1,537 @@
+//! `EvacMap`: construction, lookup, insertion, removal and clearing.
+
+use core::borrow::Borrow;
+use core::hash::{BuildHasher, Hash};
+use core::marker::PhantomData;
+use core::mem;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::config::Config;
+use crate::grow::Growth;
+use crate::hash::{hash_key, random_u64, DefaultHashBuilder};
+use crate::table::Table;
+use crate::tophash::TopHash;
+
+/// Go's classic runtime map, in Rust: 8-slot buckets chained through overflow buckets, tophash
+/// bytes, a load factor of 6.5, incremental evacuation on growth and emptyOne/emptyRest
+/// tombstones; plus an optional shrink policy and a [`Cursor`](crate::Cursor) that survives
+/// every mutation between two steps. See the [crate documentation](crate) for the design.
+pub struct EvacMap<K, V, S = DefaultHashBuilder> {
+    pub(crate) hash_builder: S,
+    pub(crate) config: Config,
+    /// Unique per map value (clones get a new one); cursors check it.
+    pub(crate) id: u64,
+    /// How many times the map was cleared or drained; cursors stop when it changes.
+    pub(crate) clears: u64,
+    /// Go's `hash0`: mixed into every hash, redrawn when the map becomes empty.
+    pub(crate) seed: u64,
+    /// Live entries.
+    pub(crate) count: usize,
+    /// log2 of the current table's bucket count (kept while no table is allocated).
+    pub(crate) b: u8,
+    /// The current table; `None` until the first insert (Go allocates lazily too).
+    pub(crate) cur: Option<Arc<Table<K, V>>>,
+    /// The grow in progress, if any: the old table and the evacuation mark.
+    pub(crate) grow: Option<Growth<K, V>>,
+    pub(crate) counters: Counters,
+    pub(crate) marker: PhantomData<(K, V)>,
+}
+
+/// Bookkeeping that `stats()` reports in O(1).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Counters {
+    /// Go's `noverflow`: approximate overflow buckets of the current table, sampled for B >= 16.
+    pub(crate) noverflow: u16,
+    /// Exact overflow buckets in use in the current table.
+    pub(crate) overflow_cur: usize,
+    /// Exact overflow buckets in use in the old table while growing.
+    pub(crate) overflow_old: usize,
+    /// `emptyOne` cells in the current table.
+    pub(crate) tombstones_cur: usize,
+    /// `emptyOne` cells in the old table while growing.
+    pub(crate) tombstones_old: usize,
+    pub(crate) grows: u64,
+    pub(crate) same_size_grows: u64,
+    pub(crate) shrinks: u64,
+    /// Evacuation units (old buckets, or bucket pairs when halving) moved so far.
+    pub(crate) evacuations: u64,
+}
+
+static NEXT_MAP_ID: AtomicU64 = AtomicU64::new(1);
+
+pub(crate) fn new_map_id() -> u64 {
+    NEXT_MAP_ID.fetch_add(1, Ordering::Relaxed)
+}
+
+impl<K, V> EvacMap<K, V, DefaultHashBuilder> {
+    /// An empty map with Go's defaults; allocates nothing until the first insert.
+    pub fn new() -> Self {
+        Self::with_hasher(DefaultHashBuilder::default())
+    }
+
+    /// An empty map sized so that `capacity` entries fit without a grow (Go's `make(map, hint)`).
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_capacity_and_hasher(capacity, DefaultHashBuilder::default())
+    }
+
+    /// An empty map with the given config.
+    ///
+    /// # Panics
+    /// If the config is invalid (see [`Config::validate`]); the message says what to change.
+    pub fn with_config(config: Config) -> Self {
+        Self::with_config_and_hasher(config, DefaultHashBuilder::default())
+    }
+}
+
+impl<K, V, S> EvacMap<K, V, S> {
+    /// An empty map using `hash_builder` (same hasher for every contender in a benchmark).
+    pub fn with_hasher(hash_builder: S) -> Self {
+        Self::with_capacity_config_and_hasher(0, Config::default(), hash_builder)
+    }
+
+    /// An empty map with room for `capacity` entries, using `hash_builder`.
+    pub fn with_capacity_and_hasher(capacity: usize, hash_builder: S) -> Self {
+        Self::with_capacity_config_and_hasher(capacity, Config::default(), hash_builder)
+    }
+
+    /// An empty map with the given config and hasher.
+    ///
+    /// # Panics
+    /// If the config is invalid (see [`Config::validate`]).
+    pub fn with_config_and_hasher(config: Config, hash_builder: S) -> Self {
+        Self::with_capacity_config_and_hasher(0, config, hash_builder)
+    }
+
+    /// The general constructor: room for `capacity` entries at `config`'s load factor.
+    ///
+    /// A capacity too large to allocate is treated as 0, as Go treats such hints.
+    ///
+    /// # Panics
+    /// If the config is invalid (see [`Config::validate`]).
+    pub fn with_capacity_config_and_hasher(capacity: usize, config: Config, hash_builder: S) -> Self {
+        if let Err(err) = config.validate() {
+            panic!("EvacMap: {err}");
+        }
+        EvacMap {
+            hash_builder,
+            config,
+            id: new_map_id(),
+            clears: 0,
+            seed: random_u64(),
+            count: 0,
+            b: Self::b_for(capacity, config.load_factor),
+            cur: None,
+            grow: None,
+            counters: Counters::default(),
+            marker: PhantomData,
+        }
+    }
+
+    /// The smallest B whose table holds `count` entries without growing (0 if none fits).
+    pub(crate) fn b_for(count: usize, load_factor: f64) -> u8 {
+        let mut b = 0u8;
+        while over_load(count, b, load_factor) {
+            b += 1;
+            if !Table::<K, V>::fits(b) {
+                return 0;
+            }
+        }
+        b
+    }
+
+    /// Number of entries.
+    #[inline]
+    pub fn len(&self) -> usize {
+        self.count
+    }
+
+    /// Whether the map holds no entry.
+    #[inline]
+    pub fn is_empty(&self) -> bool {
+        self.count == 0
+    }
+
+    /// The config this map was built with.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// The map's hasher.
+    pub fn hasher(&self) -> &S {
+        &self.hash_builder
+    }
+
+    /// Removes every entry, keeping B (Go's `mapclear`): cancels a grow in progress, redraws the
+    /// seed, and leaves running cursors with nothing more to yield.
+    pub fn clear(&mut self) {
+        self.drop_entries();
+        for table in self.grow.take().map(|g| g.old).into_iter().chain(self.cur.take()) {
+            if Arc::strong_count(&table) > 1 {
+                // A cursor may still walk this table: leave it only empty cells to read.
+                // SAFETY: every entry was dropped above; the map has exclusive access.
+                unsafe { table.mark_all(TopHash::EMPTY_REST) };
+            }
+        }
+        let kept = mem::take(&mut self.counters);
+        self.counters = Counters {
+            grows: kept.grows,
+            same_size_grows: kept.same_size_grows,
+            shrinks: kept.shrinks,
+            evacuations: kept.evacuations,
+            ..Counters::default()
+        };
+        self.seed = random_u64();
+        self.clears += 1;
+    }
+
+    /// Drops every live entry in place, marking its cell `emptyOne`; panic-safe (a panicking
+    /// destructor leaves the map consistent, with the remaining entries still owned).
+    pub(crate) fn drop_entries(&mut self) {
+        if !mem::needs_drop::<K>() && !mem::needs_drop::<V>() {
+            self.count = 0;
+            return;
+        }
+        let tables = self.grow.iter().map(|g| &g.old).chain(self.cur.iter());
+        for (t, table) in tables.enumerate() {
+            let is_old = t == 0 && self.grow.is_some();
+            for i in 0..table.len() {
+                let mut b = table.bucket(i);
+                while !b.is_null() {
+                    // SAFETY: `b` is a live bucket of a table this map owns, and `&mut self`
+                    // gives exclusive access. Each full slot is marked before its entry drops.
+                    unsafe {
+                        for slot in Bucket::group(b).match_full() {
+                            let entry = Bucket::take(b, slot, TopHash::EMPTY_ONE);
+                            self.count -= 1;
+                            if is_old {
+                                self.counters.tombstones_old += 1;
+                            } else {
+                                self.counters.tombstones_cur += 1;
+                            }
+                            drop(entry);
+                        }
+                        b = Bucket::next(b);
+                    }
+                }
+            }
+        }
+        debug_assert_eq!(self.count, 0);
+    }
+
+    /// Bookkeeping after entries were removed: reseed when empty, maybe start a halving.
+    pub(crate) fn after_removal(&mut self) {
+        if self.count == 0 {
+            self.seed = random_u64();
+        }
+        self.maybe_start_shrink();
+    }
+
+    /// Allocates the current table if there is none yet.
+    pub(crate) fn ensure_table(&mut self) -> &Arc<Table<K, V>> {
+        let b = self.b;
+        self.cur.get_or_insert_with(|| Table::new(b))
+    }
+}
+
+/// Go's `overLoadFactor`: more than 8 entries and more than `load_factor * 2^b`.
+pub(crate) fn over_load(count: usize, b: u8, load_factor: f64) -> bool {
+    count > BUCKET_CNT && count as f64 > load_factor * (1u64 << b) as f64
+}
+
+/// Go's `tooManyOverflowBuckets`: about as many overflow buckets as primary ones.
+pub(crate) fn too_many_overflow(noverflow: u16, b: u8) -> bool {
+    noverflow >= 1u16 << b.min(15)
+}
+
+/// Whether a bucket was evacuated (Go reads slot 0 only).
+///
+/// # Safety
+/// - `b` is a live bucket not being written.
+#[inline]
+pub(crate) unsafe fn evacuated<K, V>(b: *const Bucket<K, V>) -> bool {
+    // SAFETY: forwarded to the caller.
+    unsafe { Bucket::top(b, 0).is_evacuated() }
+}
+
+/// Finds `key` in the chain starting at `b`, stopping at `emptyRest`.
+///
+/// # Safety
+/// - `b` heads a live chain not being written during the call.
+#[inline]
+pub(crate) unsafe fn find_in_chain<K, V, Q>(
+    mut b: *mut Bucket<K, V>,
+    top: TopHash,
+    key: &Q,
+) -> Option<(*mut Bucket<K, V>, usize)>
+where
+    K: Borrow<Q>,
+    Q: Eq + ?Sized,
+{
+    loop {
+        // SAFETY: `b` is a live bucket of the chain; full slots hold initialised keys.
+        unsafe {
+            let group = Bucket::group(b);
+            for slot in group.match_byte(top) {
+                if (*Bucket::key(b, slot)).borrow() == key {
+                    return Some((b, slot));
+                }
+            }
+            if group.has_empty_rest() {
+                return None;
+            }
+            b = Bucket::next(b);
+        }
+        if b.is_null() {
+            return None;
+        }
+    }
+}
+
+/// Go's emptyOne -> emptyRest backward walk after slot `i` of `b` became `emptyOne`: if nothing
+/// live follows it, it and the run of `emptyOne` before it become `emptyRest`. Returns how many
+/// cells changed.
+///
+/// # Safety
+/// - `head` heads a live chain that contains `b`, accessed exclusively.
+pub(crate) unsafe fn settle_tail<K, V>(head: *mut Bucket<K, V>, mut b: *mut Bucket<K, V>, mut i: usize) -> usize {
+    // SAFETY: all buckets touched belong to the exclusively accessed chain of `head`.
+    unsafe {
+        if i == BUCKET_CNT - 1 {
+            let next = Bucket::next(b);
+            if !next.is_null() && Bucket::top(next, 0) != TopHash::EMPTY_REST {
+                return 0;
+            }
+        } else if Bucket::top(b, i + 1) != TopHash::EMPTY_REST {
+            return 0;
+        }
+        let mut changed = 0;
+        loop {
+            Bucket::set_top(b, i, TopHash::EMPTY_REST);
+            changed += 1;
+            if i == 0 {
+                if b == head {
+                    break;
+                }
+                let c = b;
+                b = head;
+                while Bucket::next(b) != c {
+                    b = Bucket::next(b);
+                }
+                i = BUCKET_CNT - 1;
+            } else {
+                i -= 1;
+            }
+            if Bucket::top(b, i) != TopHash::EMPTY_ONE {
+                break;
+            }
+        }
+        changed
+    }
+}
+
+impl<K, V, S> EvacMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    /// The map's hash of `key` (user hash folded with the seed).
+    #[inline]
+    pub(crate) fn hash<Q: Hash + ?Sized>(&self, key: &Q) -> u64 {
+        hash_key(&self.hash_builder, self.seed, key)
+    }
+
+    /// The cell holding `key`: in the old table while its bucket is not evacuated, as Go reads.
+    /// Never evacuates.
+    #[inline]
+    fn find<Q>(&self, key: &Q) -> Option<(*mut Bucket<K, V>, usize)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.count == 0 {
+            return None;
+        }
+        let hash = self.hash(key);
+        let cur = self.cur.as_ref()?;
+        let mut b = cur.bucket((hash & cur.mask()) as usize);
+        if let Some(grow) = &self.grow {
+            let old = grow.old.bucket((hash & grow.old.mask()) as usize);
+            // SAFETY: `old` is a live bucket of the old table; `&self` excludes writers.
+            if !unsafe { evacuated(old) } {
+                b = old;
+            }
+        }
+        // SAFETY: `b` heads a live chain of a table this map owns; `&self` excludes writers.
+        unsafe { find_in_chain(b, TopHash::for_hash(hash), key) }
+    }
+
+    /// The value for `key`.
+    #[inline]
+    pub fn get<Q>(&self, key: &Q) -> Option<&V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        // SAFETY: a found cell is full; the reference lives no longer than `&self`.
+        self.find(key).map(|(b, i)| unsafe { &*Bucket::value(b, i) })
+    }
+
+    /// The stored key and value for `key`.
+    pub fn get_key_value<Q>(&self, key: &Q) -> Option<(&K, &V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        // SAFETY: a found cell is full; the references live no longer than `&self`.
+        self.find(key).map(|(b, i)| unsafe { (&*Bucket::key(b, i), &*Bucket::value(b, i)) })
+    }
+
+    /// A mutable reference to the value for `key`. Like Go's reads, never evacuates.
+    pub fn get_mut<Q>(&mut self, key: &Q) -> Option<&mut V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        // SAFETY: a found cell is full; `&mut self` makes the reference unique.
+        self.find(key).map(|(b, i)| unsafe { &mut *Bucket::value(b, i) })
+    }
+
+    /// Whether `key` is present.
+    #[inline]
+    pub fn contains_key<Q>(&self, key: &Q) -> bool
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.find(key).is_some()
+    }
+
+    /// Inserts or updates; returns the previous value. Go's `mapassign`: while growing, first
+    /// evacuates the bucket the key maps to plus one more; a new key may start a grow (doubling
+    /// past the load factor, same-size when overflow buckets pile up), never while growing; it
+    /// goes into the first empty cell of its chain, or a new overflow bucket.
+    pub fn insert(&mut self, key: K, value: V) -> Option<V> {
+        let hash = self.hash(&key);
+        let top = TopHash::for_hash(hash);
+        self.ensure_table();
+        loop {
+            if self.grow.is_some() {
+                self.grow_work(hash);
+            }
+            let cur = self.cur.as_ref().expect("table allocated above");
+            let head = cur.bucket((hash & cur.mask()) as usize);
+            let mut free = None;
+            let mut b = head;
+            // SAFETY: the chain of `head` is live and `&mut self` gives exclusive access;
+            // full slots hold initialised keys and values.
+            unsafe {
+                loop {
+                    let group = Bucket::group(b);
+                    for slot in group.match_byte(top) {
+                        if *Bucket::key(b, slot) == key {
+                            return Some(mem::replace(&mut *Bucket::value(b, slot), value));
+                        }
+                    }
+                    if free.is_none() {
+                        free = group.match_empty().lowest().map(|slot| (b, slot));
+                    }
+                    if group.has_empty_rest() {
+                        break;
+                    }
+                    let next = Bucket::next(b);
+                    if next.is_null() {
+                        break;
+                    }
+                    b = next;
+                }
+            }
+            if self.grow.is_none()
+                && (over_load(self.count + 1, self.b, self.config.load_factor)
+                    || too_many_overflow(self.counters.noverflow, self.b))
+            {
+                self.start_grow();
+                continue;
+            }
+            let (b, slot) = match free {
+                Some(cell) => cell,
+                None => {
+                    // SAFETY: exclusive access; `b` is the last bucket of the chain.
+                    let fresh = unsafe { cur.new_overflow() };
+                    // SAFETY: as above; linking keeps the new bucket reachable from the chain.
+                    unsafe { (*b).overflow = fresh };
+                    self.counters.note_overflow(self.b);
+                    (fresh, 0)
+                }
+            };
+            // SAFETY: `(b, slot)` is an empty cell of the exclusively accessed chain.
+            unsafe {
+                if Bucket::top(b, slot) == TopHash::EMPTY_ONE {
+                    self.counters.tombstones_cur -= 1;
+                }
+                Bucket::put(b, slot, top, key, value);
+            }
+            self.count += 1;
+            return None;
+        }
+    }
+
+    /// Removes `key`; returns its value. Go's `mapdelete`: nothing happens on an empty map;
+    /// while growing, first evacuates like an insert; the cell becomes `emptyOne`, then the
+    /// trailing run of `emptyOne` becomes `emptyRest`; the seed is redrawn when the map becomes
+    /// empty. With a shrink policy, may start a halving.
+    pub fn remove<Q>(&mut self, key: &Q) -> Option<V>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        self.remove_entry(key).map(|(_, v)| v)
+    }
+
+    /// Removes `key`; returns the stored key and its value.
+    pub fn remove_entry<Q>(&mut self, key: &Q) -> Option<(K, V)>
+    where
+        K: Borrow<Q>,
+        Q: Hash + Eq + ?Sized,
+    {
+        if self.count == 0 {
+            return None;
+        }
+        let hash = self.hash(key);
+        if self.grow.is_some() {
+            self.grow_work(hash);
+        }
+        let cur = self.cur.as_ref()?;
+        let head = cur.bucket((hash & cur.mask()) as usize);
+        // SAFETY: the chain is live and exclusively accessed; after grow_work the key's old
+        // bucket is evacuated, so the key, if present, is in the current table.
+        let entry = unsafe {
+            let (b, slot) = find_in_chain(head, TopHash::for_hash(hash), key)?;
+            let entry = Bucket::take(b, slot, TopHash::EMPTY_ONE);
+            self.counters.tombstones_cur += 1;
+            self.counters.tombstones_cur -= settle_tail(head, b, slot);
+            entry
+        };
+        self.count -= 1;
+        self.after_removal();
+        Some(entry)
+    }
+}
+
+impl Counters {
+    /// A new overflow bucket in the current table: Go's `incrnoverflow` (exact below B=16,
+    /// sampled with probability 2^-(B-15) above) plus the exact count.
+    pub(crate) fn note_overflow(&mut self, b: u8) {
+        self.overflow_cur += 1;
+        if b < 16 || random_u64() & ((1u64 << (b - 15)) - 1) == 0 {
+            self.noverflow = self.noverflow.saturating_add(1);
+        }
+    }
+}
+
+impl<K, V, S> Drop for EvacMap<K, V, S> {
+    fn drop(&mut self) {
+        self.drop_entries();
+    }
+}

@@ -1,0 +1,91 @@
+//! Standard trait implementations.
+
+use core::fmt;
+use core::hash::{BuildHasher, Hash};
+
+use crate::config::Config;
+use crate::map::EvacMap;
+
+impl<K, V, S: Default> Default for EvacMap<K, V, S> {
+    fn default() -> Self {
+        Self::with_hasher(S::default())
+    }
+}
+
+impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for EvacMap<K, V, S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+/// Clones the entries into a fresh map with the same config and hasher, sized for them (like
+/// Go's `maps.Clone`, the clone is not mid-grow and gets its own seed and cursor identity).
+impl<K, V, S> Clone for EvacMap<K, V, S>
+where
+    K: Clone + Hash + Eq,
+    V: Clone,
+    S: Clone + BuildHasher,
+{
+    fn clone(&self) -> Self {
+        let mut clone = Self::with_capacity_config_and_hasher(self.len(), self.config, self.hash_builder.clone());
+        for (k, v) in self {
+            clone.insert(k.clone(), v.clone());
+        }
+        clone
+    }
+}
+
+impl<K, V, S> PartialEq for EvacMap<K, V, S>
+where
+    K: Hash + Eq,
+    V: PartialEq,
+    S: BuildHasher,
+{
+    fn eq(&self, other: &Self) -> bool {
+        self.len() == other.len() && self.iter().all(|(k, v)| other.get(k) == Some(v))
+    }
+}
+
+impl<K, V, S> Eq for EvacMap<K, V, S>
+where
+    K: Hash + Eq,
+    V: Eq,
+    S: BuildHasher,
+{
+}
+
+impl<K, V, S> Extend<(K, V)> for EvacMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher,
+{
+    fn extend<I: IntoIterator<Item = (K, V)>>(&mut self, iter: I) {
+        for (k, v) in iter {
+            self.insert(k, v);
+        }
+    }
+}
+
+impl<'a, K, V, S> Extend<(&'a K, &'a V)> for EvacMap<K, V, S>
+where
+    K: Hash + Eq + Copy,
+    V: Copy,
+    S: BuildHasher,
+{
+    fn extend<I: IntoIterator<Item = (&'a K, &'a V)>>(&mut self, iter: I) {
+        self.extend(iter.into_iter().map(|(&k, &v)| (k, v)));
+    }
+}
+
+impl<K, V, S> FromIterator<(K, V)> for EvacMap<K, V, S>
+where
+    K: Hash + Eq,
+    S: BuildHasher + Default,
+{
+    fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
+        let iter = iter.into_iter();
+        let mut map = Self::with_capacity_config_and_hasher(iter.size_hint().0, Config::default(), S::default());
+        map.extend(iter);
+        map
+    }
+}

@@ -1,0 +1,142 @@
+//! HTML building blocks: escaping, cells, tables, figures.
+
+use crate::model::{Cell, Chart};
+use crate::plot::{self, Palette};
+use crate::{fmt, Error};
+
+/// Escapes text for HTML content and attribute values.
+pub(super) fn esc(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// A contender name with its colour swatch.
+pub(super) fn contender(name: &str, palette: &Palette) -> String {
+    format!(
+        r#"<span class="swatch" style="background:{}"></span>{}"#,
+        palette.css(name),
+        esc(name)
+    )
+}
+
+/// A table cell for one outcome; failures, unmeasured values and gaps are marked in words.
+pub(super) fn cell(cell: &Cell) -> String {
+    match cell {
+        Cell::Ok {
+            value,
+            ci_low,
+            ci_high,
+            best,
+        } => {
+            let ci = match (ci_low, ci_high) {
+                (Some(lo), Some(hi)) => format!(
+                    r#" <span class="ci">[{}, {}]</span>"#,
+                    fmt::number(*lo),
+                    fmt::number(*hi)
+                ),
+                _ => String::new(),
+            };
+            let class = if *best { "num best" } else { "num" };
+            format!(r#"<td class="{class}">{}{ci}</td>"#, fmt::number(*value))
+        }
+        Cell::FailedVerification { reason } => {
+            format!(
+                r#"<td class="failed" title="{0}">FAILED verification: {0}</td>"#,
+                esc(reason)
+            )
+        }
+        Cell::NotMeasured { reason } => {
+            format!(
+                r#"<td class="not-measured" title="{0}">not measured: {0}</td>"#,
+                esc(reason)
+            )
+        }
+        Cell::Missing => r#"<td class="gap">gap (no record)</td>"#.to_owned(),
+    }
+}
+
+/// A table with a caption, a header row and pre-rendered rows (`<tr>` content only).
+pub(super) fn table(
+    caption: &str,
+    header: &[String],
+    rows: impl IntoIterator<Item = (String, String)>,
+) -> String {
+    let mut out = format!("<table>\n<caption>{caption}</caption>\n<tr>");
+    for h in header {
+        out.push_str(&format!("<th>{h}</th>"));
+    }
+    out.push_str("</tr>\n");
+    for (class, cells) in rows {
+        if class.is_empty() {
+            out.push_str(&format!("<tr>{cells}</tr>\n"));
+        } else {
+            out.push_str(&format!("<tr class=\"{class}\">{cells}</tr>\n"));
+        }
+    }
+    out.push_str("</table>\n");
+    out
+}
+
+/// A chart drawn inline as SVG, its notes (gaps, failures) below.
+pub(super) fn figure(chart: &Chart, palette: &Palette) -> Result<String, Error> {
+    let svg = plot::draw(chart, palette)?;
+    let notes: String = chart
+        .notes
+        .iter()
+        .map(|n| format!("<li>{}</li>", esc(n)))
+        .collect();
+    let caption = if notes.is_empty() {
+        String::new()
+    } else {
+        format!("<figcaption><ul>{notes}</ul></figcaption>")
+    };
+    Ok(format!(
+        "<figure class=\"chart\">\n{svg}\n{caption}</figure>\n"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_markup_and_quotes() {
+        assert_eq!(
+            esc(r#"<a href="x">&'"#),
+            "&lt;a href=&quot;x&quot;&gt;&amp;&#39;"
+        );
+    }
+
+    #[test]
+    fn cells_name_their_status() {
+        assert!(cell(&Cell::FailedVerification {
+            reason: "<lost keys>".into()
+        })
+        .contains("FAILED verification: &lt;lost keys&gt;"));
+        assert!(cell(&Cell::NotMeasured {
+            reason: "no valgrind".into()
+        })
+        .contains("not measured"));
+        assert!(cell(&Cell::Missing).contains("gap"));
+        let ok = cell(&Cell::Ok {
+            value: 12.345,
+            ci_low: Some(12.0),
+            ci_high: Some(13.0),
+            best: true,
+        });
+        assert!(
+            ok.contains("12.35") && ok.contains("best") && ok.contains("[12, 13]"),
+            "{ok}"
+        );
+    }
+}

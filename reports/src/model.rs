@@ -1,0 +1,324 @@
+//! The summarized report: everything the HTML shows, serialized as `report.json`.
+//!
+//! The HTML is drawn only from these types, so every number it shows is in `report.json`.
+
+use serde::Serialize;
+
+use crate::schema::{Category, Direction, Metric, Params, RunMeta};
+
+/// The whole report.
+#[derive(Debug, Serialize)]
+pub(crate) struct Report {
+    pub(crate) schema: u32,
+    pub(crate) run: RunInfo,
+    /// Every contender, in record order; this order fixes each contender's colour.
+    pub(crate) contenders: Vec<String>,
+    pub(crate) summary: Vec<WorkloadSummary>,
+    pub(crate) sections: Vec<CategorySection>,
+    pub(crate) tuning: Vec<TuneTable>,
+    pub(crate) baseline: Option<Comparison>,
+    pub(crate) metrics: Vec<MetricDoc>,
+    pub(crate) rules: Rules,
+}
+
+/// Where the data came from and how complete it is.
+#[derive(Debug, Serialize)]
+pub(crate) struct RunInfo {
+    pub(crate) dir: String,
+    pub(crate) partial: bool,
+    pub(crate) torn_line: Option<usize>,
+    pub(crate) records: usize,
+    /// Cells with no record although the contender is measured on that metric elsewhere.
+    pub(crate) gaps: usize,
+    pub(crate) meta: RunMeta,
+}
+
+/// How best contenders, recommendations and significant changes are decided, in words.
+#[derive(Debug, Serialize)]
+pub(crate) struct Rules {
+    pub(crate) best: String,
+    pub(crate) recommendation: String,
+    pub(crate) noise: String,
+    pub(crate) tuning: String,
+}
+
+/// Glossary entry of a metric present in the run.
+#[derive(Debug, Serialize)]
+pub(crate) struct MetricDoc {
+    pub(crate) metric: Metric,
+    pub(crate) name: &'static str,
+    pub(crate) unit: &'static str,
+    pub(crate) direction: Direction,
+    pub(crate) description: &'static str,
+}
+
+/// A contender as seen in one workload.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ContenderStatus {
+    pub(crate) name: String,
+    /// Reason of the first failed verification in this workload, if any.
+    pub(crate) failed: Option<String>,
+}
+
+/// One cell of a table: a contender's outcome for one metric and parameter set.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub(crate) enum Cell {
+    Ok {
+        value: f64,
+        ci_low: Option<f64>,
+        ci_high: Option<f64>,
+        /// Best verified value of its row.
+        best: bool,
+    },
+    FailedVerification {
+        reason: String,
+    },
+    NotMeasured {
+        reason: String,
+    },
+    /// No record: a gap (the run may have been interrupted).
+    Missing,
+}
+
+impl Cell {
+    pub(crate) fn value(&self) -> Option<f64> {
+        match self {
+            Cell::Ok { value, .. } => Some(*value),
+            _ => None,
+        }
+    }
+
+    /// Half-width of the confidence interval, 0 without one.
+    pub(crate) fn ci_half_width(&self) -> f64 {
+        match self {
+            Cell::Ok {
+                ci_low: Some(lo),
+                ci_high: Some(hi),
+                ..
+            } => (hi - lo) / 2.0,
+            _ => 0.0,
+        }
+    }
+}
+
+/// One metric of one workload: rows are parameter sets, columns are contenders.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct MetricTable {
+    pub(crate) metric: Metric,
+    pub(crate) contenders: Vec<String>,
+    pub(crate) rows: Vec<Row>,
+}
+
+/// A parameter set and one cell per contender of its table.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct Row {
+    pub(crate) params: Params,
+    pub(crate) cells: Vec<Cell>,
+}
+
+/// Summary of one workload.
+#[derive(Debug, Serialize)]
+pub(crate) struct WorkloadSummary {
+    pub(crate) workload: String,
+    pub(crate) contenders: Vec<ContenderStatus>,
+    pub(crate) best: Vec<Best>,
+    pub(crate) recommendation: Option<Recommendation>,
+}
+
+/// The best contender on one metric of a workload.
+#[derive(Debug, Serialize)]
+pub(crate) struct Best {
+    pub(crate) metric: Metric,
+    pub(crate) direction: Direction,
+    /// `None` if no contender has a verified value.
+    pub(crate) contender: Option<String>,
+    /// Geometric-mean ratio to the per-configuration best (1 = best everywhere).
+    pub(crate) score: Option<f64>,
+    /// Configurations the score is computed over.
+    pub(crate) configurations: usize,
+}
+
+/// The contender to use, and why.
+#[derive(Debug, Serialize)]
+pub(crate) struct Recommendation {
+    pub(crate) choice: String,
+    pub(crate) reason: String,
+}
+
+/// One section of the report fed by metrics of one category.
+#[derive(Debug, Serialize)]
+pub(crate) struct CategorySection {
+    pub(crate) category: Category,
+    pub(crate) workloads: Vec<WorkloadPart>,
+}
+
+/// The charts and tables of one workload within a section.
+#[derive(Debug, Serialize)]
+pub(crate) struct WorkloadPart {
+    pub(crate) workload: String,
+    pub(crate) charts: Vec<Chart>,
+    pub(crate) tables: Vec<MetricTable>,
+}
+
+/// One plot: its title (workload, parameters, direction) and its data.
+#[derive(Debug, Serialize)]
+pub(crate) struct Chart {
+    pub(crate) title: String,
+    /// Gaps, failures and unmeasured contenders behind this chart, in words.
+    pub(crate) notes: Vec<String>,
+    pub(crate) kind: ChartKind,
+}
+
+/// The kinds of chart, one plotters function each.
+#[derive(Debug, Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub(crate) enum ChartKind {
+    /// One line per contender, optional log axes and CI error bars.
+    Lines(LineChart),
+    /// One colour per contender, one line style per percentile.
+    Percentiles(LineChart),
+    /// Bars grouped by configuration, one bar per contender.
+    Bars(BarChart),
+    /// Memory against lookup latency for each load factor.
+    Pareto(ParetoChart),
+}
+
+/// Data of a line or percentile chart.
+#[derive(Debug, Serialize)]
+pub(crate) struct LineChart {
+    pub(crate) x_param: String,
+    pub(crate) y_unit: &'static str,
+    pub(crate) log_x: bool,
+    pub(crate) log_y: bool,
+    pub(crate) series: Vec<Series>,
+}
+
+/// One line: a contender's values of one metric along the x parameter.
+#[derive(Debug, Serialize)]
+pub(crate) struct Series {
+    pub(crate) contender: String,
+    pub(crate) metric: Metric,
+    pub(crate) failed: bool,
+    pub(crate) points: Vec<Point>,
+    /// x values with no record; the line is broken there.
+    pub(crate) gaps: Vec<f64>,
+}
+
+/// A point with its optional confidence interval.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct Point {
+    pub(crate) x: f64,
+    pub(crate) y: f64,
+    pub(crate) ci_low: Option<f64>,
+    pub(crate) ci_high: Option<f64>,
+}
+
+/// Data of a grouped bar chart.
+#[derive(Debug, Serialize)]
+pub(crate) struct BarChart {
+    pub(crate) y_unit: &'static str,
+    /// What the group labels are, e.g. `delete_fraction / n`.
+    pub(crate) x_desc: String,
+    pub(crate) log_y: bool,
+    pub(crate) groups: Vec<String>,
+    pub(crate) bars: Vec<BarSeries>,
+}
+
+/// One contender's bars, one cell per group.
+#[derive(Debug, Serialize)]
+pub(crate) struct BarSeries {
+    pub(crate) contender: String,
+    pub(crate) cells: Vec<Cell>,
+}
+
+/// Data of the load-factor Pareto plot.
+#[derive(Debug, Serialize)]
+pub(crate) struct ParetoChart {
+    pub(crate) contender: String,
+    pub(crate) points: Vec<ParetoPoint>,
+    pub(crate) default_load_factor: f64,
+    pub(crate) recommended: Option<f64>,
+}
+
+/// One load factor's memory and lookup latency.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub(crate) struct ParetoPoint {
+    pub(crate) load_factor: f64,
+    pub(crate) bytes_per_entry: f64,
+    pub(crate) lookup_hit_ns: f64,
+    pub(crate) on_frontier: bool,
+}
+
+/// Trade-off table of one tune sweep (one contender, one key/value size).
+#[derive(Debug, Serialize)]
+pub(crate) struct TuneTable {
+    pub(crate) contender: String,
+    pub(crate) fixed: Params,
+    pub(crate) columns: Vec<Metric>,
+    pub(crate) rows: Vec<TuneRow>,
+    pub(crate) recommendation: Option<Recommendation>,
+    pub(crate) chart: Option<Chart>,
+}
+
+/// One load factor of a tune sweep.
+#[derive(Debug, Serialize)]
+pub(crate) struct TuneRow {
+    pub(crate) load_factor: f64,
+    pub(crate) cells: Vec<Cell>,
+    pub(crate) on_frontier: bool,
+    pub(crate) is_default: bool,
+    pub(crate) is_recommended: bool,
+}
+
+/// The change of every metric against a baseline run.
+#[derive(Debug, Serialize)]
+pub(crate) struct Comparison {
+    pub(crate) baseline_dir: String,
+    pub(crate) baseline_commit: String,
+    pub(crate) baseline_date: String,
+    pub(crate) changes: Vec<Change>,
+    pub(crate) only_in_current: usize,
+    pub(crate) only_in_baseline: usize,
+}
+
+/// One cell compared with the same cell of the baseline.
+#[derive(Debug, Serialize)]
+pub(crate) struct Change {
+    pub(crate) workload: String,
+    pub(crate) metric: Metric,
+    pub(crate) params: Params,
+    pub(crate) contender: String,
+    pub(crate) baseline: Cell,
+    pub(crate) current: Cell,
+    /// Relative change (0.1 = +10%); `None` when the baseline value is 0 or a value is absent.
+    pub(crate) change: Option<f64>,
+    /// The relative change needed to count, by the noise rule.
+    pub(crate) threshold: Option<f64>,
+    pub(crate) verdict: Verdict,
+}
+
+/// What a change means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub(crate) enum Verdict {
+    /// Worse beyond the noise rule.
+    Regression,
+    /// Verified before, fails verification now.
+    NewlyFailing,
+    /// Better beyond the noise rule.
+    Improvement,
+    /// Failed before, verified now.
+    Fixed,
+    /// Within the noise rule.
+    Unchanged,
+    /// A side has no value (not measured, missing or failed on both).
+    NotComparable,
+}
+
+impl Verdict {
+    /// True if the report highlights it as a regression.
+    pub(crate) fn is_regression(self) -> bool {
+        matches!(self, Verdict::Regression | Verdict::NewlyFailing)
+    }
+}

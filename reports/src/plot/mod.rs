@@ -1,0 +1,25 @@
+//! SVG charts drawn with plotters into strings, one function per chart kind.
+//!
+//! The SVG uses `<text>` with a generic `sans-serif` family, so no font files are needed.
+
+mod bars;
+mod frame;
+mod lines;
+mod palette;
+mod pareto;
+mod percentiles;
+
+pub(crate) use palette::Palette;
+
+use crate::model::{Chart, ChartKind};
+use crate::Error;
+
+/// Draws `chart` as a standalone `<svg>` element.
+pub(crate) fn draw(chart: &Chart, palette: &Palette) -> Result<String, Error> {
+    match &chart.kind {
+        ChartKind::Lines(data) => lines::lines(&chart.title, data, palette),
+        ChartKind::Percentiles(data) => percentiles::percentiles(&chart.title, data, palette),
+        ChartKind::Bars(data) => bars::bars(&chart.title, data, palette),
+        ChartKind::Pareto(data) => pareto::pareto(&chart.title, data, palette),
+    }
+}

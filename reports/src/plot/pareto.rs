@@ -1,0 +1,143 @@
+//! The load-factor Pareto plot: bytes per entry against lookup-hit time, frontier, default and pick.
+
+use plotters::prelude::*;
+
+use super::frame::{self, Axis, Body, Coord, DrawResult, Entry, Mark, Plot};
+use super::Palette;
+use crate::model::{ParetoChart, ParetoPoint};
+use crate::{fmt, Error};
+
+/// Colour of the recommended point's ring.
+const PICK: RGBColor = RGBColor(0, 140, 70);
+
+/// Colour of the frontier line.
+const FRONTIER: RGBColor = RGBColor(120, 120, 120);
+
+/// Draws a [`ParetoChart`]; down-left is better.
+pub(super) fn pareto(title: &str, chart: &ParetoChart, palette: &Palette) -> Result<String, Error> {
+    let x = Axis::fit(
+        chart.points.iter().map(|p| p.bytes_per_entry),
+        false,
+        "bytes per entry",
+    );
+    let y = Axis::fit(
+        chart.points.iter().map(|p| p.lookup_hit_ns),
+        false,
+        "lookup hit ns/op",
+    );
+    frame::svg(title, &x, &y, &Pareto { chart, palette })
+}
+
+struct Pareto<'a> {
+    chart: &'a ParetoChart,
+    palette: &'a Palette,
+}
+
+fn xy(p: &ParetoPoint) -> (f64, f64) {
+    (p.bytes_per_entry, p.lookup_hit_ns)
+}
+
+impl Pareto<'_> {
+    /// A ring with a caption around the point of load factor `lf`, if measured.
+    fn ring<X: Coord, Y: Coord>(
+        &self,
+        plot: &mut Plot<'_, '_, X, Y>,
+        lf: f64,
+        colour: RGBColor,
+        width: u32,
+        caption: String,
+    ) -> DrawResult {
+        let point = self.chart.points.iter().find(|p| p.load_factor == lf);
+        plot.draw_series(point.map(|p| {
+            EmptyElement::at(xy(p))
+                + Circle::new((0, 0), 9, colour.stroke_width(width))
+                + Text::new(
+                    caption.clone(),
+                    (10, -22),
+                    ("sans-serif", 12).into_font().color(&colour),
+                )
+        }))?;
+        Ok(())
+    }
+}
+
+impl Body for Pareto<'_> {
+    fn draw<X: Coord, Y: Coord>(&self, plot: &mut Plot<'_, '_, X, Y>) -> DrawResult {
+        let colour = self.palette.colour(&self.chart.contender);
+        let mut frontier: Vec<(f64, f64)> = self
+            .chart
+            .points
+            .iter()
+            .filter(|p| p.on_frontier)
+            .map(xy)
+            .collect();
+        frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
+        plot.draw_series(DashedLineSeries::new(
+            frontier,
+            6,
+            4,
+            FRONTIER.stroke_width(1),
+        ))?;
+        plot.draw_series(
+            self.chart
+                .points
+                .iter()
+                .map(|p| Circle::new(xy(p), 4, colour.filled())),
+        )?;
+        let label = ("sans-serif", 11).into_font().color(&BLACK);
+        plot.draw_series(self.chart.points.iter().map(|p| {
+            Text::new(
+                format!("lf {}", fmt::number(p.load_factor)),
+                xy(p),
+                label.clone(),
+            )
+        }))?;
+        let default = self.chart.default_load_factor;
+        self.ring(
+            plot,
+            default,
+            BLACK,
+            2,
+            format!("default {}", fmt::number(default)),
+        )?;
+        if let Some(lf) = self.chart.recommended {
+            self.ring(
+                plot,
+                lf,
+                PICK,
+                3,
+                format!("recommended {}", fmt::number(lf)),
+            )?;
+        }
+        Ok(())
+    }
+
+    fn legend(&self) -> Vec<Entry> {
+        let default = self.chart.default_load_factor;
+        let mut entries = vec![
+            Entry {
+                label: format!("{} (per load factor)", self.chart.contender),
+                colour: self.palette.colour(&self.chart.contender),
+                mark: Mark::Dot,
+            },
+            Entry {
+                label: "Pareto frontier".into(),
+                colour: FRONTIER,
+                mark: Mark::Line(1, Some((6, 4))),
+            },
+            Entry {
+                label: format!("default {}", fmt::number(default)),
+                colour: BLACK,
+                mark: Mark::Ring(2),
+            },
+        ];
+        if let Some(lf) = self.chart.recommended {
+            entries.push(Entry {
+                label: format!("recommended {}", fmt::number(lf)),
+                colour: PICK,
+                mark: Mark::Ring(3),
+            });
+        }
+        entries
+    }
+}

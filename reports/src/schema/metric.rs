@@ -1,0 +1,308 @@
+//! The closed set of metrics, with stable ids, units and the direction that is better.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// Which way a metric improves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Direction {
+    /// Smaller values are better (time, bytes, misses).
+    Lower,
+    /// Larger values are better (entries per cache line).
+    Higher,
+}
+
+impl Direction {
+    /// The phrase every plot and table uses: "lower is better" or "higher is better".
+    pub fn phrase(self) -> &'static str {
+        match self {
+            Direction::Lower => "lower is better",
+            Direction::Higher => "higher is better",
+        }
+    }
+
+    /// True if `a` is strictly better than `b`.
+    pub fn better(self, a: f64, b: f64) -> bool {
+        match self {
+            Direction::Lower => a < b,
+            Direction::Higher => a > b,
+        }
+    }
+}
+
+/// The report section a metric belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Category {
+    /// Time per operation and its tail.
+    Latency,
+    /// Allocation counts, heap growth, retained and deferred memory ("GC pressure").
+    GcPressure,
+    /// Simulated cache misses, probe lengths, overflow and entry density.
+    Locality,
+}
+
+/// One measured quantity. Serialized as its kebab-case [`id`](Metric::id), which never changes
+/// for a given schema version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Metric {
+    /// Mean wall time per operation from criterion, with a confidence interval.
+    LatencyNsPerOp,
+    /// Median per-operation latency from an HDR histogram.
+    LatencyP50Ns,
+    /// 99th percentile per-operation latency.
+    LatencyP99Ns,
+    /// 99.9th percentile per-operation latency.
+    LatencyP999Ns,
+    /// Slowest single operation.
+    LatencyMaxNs,
+    /// Heap allocations per operation.
+    AllocsPerOp,
+    /// Bytes allocated per operation.
+    AllocBytesPerOp,
+    /// Peak heap above the level at the start of the phase.
+    PeakExtraHeapBytes,
+    /// Heap still held after the phase, per live entry.
+    RetainedBytesPerEntry,
+    /// Bytes of removed entries not yet freed (tombstones, pinned snapshots, epoch garbage).
+    DeferredGarbageBytes,
+    /// Live heap sampled over time; one record per sample, its time in the
+    /// [`TIME_PARAM`](crate::schema::TIME_PARAM) parameter.
+    HeapBytes,
+    /// Simulated L1 data-cache misses per operation.
+    D1MissesPerOp,
+    /// Simulated last-level cache misses per operation.
+    LlMissesPerOp,
+    /// Mean entries examined by a successful lookup.
+    HitProbe,
+    /// Mean entries examined by an unsuccessful lookup.
+    MissProbe,
+    /// Percentage of buckets that have an overflow bucket.
+    OverflowPct,
+    /// Live entries per cache line touched during a sweep.
+    LiveEntriesPerLine,
+    /// Table bytes per stored entry, overhead included.
+    BytesPerEntry,
+    /// Mean time of a lookup that finds its key.
+    LookupHitNs,
+    /// Mean time of a lookup that does not find its key.
+    LookupMissNs,
+    /// Amortized insert time, growth included.
+    InsertNs,
+    /// Time of a full sweep divided by the entries visited.
+    SweepNsPerEntry,
+}
+
+/// Static facts about one metric.
+struct Info {
+    id: &'static str,
+    name: &'static str,
+    unit: &'static str,
+    direction: Direction,
+    category: Category,
+    description: &'static str,
+}
+
+impl Metric {
+    /// Every metric, in the order the report lists them.
+    pub const ALL: [Metric; 22] = [
+        Metric::LatencyNsPerOp,
+        Metric::LatencyP50Ns,
+        Metric::LatencyP99Ns,
+        Metric::LatencyP999Ns,
+        Metric::LatencyMaxNs,
+        Metric::LookupHitNs,
+        Metric::LookupMissNs,
+        Metric::InsertNs,
+        Metric::SweepNsPerEntry,
+        Metric::AllocsPerOp,
+        Metric::AllocBytesPerOp,
+        Metric::PeakExtraHeapBytes,
+        Metric::RetainedBytesPerEntry,
+        Metric::DeferredGarbageBytes,
+        Metric::HeapBytes,
+        Metric::BytesPerEntry,
+        Metric::D1MissesPerOp,
+        Metric::LlMissesPerOp,
+        Metric::HitProbe,
+        Metric::MissProbe,
+        Metric::OverflowPct,
+        Metric::LiveEntriesPerLine,
+    ];
+
+    /// The per-operation latency percentiles, drawn together as one chart.
+    pub const PERCENTILES: [Metric; 4] = [
+        Metric::LatencyP50Ns,
+        Metric::LatencyP99Ns,
+        Metric::LatencyP999Ns,
+        Metric::LatencyMaxNs,
+    ];
+
+    fn info(self) -> Info {
+        use Category::{GcPressure, Latency, Locality};
+        use Direction::{Higher, Lower};
+        let (id, name, unit, direction, category, description) = match self {
+            Metric::LatencyNsPerOp => ("latency-ns-per-op", "time per operation", "ns/op", Lower, Latency,
+                "Mean wall time per operation measured by criterion, with its confidence interval."),
+            Metric::LatencyP50Ns => ("latency-p50-ns", "p50 latency", "ns", Lower, Latency,
+                "Median latency of single operations (HDR histogram)."),
+            Metric::LatencyP99Ns => ("latency-p99-ns", "p99 latency", "ns", Lower, Latency,
+                "99th percentile latency of single operations (HDR histogram)."),
+            Metric::LatencyP999Ns => ("latency-p999-ns", "p99.9 latency", "ns", Lower, Latency,
+                "99.9th percentile latency of single operations (HDR histogram)."),
+            Metric::LatencyMaxNs => ("latency-max-ns", "max latency", "ns", Lower, Latency,
+                "Slowest single operation observed (HDR histogram)."),
+            Metric::LookupHitNs => ("lookup-hit-ns", "lookup hit time", "ns/op", Lower, Latency,
+                "Mean time of a lookup that finds its key."),
+            Metric::LookupMissNs => ("lookup-miss-ns", "lookup miss time", "ns/op", Lower, Latency,
+                "Mean time of a lookup that does not find its key."),
+            Metric::InsertNs => ("insert-ns", "insert time", "ns/op", Lower, Latency,
+                "Amortized time of an insert, growth included."),
+            Metric::SweepNsPerEntry => ("sweep-ns-per-entry", "sweep time per entry", "ns/entry", Lower, Latency,
+                "Time of a full sweep divided by the number of entries visited."),
+            Metric::AllocsPerOp => ("allocs-per-op", "allocations per operation", "allocations/op", Lower, GcPressure,
+                "Heap allocations per operation (counting global allocator)."),
+            Metric::AllocBytesPerOp => ("alloc-bytes-per-op", "bytes allocated per operation", "bytes/op", Lower, GcPressure,
+                "Bytes allocated per operation (counting global allocator)."),
+            Metric::PeakExtraHeapBytes => ("peak-extra-heap-bytes", "peak extra heap", "bytes", Lower, GcPressure,
+                "Highest heap level during the phase minus the level when it began."),
+            Metric::RetainedBytesPerEntry => ("retained-bytes-per-entry", "retained heap per live entry", "bytes/entry", Lower, GcPressure,
+                "Heap still held after the phase, divided by the live entries."),
+            Metric::DeferredGarbageBytes => ("deferred-garbage-bytes", "deferred garbage", "bytes", Lower, GcPressure,
+                "Bytes of removed entries not yet freed: unswept tombstones, pinned snapshots, epoch garbage."),
+            Metric::HeapBytes => ("heap-bytes", "heap over time", "bytes", Lower, GcPressure,
+                "Live heap sampled during the phase; the sample time is the t_ms parameter."),
+            Metric::BytesPerEntry => ("bytes-per-entry", "bytes per entry", "bytes/entry", Lower, GcPressure,
+                "Table bytes per stored entry, overhead included."),
+            Metric::D1MissesPerOp => ("d1-misses-per-op", "D1 misses per operation", "misses/op", Lower, Locality,
+                "Simulated L1 data-cache misses per operation (callgrind, pinned cache geometry)."),
+            Metric::LlMissesPerOp => ("ll-misses-per-op", "LL misses per operation", "misses/op", Lower, Locality,
+                "Simulated last-level cache misses per operation (callgrind, pinned cache geometry)."),
+            Metric::HitProbe => ("hit-probe", "probe length (hit)", "entries", Lower, Locality,
+                "Mean entries examined by a lookup that finds its key."),
+            Metric::MissProbe => ("miss-probe", "probe length (miss)", "entries", Lower, Locality,
+                "Mean entries examined by a lookup that does not find its key."),
+            Metric::OverflowPct => ("overflow-pct", "buckets with overflow", "%", Lower, Locality,
+                "Percentage of buckets that have an overflow bucket."),
+            Metric::LiveEntriesPerLine => ("live-entries-per-line", "live entries per cache line", "entries/line", Higher, Locality,
+                "Live entries per cache line touched during a sweep."),
+        };
+        Info {
+            id,
+            name,
+            unit,
+            direction,
+            category,
+            description,
+        }
+    }
+
+    /// Stable kebab-case id used in records, e.g. `latency-ns-per-op`.
+    pub fn id(self) -> &'static str {
+        self.info().id
+    }
+
+    /// Short human name for titles, e.g. "time per operation".
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    /// Unit of [`Outcome::Ok`](crate::schema::Outcome::Ok) values, e.g. `ns/op`.
+    pub fn unit(self) -> &'static str {
+        self.info().unit
+    }
+
+    /// Which way is better.
+    pub fn direction(self) -> Direction {
+        self.info().direction
+    }
+
+    /// The report section the metric is shown in.
+    pub fn category(self) -> Category {
+        self.info().category
+    }
+
+    /// One-sentence definition, shown in the report's glossary.
+    pub fn description(self) -> &'static str {
+        self.info().description
+    }
+}
+
+impl fmt::Display for Metric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.id())
+    }
+}
+
+/// Error of parsing an unknown metric id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownMetric(pub String);
+
+impl fmt::Display for UnknownMetric {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown metric `{}`", self.0)
+    }
+}
+
+impl std::error::Error for UnknownMetric {}
+
+impl FromStr for Metric {
+    type Err = UnknownMetric;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Metric::ALL
+            .into_iter()
+            .find(|m| m.id() == s)
+            .ok_or_else(|| UnknownMetric(s.to_owned()))
+    }
+}
+
+impl Serialize for Metric {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.id())
+    }
+}
+
+impl<'de> Deserialize<'de> for Metric {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let id = String::deserialize(deserializer)?;
+        id.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_kebab_case_and_round_trip() {
+        let mut ids: Vec<&str> = Metric::ALL.iter().map(|m| m.id()).collect();
+        for id in &ids {
+            assert!(
+                id.chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'),
+                "{id}"
+            );
+        }
+        for m in Metric::ALL {
+            let json = serde_json::to_string(&m).unwrap();
+            assert_eq!(json, format!("\"{}\"", m.id()));
+            assert_eq!(serde_json::from_str::<Metric>(&json).unwrap(), m);
+        }
+        ids.sort_unstable();
+        ids.dedup();
+        assert_eq!(ids.len(), Metric::ALL.len());
+    }
+
+    #[test]
+    fn unknown_id_is_rejected() {
+        assert_eq!(
+            "latency".parse::<Metric>(),
+            Err(UnknownMetric("latency".into()))
+        );
+        assert!(serde_json::from_str::<Metric>("\"nope\"").is_err());
+    }
+}

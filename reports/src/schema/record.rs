@@ -1,0 +1,396 @@
+//! One measured value: [`Record`], its parameters and its outcome.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Metric, SCHEMA_VERSION};
+
+/// A parameter value: a number (`n`, `delete_fraction`, `threads`) or a name (`keys`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ParamValue {
+    /// A numeric parameter; the report can use it as a plot axis.
+    Num(f64),
+    /// A named parameter, e.g. a key distribution.
+    Text(String),
+}
+
+impl ParamValue {
+    /// The number, if this is a numeric parameter.
+    pub fn as_num(&self) -> Option<f64> {
+        match self {
+            ParamValue::Num(v) => Some(*v),
+            ParamValue::Text(_) => None,
+        }
+    }
+}
+
+// Total order (numbers by `f64::total_cmp`, then names) so parameters can key maps.
+impl Ord for ParamValue {
+    fn cmp(&self, other: &Self) -> Ordering {
+        match (self, other) {
+            (ParamValue::Num(a), ParamValue::Num(b)) => a.total_cmp(b),
+            (ParamValue::Num(_), ParamValue::Text(_)) => Ordering::Less,
+            (ParamValue::Text(_), ParamValue::Num(_)) => Ordering::Greater,
+            (ParamValue::Text(a), ParamValue::Text(b)) => a.cmp(b),
+        }
+    }
+}
+
+impl PartialOrd for ParamValue {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for ParamValue {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for ParamValue {}
+
+impl fmt::Display for ParamValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ParamValue::Num(v) => write!(f, "{v}"),
+            ParamValue::Text(s) => f.write_str(s),
+        }
+    }
+}
+
+macro_rules! num_from {
+    ($($t:ty),*) => {$(
+        impl From<$t> for ParamValue {
+            fn from(v: $t) -> Self {
+                // Parameters are sizes, counts and fractions; f64 holds them exactly up to 2^53.
+                ParamValue::Num(v as f64)
+            }
+        }
+    )*};
+}
+num_from!(f32, u64, u32, usize, i64, i32);
+
+impl From<f64> for ParamValue {
+    fn from(v: f64) -> Self {
+        ParamValue::Num(v)
+    }
+}
+
+impl From<&str> for ParamValue {
+    fn from(v: &str) -> Self {
+        ParamValue::Text(v.to_owned())
+    }
+}
+
+impl From<String> for ParamValue {
+    fn from(v: String) -> Self {
+        ParamValue::Text(v)
+    }
+}
+
+/// The parameters of a measurement, ordered by name, e.g. `{delete_fraction: 0.5, n: 65536}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Params(BTreeMap<String, ParamValue>);
+
+impl Params {
+    /// No parameters.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds or replaces a parameter (builder style).
+    pub fn with(mut self, name: impl Into<String>, value: impl Into<ParamValue>) -> Self {
+        self.0.insert(name.into(), value.into());
+        self
+    }
+
+    /// The value of a parameter.
+    pub fn get(&self, name: &str) -> Option<&ParamValue> {
+        self.0.get(name)
+    }
+
+    /// The value of a numeric parameter.
+    pub fn num(&self, name: &str) -> Option<f64> {
+        self.get(name).and_then(ParamValue::as_num)
+    }
+
+    /// These parameters without `names`.
+    pub fn without(&self, names: &[&str]) -> Params {
+        Params(
+            self.0
+                .iter()
+                .filter(|(k, _)| !names.contains(&k.as_str()))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+        )
+    }
+
+    /// Iterates over `(name, value)` in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ParamValue)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    /// True if there are no parameters.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl fmt::Display for Params {
+    /// `n=65536, delete_fraction=0.5`, or `(none)`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_empty() {
+            return f.write_str("(none)");
+        }
+        for (i, (k, v)) in self.iter().enumerate() {
+            if i > 0 {
+                f.write_str(", ")?;
+            }
+            write!(f, "{k}={v}")?;
+        }
+        Ok(())
+    }
+}
+
+/// What came of a measurement. A value exists only when it was measured and verified.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub enum Outcome {
+    /// Measured, and the contender's result was verified.
+    Ok {
+        /// The measured value, in the metric's unit.
+        value: f64,
+        /// Lower end of the confidence interval, if the method gives one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ci_low: Option<f64>,
+        /// Upper end of the confidence interval, if the method gives one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ci_high: Option<f64>,
+    },
+    /// The contender produced a wrong result (e.g. surviving keys differ), so it was not timed.
+    FailedVerification {
+        /// What was wrong.
+        reason: String,
+    },
+    /// The metric could not be measured here (e.g. valgrind is missing); never a made-up value.
+    NotMeasured {
+        /// Why not.
+        reason: String,
+    },
+}
+
+impl Outcome {
+    /// A verified value without a confidence interval.
+    pub fn value(value: f64) -> Self {
+        Outcome::Ok {
+            value,
+            ci_low: None,
+            ci_high: None,
+        }
+    }
+
+    /// A verified value with its confidence interval.
+    pub fn with_ci(value: f64, ci_low: f64, ci_high: f64) -> Self {
+        Outcome::Ok {
+            value,
+            ci_low: Some(ci_low),
+            ci_high: Some(ci_high),
+        }
+    }
+
+    /// The contender failed verification.
+    pub fn failed(reason: impl Into<String>) -> Self {
+        Outcome::FailedVerification {
+            reason: reason.into(),
+        }
+    }
+
+    /// The metric was not measured.
+    pub fn not_measured(reason: impl Into<String>) -> Self {
+        Outcome::NotMeasured {
+            reason: reason.into(),
+        }
+    }
+}
+
+/// One measurement: contender x workload x parameters x metric (long/tidy format).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// Schema version the record was written with ([`SCHEMA_VERSION`]).
+    pub schema: u32,
+    /// Strategy or peer map measured, e.g. `evacmap-cursor`.
+    pub contender: String,
+    /// Workload name, e.g. `sweep`.
+    pub workload: String,
+    /// Workload parameters.
+    #[serde(default)]
+    pub params: Params,
+    /// What was measured.
+    pub metric: Metric,
+    /// Unit of the value; always `metric.unit()`.
+    pub unit: String,
+    /// Seed of the run that produced the value.
+    pub seed: u64,
+    /// The value, or why there is none.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+}
+
+impl Record {
+    /// A record of the current schema version, its unit taken from `metric`.
+    pub fn new(
+        contender: impl Into<String>,
+        workload: impl Into<String>,
+        params: Params,
+        metric: Metric,
+        seed: u64,
+        outcome: Outcome,
+    ) -> Self {
+        Record {
+            schema: SCHEMA_VERSION,
+            contender: contender.into(),
+            workload: workload.into(),
+            params,
+            metric,
+            unit: metric.unit().to_owned(),
+            seed,
+            outcome,
+        }
+    }
+
+    /// The verified value, if any.
+    pub fn value(&self) -> Option<f64> {
+        match self.outcome {
+            Outcome::Ok { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+
+    /// Checks what serde cannot: finite numbers, an interval around the value, the metric's unit.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.contender.is_empty() || self.workload.is_empty() {
+            return Err("contender and workload must not be empty".into());
+        }
+        if self.unit != self.metric.unit() {
+            return Err(format!(
+                "unit `{}` does not match metric `{}` (expects `{}`)",
+                self.unit,
+                self.metric,
+                self.metric.unit()
+            ));
+        }
+        if let Some((name, v)) = self
+            .params
+            .iter()
+            .find(|(_, v)| v.as_num().is_some_and(|v| !v.is_finite()))
+        {
+            return Err(format!("parameter `{name}` is {v}, not a finite number"));
+        }
+        if let Outcome::Ok {
+            value,
+            ci_low,
+            ci_high,
+        } = self.outcome
+        {
+            if !value.is_finite() {
+                return Err(format!("value {value} is not finite"));
+            }
+            match (ci_low, ci_high) {
+                (None, None) => {}
+                (Some(lo), Some(hi)) if lo.is_finite() && hi.is_finite() && lo <= value && value <= hi => {}
+                (lo, hi) => {
+                    return Err(format!(
+                        "confidence interval {lo:?}..{hi:?} must be finite and contain the value {value}"
+                    ))
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(outcome: Outcome) -> Record {
+        let params = Params::new()
+            .with("n", 65_536u64)
+            .with("delete_fraction", 0.5)
+            .with("keys", "zipf");
+        Record::new(
+            "evacmap-cursor",
+            "sweep",
+            params,
+            Metric::LatencyNsPerOp,
+            7,
+            outcome,
+        )
+    }
+
+    #[test]
+    fn json_shape_is_flat_and_round_trips() {
+        for outcome in [
+            Outcome::with_ci(12.5, 12.0, 13.0),
+            Outcome::value(3.0),
+            Outcome::failed("kept 3 doomed keys"),
+            Outcome::not_measured("valgrind not installed"),
+        ] {
+            let r = sample(outcome);
+            let json = serde_json::to_string(&r).unwrap();
+            assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), r, "{json}");
+        }
+        let json = serde_json::to_value(sample(Outcome::with_ci(12.5, 12.0, 13.0))).unwrap();
+        assert_eq!(json["status"], "ok");
+        assert_eq!(json["value"], 12.5);
+        assert_eq!(json["ci_high"], 13.0);
+        assert_eq!(json["metric"], "latency-ns-per-op");
+        assert_eq!(json["unit"], "ns/op");
+        assert_eq!(json["params"]["n"], 65536.0);
+        assert_eq!(json["params"]["keys"], "zipf");
+        let failed = serde_json::to_value(sample(Outcome::failed("x"))).unwrap();
+        assert_eq!(failed["status"], "failed-verification");
+        assert!(failed.get("value").is_none());
+    }
+
+    #[test]
+    fn validate_rejects_inconsistent_records() {
+        assert!(sample(Outcome::with_ci(12.5, 12.0, 13.0))
+            .validate()
+            .is_ok());
+        assert!(sample(Outcome::value(f64::NAN)).validate().is_err());
+        assert!(sample(Outcome::with_ci(12.5, 13.0, 14.0))
+            .validate()
+            .unwrap_err()
+            .contains("interval"));
+        let mut r = sample(Outcome::value(1.0));
+        r.unit = "ms".into();
+        assert!(r.validate().unwrap_err().contains("unit"));
+        let r = Record::new(
+            "a",
+            "sweep",
+            Params::new().with("n", f64::INFINITY),
+            Metric::AllocsPerOp,
+            1,
+            Outcome::value(1.0),
+        );
+        assert!(r.validate().is_err());
+    }
+
+    #[test]
+    fn params_display_in_name_order() {
+        let p = Params::new()
+            .with("n", 1000u32)
+            .with("delete_fraction", 0.1)
+            .with("keys", "uniform");
+        assert_eq!(p.to_string(), "delete_fraction=0.1, keys=uniform, n=1000");
+        assert_eq!(p.without(&["n", "keys"]).to_string(), "delete_fraction=0.1");
+        assert_eq!(Params::new().to_string(), "(none)");
+    }
+}
