@@ -1,1 +1,286 @@
-fn main() {}
+//! evacmap against hashbrown, same hasher, u64 -> u64, at 1K, 64K and 1M entries: insert from
+//! empty, lookup hit, lookup miss, iterate, retain half, cursor-delete half (through the cursor, and
+//! by key as Go code does).
+//!
+//! Every routine's result is verified: each contender's map is checked to hold exactly the
+//! expected keys before timing starts, and each timed run asserts its count, so a wrong
+//! contender can't post a fast time. Both maps use `foldhash::fast::FixedState` with the same
+//! seed (evacmap folds in its own per-map seed on top, as Go's `hash0`).
+//!
+//! `EVACBENCH_CORE_SIZES=1000,65536` limits the sizes (CI smoke uses the default with `--test`).
+
+use std::hint::black_box;
+use std::time::Duration;
+
+use criterion::{criterion_group, criterion_main, BatchSize, BenchmarkId, Criterion, Throughput};
+use evacmap::EvacMap;
+use foldhash::fast::FixedState;
+
+type Hasher = FixedState;
+type Evac = EvacMap<u64, u64, Hasher>;
+type Brown = hashbrown::HashMap<u64, u64, Hasher>;
+
+const HASH_SEED: u64 = 0x5eed_0fe7_acbe_9c00;
+
+fn hasher() -> Hasher {
+    FixedState::with_seed(HASH_SEED)
+}
+
+/// Distinct pseudo-random keys (splitmix64), and as many absent ones.
+fn keys(n: usize, seed: u64) -> (Vec<u64>, Vec<u64>) {
+    let mut state = seed;
+    let mut next = move || {
+        state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = state;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    };
+    let mut seen = std::collections::HashSet::with_capacity(2 * n);
+    let mut present = Vec::with_capacity(n);
+    let mut absent = Vec::with_capacity(n);
+    while absent.len() < n {
+        let k = next();
+        if seen.insert(k) {
+            if present.len() < n {
+                present.push(k);
+            } else {
+                absent.push(k);
+            }
+        }
+    }
+    (present, absent)
+}
+
+fn doomed(k: u64) -> bool {
+    k & 1 == 1
+}
+
+fn build_evac(keys: &[u64]) -> Evac {
+    let mut m = Evac::with_hasher(hasher());
+    for &k in keys {
+        m.insert(k, k);
+    }
+    m
+}
+
+fn build_brown(keys: &[u64]) -> Brown {
+    let mut m = Brown::with_hasher(hasher());
+    for &k in keys {
+        m.insert(k, k);
+    }
+    m
+}
+
+/// Walks with a cursor and removes each doomed entry through the cursor (O(1), no rehash).
+fn cursor_delete(m: &mut Evac) -> usize {
+    let mut cursor = m.cursor();
+    let mut removed = 0;
+    while let Some((&k, _)) = cursor.next(m) {
+        if doomed(k) {
+            cursor
+                .remove_yielded(m)
+                .expect("nothing was written since next()");
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Walks with a cursor and removes each doomed entry by key, as Go's `for k := range m { delete(m, k) }`.
+fn cursor_delete_by_key(m: &mut Evac) -> usize {
+    let mut cursor = m.cursor();
+    let mut removed = 0;
+    while let Some((&k, _)) = cursor.next(m) {
+        if doomed(k) {
+            m.remove(&k).expect("a yielded key is present");
+            removed += 1;
+        }
+    }
+    removed
+}
+
+/// Checks, before any timing, that every contender computes the right thing.
+fn verify(present: &[u64], absent: &[u64]) {
+    let survivors: std::collections::HashSet<u64> =
+        present.iter().copied().filter(|&k| !doomed(k)).collect();
+    let mut e = build_evac(present);
+    let mut b = build_brown(present);
+    assert_eq!(e.len(), present.len());
+    assert!(present
+        .iter()
+        .all(|k| e.get(k) == Some(k) && b.get(k) == Some(k)));
+    assert!(absent
+        .iter()
+        .all(|k| e.get(k).is_none() && b.get(k).is_none()));
+    assert_eq!(e.iter().count(), present.len());
+    let mut e2 = e.clone();
+    let mut e3 = e.clone();
+    e.retain(|&k, _| !doomed(k));
+    b.retain(|&k, _| !doomed(k));
+    cursor_delete(&mut e2);
+    cursor_delete_by_key(&mut e3);
+    for (name, keys) in [
+        (
+            "evacmap retain",
+            e.keys().copied().collect::<std::collections::HashSet<_>>(),
+        ),
+        ("hashbrown retain", b.keys().copied().collect()),
+        ("evacmap cursor-delete", e2.keys().copied().collect()),
+        ("evacmap cursor-delete-by-key", e3.keys().copied().collect()),
+    ] {
+        assert!(keys == survivors, "{name} kept the wrong keys");
+    }
+    e.check_invariants()
+        .expect("evacmap invariants after retain");
+    e2.check_invariants()
+        .expect("evacmap invariants after cursor-delete");
+    e3.check_invariants()
+        .expect("evacmap invariants after cursor-delete-by-key");
+}
+
+fn sizes() -> Vec<usize> {
+    match std::env::var("EVACBENCH_CORE_SIZES") {
+        Ok(list) => list
+            .split(',')
+            .map(|s| {
+                s.trim()
+                    .parse()
+                    .unwrap_or_else(|_| panic!("EVACBENCH_CORE_SIZES: `{s}` is not a number"))
+            })
+            .collect(),
+        Err(_) => vec![1_000, 65_536, 1_048_576],
+    }
+}
+
+fn core(c: &mut Criterion) {
+    for n in sizes() {
+        let (present, absent) = keys(n, n as u64);
+        verify(&present, &absent);
+        let survivors = present.iter().filter(|&&k| !doomed(k)).count();
+        let value_sum = present.iter().fold(0u64, |acc, &k| acc.wrapping_add(k));
+        let mut lookup_order = present.clone();
+        lookup_order.reverse();
+
+        let mut g = c.benchmark_group(format!("core/{n}"));
+        g.throughput(Throughput::Elements(n as u64));
+        if n >= 1 << 20 {
+            g.sample_size(10).measurement_time(Duration::from_secs(4));
+        }
+
+        g.bench_function(BenchmarkId::new("insert", "evacmap"), |bch| {
+            bch.iter(|| black_box(build_evac(&present)).len())
+        });
+        g.bench_function(BenchmarkId::new("insert", "hashbrown"), |bch| {
+            bch.iter(|| black_box(build_brown(&present)).len())
+        });
+
+        let e = build_evac(&present);
+        let b = build_brown(&present);
+        g.bench_function(BenchmarkId::new("lookup-hit", "evacmap"), |bch| {
+            bch.iter(|| {
+                let hits = lookup_order
+                    .iter()
+                    .filter(|k| e.get(black_box(*k)).is_some())
+                    .count();
+                assert_eq!(hits, n);
+            })
+        });
+        g.bench_function(BenchmarkId::new("lookup-hit", "hashbrown"), |bch| {
+            bch.iter(|| {
+                let hits = lookup_order
+                    .iter()
+                    .filter(|k| b.get(black_box(*k)).is_some())
+                    .count();
+                assert_eq!(hits, n);
+            })
+        });
+        g.bench_function(BenchmarkId::new("lookup-miss", "evacmap"), |bch| {
+            bch.iter(|| assert!(!absent.iter().any(|k| e.get(black_box(k)).is_some())))
+        });
+        g.bench_function(BenchmarkId::new("lookup-miss", "hashbrown"), |bch| {
+            bch.iter(|| assert!(!absent.iter().any(|k| b.get(black_box(k)).is_some())))
+        });
+        g.bench_function(BenchmarkId::new("iterate", "evacmap"), |bch| {
+            bch.iter(|| {
+                assert_eq!(
+                    black_box(&e)
+                        .iter()
+                        .fold(0u64, |acc, (_, v)| acc.wrapping_add(*v)),
+                    value_sum
+                )
+            })
+        });
+        g.bench_function(BenchmarkId::new("iterate", "hashbrown"), |bch| {
+            bch.iter(|| {
+                assert_eq!(
+                    black_box(&b)
+                        .iter()
+                        .fold(0u64, |acc, (_, v)| acc.wrapping_add(*v)),
+                    value_sum
+                )
+            })
+        });
+        g.bench_function(BenchmarkId::new("retain-half", "evacmap"), |bch| {
+            bch.iter_batched(
+                || e.clone(),
+                |mut m| {
+                    m.retain(|&k, _| !doomed(k));
+                    assert_eq!(m.len(), survivors);
+                    m
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(BenchmarkId::new("retain-half", "hashbrown"), |bch| {
+            bch.iter_batched(
+                || b.clone(),
+                |mut m| {
+                    m.retain(|&k, _| !doomed(k));
+                    assert_eq!(m.len(), survivors);
+                    m
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(BenchmarkId::new("cursor-delete-half", "evacmap"), |bch| {
+            bch.iter_batched(
+                || e.clone(),
+                |mut m| {
+                    assert_eq!(cursor_delete(&mut m), n - survivors);
+                    m
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(
+            BenchmarkId::new("cursor-delete-half-by-key", "evacmap"),
+            |bch| {
+                bch.iter_batched(
+                    || e.clone(),
+                    |mut m| {
+                        assert_eq!(cursor_delete_by_key(&mut m), n - survivors);
+                        m
+                    },
+                    BatchSize::LargeInput,
+                )
+            },
+        );
+        g.finish();
+
+        let p = e.probe_stats();
+        let s = e.stats();
+        eprintln!(
+            "core/{n}: evacmap B={} overflow={:.2}% bytes/entry={:.2} hit_probe={:.2} miss_probe={:.2} heap={} B",
+            s.b,
+            100.0 * p.overflow_fraction,
+            p.bytes_per_entry,
+            p.hit_probe,
+            p.miss_probe,
+            s.heap_bytes
+        );
+    }
+}
+
+criterion_group!(benches, core);
+criterion_main!(benches);

@@ -25,21 +25,30 @@ pub struct Config {
 
 impl Default for Config {
     fn default() -> Self {
-        Config { load_factor: GO_LOAD_FACTOR, shrink_below: None }
+        Config {
+            load_factor: GO_LOAD_FACTOR,
+            shrink_below: None,
+        }
     }
 }
 
 impl Config {
     /// A config with the given load factor and no shrinking; errors if it is not in `(0, 16]`.
     pub fn new(load_factor: f64) -> Result<Config, ConfigError> {
-        let config = Config { load_factor, shrink_below: None };
+        let config = Config {
+            load_factor,
+            shrink_below: None,
+        };
         config.validate()?;
         Ok(config)
     }
 
     /// The same config with the shrink policy set to `threshold` (see [`Config::shrink_below`]).
     pub fn with_shrink_below(self, threshold: f64) -> Result<Config, ConfigError> {
-        let config = Config { shrink_below: Some(threshold), ..self };
+        let config = Config {
+            shrink_below: Some(threshold),
+            ..self
+        };
         config.validate()?;
         Ok(config)
     }
@@ -57,7 +66,10 @@ impl Config {
         }
         if let Some(t) = self.shrink_below {
             if !t.is_finite() || t <= 0.0 || t >= lf / 2.0 {
-                return Err(ConfigError::ShrinkBelow { threshold: t, load_factor: lf });
+                return Err(ConfigError::ShrinkBelow {
+                    threshold: t,
+                    load_factor: lf,
+                });
             }
         }
         Ok(())
@@ -109,7 +121,11 @@ mod tests {
         for bad in [f64::NAN, f64::INFINITY, 0.0, -1.0, 16.5] {
             let err = Config::new(bad).unwrap_err();
             assert!(matches!(err, ConfigError::LoadFactor(v) if v.to_bits() == bad.to_bits()));
-            assert!(err.to_string().contains("must be a finite number in (0, 16]"), "{err}");
+            assert!(
+                err.to_string()
+                    .contains("must be a finite number in (0, 16]"),
+                "{err}"
+            );
         }
         assert!(Config::new(16.0).is_ok());
         assert_eq!(Config::default().load_factor, 6.5);
@@ -121,8 +137,10 @@ mod tests {
         for bad in [f64::NAN, 0.0, 3.25, 5.0] {
             let err = Config::default().with_shrink_below(bad).unwrap_err();
             assert!(matches!(err, ConfigError::ShrinkBelow { .. }));
-            assert!(err.to_string().contains("below half the load factor"), "{err}");
+            assert!(
+                err.to_string().contains("below half the load factor"),
+                "{err}"
+            );
         }
     }
-
 }

@@ -31,7 +31,7 @@ use std::sync::Arc;
 use crate::bucket::{Bucket, BUCKET_CNT};
 use crate::grow::GrowKind;
 use crate::hash::random_u64;
-use crate::map::{evacuated, EvacMap};
+use crate::map::{evacuated, settle_tail, EvacMap};
 use crate::table::Table;
 use crate::tophash::TopHash;
 
@@ -57,27 +57,54 @@ use crate::tophash::TopHash;
 ///    keeps alive the (at most two) tables it last walked and, through their evacuation links,
 ///    the tables their entries went to, until it moves on or is dropped: as Go's iterator keeps
 ///    its bucket array alive;
-/// 9. **one map**: using a cursor with any other map panics with a clear message.
+/// 9. **one map**: using a cursor with any other map panics with a clear message;
+/// 10. **removing what was just yielded**: [`Cursor::remove_yielded`] removes the entry the last
+///     `next` returned in O(1), if the map was not written in between.
 ///
 /// Lookups made by `next` never evacuate (Go's reads don't either).
 pub struct Cursor<K, V> {
     map_id: u64,
     /// The `clears` count of the map when the cursor was made (rule 6).
     clears: u64,
+    pos: Position,
+    /// The chain being walked; meaningful while `in_node`.
+    node: Node<K, V>,
+    in_node: bool,
+    /// The tables the cursor last walked, kept alive so their marks stay readable.
+    pins: [Option<Arc<Table<K, V>>>; 2],
+    /// Entries found by following evacuation marks (Go's `mapaccessK` rechecks).
+    forwarded: u64,
+    /// The cell `next` last returned, for `remove_yielded`.
+    last: Option<Yielded<K, V>>,
+    finished: bool,
+}
+
+/// Where the cursor is in the order of hashes (see the module docs).
+#[derive(Clone, Copy)]
+struct Position {
     /// B of the map when the cursor was made: the logical buckets.
     b_log: u8,
     start: u64,
     offset: usize,
     /// Logical buckets finished.
     done: u64,
-    /// Progress inside the current logical bucket (see the module docs).
+    /// Progress inside the current logical bucket.
     frac: u64,
-    node: Option<Node<K, V>>,
-    /// The tables the cursor last walked, kept alive so their marks stay readable.
-    pins: [Option<Arc<Table<K, V>>>; 2],
-    /// Entries found by following evacuation marks (Go's `mapaccessK` rechecks).
-    forwarded: u64,
-    finished: bool,
+}
+
+impl Position {
+    /// The current logical bucket.
+    #[inline]
+    fn logical(&self) -> u64 {
+        self.start.wrapping_add(self.done) & mask(self.b_log)
+    }
+
+    /// Whether an entry with `hash` belongs to the part of the current logical bucket a node
+    /// ending at `end` is responsible for: right logical bucket, at or after `frac`, before `end`.
+    fn wanted(&self, hash: u64, end: Option<u64>) -> bool {
+        let at = frac_of(hash, self.b_log);
+        hash & mask(self.b_log) == self.logical() && at >= self.frac && end.is_none_or(|e| at < e)
+    }
 }
 
 /// The chain being walked.
@@ -88,12 +115,27 @@ struct Node<K, V> {
     bucket: *mut Bucket<K, V>,
     /// Ordinal of `bucket` in the chain (0 is the primary bucket).
     depth: usize,
-    /// Next step in `bucket`: slot `(step + offset) % 8`.
-    step: usize,
+    /// Slots of `bucket` still to visit, as a lane mask rotated right by `offset` lanes, so
+    /// visiting lanes in ascending order visits slots `offset, offset+1, ...` (Go's order). It is
+    /// taken when the walk enters the bucket: cells filled later are inserts, which may be
+    /// skipped (rule 3); a cell's state is read again when it is visited.
+    pending: u64,
+    /// `pending` was taken for `bucket`.
+    loaded: bool,
     /// In-place entries need the hash filter too (the node is not aligned to `frac`).
     filter_in_place: bool,
     /// `frac` when the node ends; `None` at the end of the logical bucket.
     end: Option<u64>,
+}
+
+/// Where an entry was yielded from.
+struct Yielded<K, V> {
+    table: *const Table<K, V>,
+    index: usize,
+    bucket: *mut Bucket<K, V>,
+    slot: usize,
+    /// `EvacMap::writes` at the time; the cell is known to be unchanged while it matches.
+    writes: u64,
 }
 
 // SAFETY: a cursor never hands out or drops keys and values by itself: entries are reached only
@@ -112,14 +154,27 @@ impl<K, V, S> EvacMap<K, V, S> {
         Cursor {
             map_id: self.id,
             clears: self.clears,
-            b_log,
-            start: r & mask(b_log),
-            offset: ((r >> b_log) & 7) as usize,
-            done: 0,
-            frac: 0,
-            node: None,
+            pos: Position {
+                b_log,
+                start: r & mask(b_log),
+                offset: ((r >> b_log) & 7) as usize,
+                done: 0,
+                frac: 0,
+            },
+            node: Node {
+                table: core::ptr::null(),
+                index: 0,
+                bucket: core::ptr::null_mut(),
+                depth: 0,
+                pending: 0,
+                loaded: false,
+                filter_in_place: false,
+                end: None,
+            },
+            in_node: false,
             pins: [None, None],
             forwarded: 0,
+            last: None,
             finished: false,
         }
     }
@@ -143,19 +198,36 @@ struct Cover {
     aligned: bool,
 }
 
+#[inline]
 fn cover(level: u8, b_log: u8, j: u64, frac: u64) -> Cover {
     if level < b_log {
-        return Cover { index: (j & mask(level)) as usize, end: None, aligned: false };
+        return Cover {
+            index: (j & mask(level)) as usize,
+            end: None,
+            aligned: false,
+        };
     }
     let d = u32::from(level - b_log);
     if d == 0 {
-        return Cover { index: j as usize, end: None, aligned: frac == 0 };
+        return Cover {
+            index: j as usize,
+            end: None,
+            aligned: frac == 0,
+        };
     }
     let rank = frac >> (64 - d);
     let index = j | ((rank.reverse_bits() >> (64 - d)) << b_log);
     let begin = rank << (64 - d);
-    let end = if rank + 1 == 1u64 << d { None } else { Some((rank + 1) << (64 - d)) };
-    Cover { index: index as usize, end, aligned: begin == frac }
+    let end = if rank + 1 == 1u64 << d {
+        None
+    } else {
+        Some((rank + 1) << (64 - d))
+    };
+    Cover {
+        index: index as usize,
+        end,
+        aligned: begin == frac,
+    }
 }
 
 impl<K, V> Cursor<K, V> {
@@ -171,69 +243,138 @@ impl<K, V> Cursor<K, V> {
 
     fn finish(&mut self) {
         self.finished = true;
-        self.node = None;
+        self.in_node = false;
+        self.last = None;
         self.pins = [None, None];
     }
 
     /// Keeps `table` alive while the cursor walks it.
+    #[inline]
     fn pin(&mut self, table: &Arc<Table<K, V>>) -> *const Table<K, V> {
-        let held = self.pins.iter().flatten().any(|p| Arc::ptr_eq(p, table));
-        if !held {
+        let ptr = Arc::as_ptr(table);
+        let held = |p: &Option<Arc<Table<K, V>>>| p.as_ref().is_some_and(|p| Arc::as_ptr(p) == ptr);
+        if !held(&self.pins[0]) && !held(&self.pins[1]) {
             self.pins[1] = self.pins[0].take();
             self.pins[0] = Some(Arc::clone(table));
         }
-        Arc::as_ptr(table)
+        ptr
     }
 
-    /// The chain that holds the point (current logical bucket, `frac`) in the map now.
-    fn locate<S>(&mut self, map: &EvacMap<K, V, S>) -> Option<Node<K, V>> {
-        let j = (self.start.wrapping_add(self.done)) & mask(self.b_log);
-        let cur = map.cur.as_ref()?;
+    /// Starts walking the chain that holds the point (current logical bucket, `frac`) in the
+    /// map now; `false` if the map has no table.
+    #[inline]
+    fn locate<S>(&mut self, map: &EvacMap<K, V, S>) -> bool {
+        let Some(cur) = map.cur.as_ref() else {
+            return false;
+        };
+        let (b_log, j, frac) = (self.pos.b_log, self.pos.logical(), self.pos.frac);
         let mut table = cur;
         if let Some(grow) = &map.grow {
-            let old = cover(grow.old.b(), self.b_log, j, self.frac);
+            let old = cover(grow.old.b(), b_log, j, frac);
             // SAFETY: a live old bucket; `&map` excludes writers.
             if !unsafe { evacuated(grow.old.bucket(old.index)) } {
                 table = &grow.old;
             }
         }
-        let at = cover(table.b(), self.b_log, j, self.frac);
+        let at = cover(table.b(), b_log, j, frac);
         let ptr = self.pin(table);
-        Some(Node {
+        self.node = Node {
             table: ptr,
             index: at.index,
             bucket: table.bucket(at.index),
             depth: 0,
-            step: 0,
+            pending: 0,
+            loaded: false,
             filter_in_place: !at.aligned,
             end: at.end,
-        })
-    }
-
-    /// Whether an entry with `hash` belongs to the part of the current logical bucket the node
-    /// is responsible for: right logical bucket, at or after `frac`, before the node's end.
-    fn wanted(&self, hash: u64, end: Option<u64>) -> bool {
-        let j = (self.start.wrapping_add(self.done)) & mask(self.b_log);
-        let pos = frac_of(hash, self.b_log);
-        hash & mask(self.b_log) == j && pos >= self.frac && end.is_none_or(|e| pos < e)
+        };
+        self.in_node = true;
+        true
     }
 
     /// Yields the next entry, or `None` when the walk is over. See the [`Cursor`] contract.
     ///
     /// # Panics
     /// If `map` is not the map this cursor was made from.
+    #[inline]
     pub fn next<'m, S>(&mut self, map: &'m EvacMap<K, V, S>) -> Option<(&'m K, &'m V)>
     where
         K: Hash + Eq,
         S: BuildHasher,
     {
-        assert!(
-            map.id == self.map_id,
-            "evacmap::Cursor::next called with a map this cursor was not made from \
-             (cursor of map #{}, given map #{}); call cursor() on the map you want to walk",
-            self.map_id,
-            map.id
-        );
+        self.check_map(map.id);
+        // Fast path: the next pending slot holds a live entry that needs no filter, or the
+        // bucket is done and, the map not growing, the next logical bucket is simply the next
+        // bucket of the current table (what `locate` would pick). Everything else (states,
+        // marks, other layouts) takes the slow path, which re-reads the same slot.
+        if self.in_node
+            && self.node.loaded
+            && !self.node.filter_in_place
+            && map.clears == self.clears
+        {
+            let simple_layout = map.grow.is_none()
+                && map
+                    .cur
+                    .as_ref()
+                    .is_some_and(|t| Arc::as_ptr(t) == self.node.table && t.b() == self.pos.b_log);
+            let node = &mut self.node;
+            loop {
+                let bucket = node.bucket;
+                if node.pending != 0 {
+                    let lane = node.pending.trailing_zeros() as usize / 8;
+                    let slot = (lane + self.pos.offset) & (BUCKET_CNT - 1);
+                    // SAFETY: `bucket` belongs to a table kept alive by `pins` and the map is
+                    // this cursor's (checked above), so `&map` excludes writers; a full cell
+                    // holds an initialised entry owned by `map`, valid as long as `&'m map`.
+                    unsafe {
+                        if !Bucket::top(bucket, slot).is_full() {
+                            break;
+                        }
+                        node.pending &= node.pending - 1;
+                        self.last = Some(Yielded {
+                            table: node.table,
+                            index: node.index,
+                            bucket,
+                            slot,
+                            writes: map.writes,
+                        });
+                        return Some((&*Bucket::key(bucket, slot), &*Bucket::value(bucket, slot)));
+                    }
+                }
+                // SAFETY: as above.
+                let next = unsafe { Bucket::next(bucket) };
+                if !next.is_null() {
+                    node.bucket = next;
+                    node.depth += 1;
+                } else if simple_layout
+                    && node.end.is_none()
+                    && self.pos.done < mask(self.pos.b_log)
+                {
+                    self.pos.done += 1;
+                    self.pos.frac = 0;
+                    node.index = self.pos.logical() as usize;
+                    // SAFETY: `simple_layout` says `node.table` is the map's current table.
+                    node.bucket = unsafe { (*node.table).bucket(node.index) };
+                    node.depth = 0;
+                } else {
+                    break;
+                }
+                // SAFETY: as above.
+                let group = unsafe { Bucket::group(node.bucket) };
+                let rotation = (self.pos.offset * 8) as u32;
+                node.pending =
+                    (group.match_full().bits() | group.match_moved().bits()).rotate_right(rotation);
+            }
+        }
+        self.next_slow(map)
+    }
+
+    #[inline(never)]
+    fn next_slow<'m, S>(&mut self, map: &'m EvacMap<K, V, S>) -> Option<(&'m K, &'m V)>
+    where
+        K: Hash + Eq,
+        S: BuildHasher,
+    {
         if self.finished {
             return None;
         }
@@ -242,94 +383,176 @@ impl<K, V> Cursor<K, V> {
             return None;
         }
         loop {
-            if self.node.is_none() {
-                if self.done > mask(self.b_log) || map.count == 0 {
-                    self.finish();
-                    return None;
-                }
-                match self.locate(map) {
-                    Some(node) => self.node = Some(node),
-                    None => {
-                        self.finish();
-                        return None;
-                    }
-                }
+            if !self.in_node
+                && (self.pos.done > mask(self.pos.b_log) || map.count == 0 || !self.locate(map))
+            {
+                self.finish();
+                return None;
             }
             if let Some(entry) = self.walk(map) {
                 return Some(entry);
             }
-            let end = self.node.take().expect("walked a node").end;
-            match end {
-                Some(e) => self.frac = e,
+            self.in_node = false;
+            match self.node.end {
+                Some(e) => self.pos.frac = e,
                 None => {
-                    self.done += 1;
-                    self.frac = 0;
+                    self.pos.done += 1;
+                    self.pos.frac = 0;
                 }
             }
         }
     }
 
     /// Continues the current node; `None` when its chain is exhausted.
+    #[inline]
     fn walk<'m, S>(&mut self, map: &'m EvacMap<K, V, S>) -> Option<(&'m K, &'m V)>
     where
         K: Hash + Eq,
         S: BuildHasher,
     {
-        let offset = self.offset;
+        let pos = self.pos;
+        let node = &mut self.node;
+        let rotation = (pos.offset * 8) as u32;
         loop {
-            let node = self.node.as_mut().expect("walking a node");
-            if node.bucket.is_null() {
-                return None;
-            }
-            if node.step == BUCKET_CNT {
+            if !node.loaded {
+                if node.bucket.is_null() {
+                    return None;
+                }
                 // SAFETY: `bucket` belongs to a table kept alive by `pins`; `&map` excludes
                 // writers (the map is this cursor's, checked in `next`).
+                let group = unsafe { Bucket::group(node.bucket) };
+                node.pending =
+                    (group.match_full().bits() | group.match_moved().bits()).rotate_right(rotation);
+                node.loaded = true;
+            }
+            if node.pending == 0 {
+                // SAFETY: as above.
                 node.bucket = unsafe { Bucket::next(node.bucket) };
                 node.depth += 1;
-                node.step = 0;
+                node.loaded = false;
                 continue;
             }
-            let slot = (node.step + offset) & (BUCKET_CNT - 1);
-            node.step += 1;
-            let (bucket, end, filter) = (node.bucket, node.end, node.filter_in_place);
+            let lane = node.pending.trailing_zeros() as usize / 8;
+            node.pending &= node.pending - 1;
+            let slot = (lane + pos.offset) & (BUCKET_CNT - 1);
+            let bucket = node.bucket;
             // SAFETY: as above; a full cell holds an initialised entry owned by `map` (only
             // tables the map owns have full cells), so references may live as long as `&'m map`.
             unsafe {
                 let top = Bucket::top(bucket, slot);
                 if top.is_full() {
                     let key = &*Bucket::key(bucket, slot);
-                    if !filter || self.wanted(map.hash(key), end) {
+                    if !node.filter_in_place || pos.wanted(map.hash(key), node.end) {
+                        self.last = Some(Yielded {
+                            table: node.table,
+                            index: node.index,
+                            bucket,
+                            slot,
+                            writes: map.writes,
+                        });
                         return Some((key, &*Bucket::value(bucket, slot)));
                     }
                 } else if top == TopHash::EVACUATED_X || top == TopHash::EVACUATED_Y {
-                    let node = self.node.as_ref().expect("walking a node");
                     let position = node.depth * BUCKET_CNT + slot;
-                    if let Some((b, s)) = forward(&*node.table, node.index, position, top) {
-                        let key = &*Bucket::key(b, s);
+                    if let Some(cell) = forward(&*node.table, node.index, position, top) {
+                        let key = &*Bucket::key(cell.bucket, cell.slot);
                         // Destinations can hold entries of other intervals: always filter.
-                        if self.wanted(map.hash(key), end) {
+                        if pos.wanted(map.hash(key), node.end) {
                             self.forwarded += 1;
-                            return Some((key, &*Bucket::value(b, s)));
+                            self.last = Some(Yielded {
+                                writes: map.writes,
+                                ..cell
+                            });
+                            return Some((key, &*Bucket::value(cell.bucket, cell.slot)));
                         }
                     }
                 }
             }
         }
     }
+
+    /// Removes the entry the last [`next`](Cursor::next) returned, in O(1) and without hashing
+    /// (rule 10). Returns `None` if `next` has not returned an entry since the last removal, or
+    /// if the map was written since that `next` call (then remove by key instead).
+    ///
+    /// Like [`EvacMap::retain`], it removes in place and does not advance a grow in progress.
+    ///
+    /// # Panics
+    /// If `map` is not the map this cursor was made from.
+    pub fn remove_yielded<S>(&mut self, map: &mut EvacMap<K, V, S>) -> Option<(K, V)> {
+        self.check_map(map.id);
+        let last = self.last.take()?;
+        if last.writes != map.writes {
+            return None;
+        }
+        let is_old = map
+            .grow
+            .as_ref()
+            .is_some_and(|g| Arc::as_ptr(&g.old) == last.table);
+        debug_assert!(
+            is_old
+                || map
+                    .cur
+                    .as_ref()
+                    .is_some_and(|t| Arc::as_ptr(t) == last.table)
+        );
+        // SAFETY: no write happened since `next` returned this cell, so it is still full, in a
+        // table the map owns (`is_old` says which) whose bucket `index` heads its chain;
+        // `&mut map` gives exclusive access.
+        let entry = unsafe {
+            let entry = Bucket::take(last.bucket, last.slot, TopHash::EMPTY_ONE);
+            let settled = settle_tail((*last.table).bucket(last.index), last.bucket, last.slot);
+            let tombstones = if is_old {
+                &mut map.counters.tombstones_old
+            } else {
+                &mut map.counters.tombstones_cur
+            };
+            *tombstones = *tombstones + 1 - settled;
+            entry
+        };
+        map.count -= 1;
+        map.writes += 1;
+        map.after_removal();
+        Some(entry)
+    }
+
+    #[inline]
+    fn check_map(&self, id: u64) {
+        if id != self.map_id {
+            wrong_map(self.map_id, id);
+        }
+    }
+}
+
+#[cold]
+#[inline(never)]
+fn wrong_map(cursor_map: u64, given: u64) -> ! {
+    panic!(
+        "evacmap::Cursor used with a map it was not made from (cursor of map #{cursor_map}, given map \
+         #{given}); call cursor() on the map you want to walk"
+    )
 }
 
 /// Number of cells marked `mark` in the chain of bucket `index` before chain position `upto`.
 ///
 /// # Safety
 /// - `table` is live and not being written.
-unsafe fn count_marks<K, V>(table: &Table<K, V>, index: usize, upto: usize, mark: TopHash) -> usize {
+unsafe fn count_marks<K, V>(
+    table: &Table<K, V>,
+    index: usize,
+    upto: usize,
+    mark: TopHash,
+) -> usize {
     let mut count = 0;
     let mut b = table.bucket(index);
     let mut base = 0;
     while !b.is_null() && base < upto {
         // SAFETY: `b` is a live bucket of the chain.
         unsafe {
-            count += Bucket::group(b).match_byte(mark).below((upto - base).min(BUCKET_CNT)).count();
+            count += Bucket::group(b)
+                .match_byte(mark)
+                .below((upto - base).min(BUCKET_CNT))
+                .count();
             b = Bucket::next(b);
         }
         base += BUCKET_CNT;
@@ -347,7 +570,7 @@ unsafe fn forward<K, V>(
     mut index: usize,
     mut position: usize,
     mut mark: TopHash,
-) -> Option<(*mut Bucket<K, V>, usize)> {
+) -> Option<Yielded<K, V>> {
     loop {
         // SAFETY: no writer per the contract; each successor is kept alive by its predecessor.
         let successor = unsafe { table.successor() }?;
@@ -355,17 +578,25 @@ unsafe fn forward<K, V>(
         let (dest, rank) = unsafe {
             match successor.kind {
                 GrowKind::Doubling => {
-                    let dest = if mark == TopHash::EVACUATED_Y { index + table.len() } else { index };
+                    let dest = if mark == TopHash::EVACUATED_Y {
+                        index + table.len()
+                    } else {
+                        index
+                    };
                     (dest, count_marks(table, index, position, mark))
                 }
-                GrowKind::SameSize => (index, count_marks(table, index, position, TopHash::EVACUATED_X)),
+                GrowKind::SameSize => (
+                    index,
+                    count_marks(table, index, position, TopHash::EVACUATED_X),
+                ),
                 GrowKind::Halving => {
                     let half = table.len() / 2;
                     let before = count_marks(table, index, position, TopHash::EVACUATED_X);
                     if index < half {
                         (index, before)
                     } else {
-                        let first = count_marks(table, index - half, usize::MAX, TopHash::EVACUATED_X);
+                        let first =
+                            count_marks(table, index - half, usize::MAX, TopHash::EVACUATED_X);
                         (index - half, first + before)
                     }
                 }
@@ -373,7 +604,13 @@ unsafe fn forward<K, V>(
         };
         let next = &*successor.table;
         // SAFETY: `next` is live (held by `successor`); the rank names a cell that evacuation filled.
-        let (bucket, slot) = unsafe { (Bucket::nth(next.bucket(dest), rank / BUCKET_CNT), rank % BUCKET_CNT) };
+        // SAFETY: as above.
+        let (bucket, slot) = unsafe {
+            (
+                Bucket::nth(next.bucket(dest), rank / BUCKET_CNT),
+                rank % BUCKET_CNT,
+            )
+        };
         if bucket.is_null() {
             debug_assert!(false, "an evacuation destination is shorter than its rank");
             return None;
@@ -381,7 +618,13 @@ unsafe fn forward<K, V>(
         // SAFETY: `bucket` is live.
         let top = unsafe { Bucket::top(bucket, slot) };
         if top.is_full() {
-            return Some((bucket, slot));
+            return Some(Yielded {
+                table: next,
+                index: dest,
+                bucket,
+                slot,
+                writes: 0,
+            });
         }
         if top != TopHash::EVACUATED_X && top != TopHash::EVACUATED_Y {
             return None;
@@ -397,12 +640,12 @@ impl<K, V> fmt::Debug for Cursor<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Cursor")
             .field("map_id", &self.map_id)
-            .field("b", &self.b_log)
-            .field("start_bucket", &self.start)
-            .field("offset", &self.offset)
-            .field("buckets_done", &self.done)
-            .field("frac", &format_args!("{:#018x}", self.frac))
-            .field("in_chain", &self.node.is_some())
+            .field("b", &self.pos.b_log)
+            .field("start_bucket", &self.pos.start)
+            .field("offset", &self.pos.offset)
+            .field("buckets_done", &self.pos.done)
+            .field("frac", &format_args!("{:#018x}", self.pos.frac))
+            .field("in_chain", &self.in_node)
             .field("forwarded", &self.forwarded)
             .field("finished", &self.finished)
             .finish()

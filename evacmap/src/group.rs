@@ -50,6 +50,12 @@ impl Group {
         BitMask(!nonzero & HIGH)
     }
 
+    /// Slots marked `evacuatedX` or `evacuatedY`: entries that moved to a newer table.
+    #[inline]
+    pub(crate) fn match_moved(self) -> BitMask {
+        BitMask(self.match_byte(TopHash::EVACUATED_X).0 | self.match_byte(TopHash::EVACUATED_Y).0)
+    }
+
     /// Some slot is `emptyRest`: nothing in this chain follows that slot.
     #[inline]
     pub(crate) fn has_empty_rest(self) -> bool {
@@ -64,6 +70,12 @@ pub(crate) struct BitMask(u64);
 impl BitMask {
     /// No slot.
     pub(crate) const EMPTY: BitMask = BitMask(0);
+
+    /// The raw bits (bit 7 of lane `i` for slot `i`).
+    #[inline]
+    pub(crate) fn bits(self) -> u64 {
+        self.0
+    }
 
     #[inline]
     pub(crate) fn any(self) -> bool {
@@ -83,6 +95,28 @@ impl BitMask {
             self
         } else {
             BitMask(self.0 & ((1u64 << (slot * 8)) - 1))
+        }
+    }
+
+    /// The slots not in the set.
+    #[inline]
+    pub(crate) fn invert(self) -> BitMask {
+        BitMask(!self.0 & HIGH)
+    }
+
+    /// Only the slots at or above `slot`.
+    #[inline]
+    pub(crate) fn at_or_above(self, slot: usize) -> BitMask {
+        BitMask(self.0 & !self.below(slot).0)
+    }
+
+    /// The highest slot in the set.
+    #[inline]
+    pub(crate) fn highest(self) -> Option<usize> {
+        if self.0 == 0 {
+            None
+        } else {
+            Some((63 - self.0.leading_zeros() as usize) / 8)
         }
     }
 
@@ -121,8 +155,14 @@ mod tests {
         for v in 0..=255u8 {
             for other in [0u8, 1, 2, 4, 5, 0x7f, 0x80, 0x81, 0xfe, 0xff] {
                 let g = group([other, v, other, v, v, other, other, v]);
-                let expect: Vec<usize> = (0..8).filter(|&i| [other, v, other, v, v, other, other, v][i] == v).collect();
-                assert_eq!(g.match_byte(TopHash(v)).collect::<Vec<_>>(), expect, "v={v} other={other}");
+                let expect: Vec<usize> = (0..8)
+                    .filter(|&i| [other, v, other, v, v, other, other, v][i] == v)
+                    .collect();
+                assert_eq!(
+                    g.match_byte(TopHash(v)).collect::<Vec<_>>(),
+                    expect,
+                    "v={v} other={other}"
+                );
                 let bytes = [other, v, other, v, v, other, other, v];
                 let full: Vec<usize> = (0..8).filter(|&i| bytes[i] >= 5).collect();
                 assert_eq!(g.match_full().collect::<Vec<_>>(), full);
@@ -138,6 +178,9 @@ mod tests {
         assert_eq!(m.below(3).collect::<Vec<_>>(), vec![0, 2]);
         assert_eq!(m.below(8).count(), 4);
         assert_eq!(m.lowest(), Some(0));
+        assert_eq!(m.highest(), Some(7));
+        assert_eq!(m.at_or_above(3).collect::<Vec<_>>(), vec![3, 7]);
+        assert_eq!(m.invert().collect::<Vec<_>>(), vec![1, 4, 5, 6]);
         assert!(group([5, 5, 1, 0, 0, 0, 0, 0]).has_empty_rest());
         assert!(!group([5, 5, 1, 1, 1, 1, 1, 5]).has_empty_rest());
     }

@@ -56,14 +56,20 @@ impl<K, V, S> EvacMap<K, V, S> {
     }
 
     pub(crate) fn start_grow_to(&mut self, kind: GrowKind) {
-        debug_assert!(self.grow.is_none(), "a grow never starts while one is in progress");
+        debug_assert!(
+            self.grow.is_none(),
+            "a grow never starts while one is in progress"
+        );
         let new_b = match kind {
             GrowKind::Doubling => self.b + 1,
             GrowKind::SameSize => self.b,
             GrowKind::Halving => self.b - 1,
         };
         let new = Table::new(new_b);
-        let old = self.cur.replace(Arc::clone(&new)).expect("a grow needs a current table");
+        let old = self
+            .cur
+            .replace(Arc::clone(&new))
+            .expect("a grow needs a current table");
         let units = match kind {
             GrowKind::Halving => new.len(),
             GrowKind::Doubling | GrowKind::SameSize => old.len(),
@@ -71,7 +77,12 @@ impl<K, V, S> EvacMap<K, V, S> {
         // SAFETY: the map owns `old` and has exclusive access (`&mut self`).
         unsafe { old.set_successor(Some(Successor { table: new, kind })) };
         self.b = new_b;
-        self.grow = Some(Growth { old, kind, nevacuate: 0, units });
+        self.grow = Some(Growth {
+            old,
+            kind,
+            nevacuate: 0,
+            units,
+        });
         let c = &mut self.counters;
         c.overflow_old = core::mem::take(&mut c.overflow_cur);
         c.tombstones_old = core::mem::take(&mut c.tombstones_cur);
@@ -150,7 +161,9 @@ where
             let cur = self.cur.as_ref().expect("growing maps have a table");
             match grow.kind {
                 GrowKind::Doubling => {
-                    let hashes = ChainHashes::collect(&grow.old, unit, |k| hash_key(&self.hash_builder, self.seed, k));
+                    let hashes = ChainHashes::collect(&grow.old, unit, |k| {
+                        hash_key(&self.hash_builder, self.seed, k)
+                    });
                     // SAFETY: exclusive access; the destinations are only written after their
                     // source unit is evacuated, so they are empty (Go's argument).
                     unsafe { evacuate_doubling(&grow.old, cur, unit, &hashes, &mut self.counters) }
@@ -171,6 +184,7 @@ where
     /// Releases memory: finishes any grow, halves while the entries fit in a smaller table, then
     /// compacts overflow chains with a same-size grow if tombstones left holes. Cursors survive.
     pub fn shrink_to_fit(&mut self) {
+        self.writes += 1;
         if self.cur.is_none() {
             self.b = Self::b_for(self.count, self.config.load_factor);
             return;
@@ -196,8 +210,15 @@ struct ChainHashes {
 }
 
 impl ChainHashes {
-    fn collect<K, V>(old: &Table<K, V>, unit: usize, mut hash: impl FnMut(&K) -> u64) -> ChainHashes {
-        let mut hashes = ChainHashes { inline: [0; 2 * BUCKET_CNT], spill: Vec::new() };
+    fn collect<K, V>(
+        old: &Table<K, V>,
+        unit: usize,
+        mut hash: impl FnMut(&K) -> u64,
+    ) -> ChainHashes {
+        let mut hashes = ChainHashes {
+            inline: [0; 2 * BUCKET_CNT],
+            spill: Vec::new(),
+        };
         let mut n = 0;
         let mut b = old.bucket(unit);
         while !b.is_null() {
@@ -235,12 +256,22 @@ struct Packer<K, V> {
 
 impl<K, V> Packer<K, V> {
     fn new(head: *mut Bucket<K, V>) -> Self {
-        Packer { bucket: head, slot: 0 }
+        Packer {
+            bucket: head,
+            slot: 0,
+        }
     }
 
     /// # Safety
     /// - The destination chain is exclusively accessed and empty from the packer's position on.
-    unsafe fn push(&mut self, table: &Table<K, V>, counters: &mut Counters, top: TopHash, key: K, value: V) {
+    unsafe fn push(
+        &mut self,
+        table: &Table<K, V>,
+        counters: &mut Counters,
+        top: TopHash,
+        key: K,
+        value: V,
+    ) {
         if self.slot == BUCKET_CNT {
             // SAFETY: exclusive access to the new table (the caller's contract).
             unsafe {
@@ -296,7 +327,11 @@ unsafe fn evacuate_doubling<K, V>(
                 if top.is_full() {
                     let use_y = hashes.get(n) & newbit != 0;
                     n += 1;
-                    let mark = if use_y { TopHash::EVACUATED_Y } else { TopHash::EVACUATED_X };
+                    let mark = if use_y {
+                        TopHash::EVACUATED_Y
+                    } else {
+                        TopHash::EVACUATED_X
+                    };
                     let (key, value) = Bucket::take(b, slot, mark);
                     let dest = if use_y { &mut y } else { &mut x };
                     dest.push(new, counters, top, key, value);

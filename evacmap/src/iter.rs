@@ -76,12 +76,20 @@ impl<K, V, S> EvacMap<K, V, S> {
 
     /// Iterates over `(&K, &V)` in bucket order (no randomisation, no cursor bookkeeping).
     pub fn iter(&self) -> Iter<'_, K, V> {
-        Iter { raw: self.raw_cells(), remaining: self.count, marker: PhantomData }
+        Iter {
+            raw: self.raw_cells(),
+            remaining: self.count,
+            marker: PhantomData,
+        }
     }
 
     /// Iterates over `(&K, &mut V)`.
     pub fn iter_mut(&mut self) -> IterMut<'_, K, V> {
-        IterMut { raw: self.raw_cells(), remaining: self.count, marker: PhantomData }
+        IterMut {
+            raw: self.raw_cells(),
+            remaining: self.count,
+            marker: PhantomData,
+        }
     }
 
     /// Iterates over the keys.
@@ -96,13 +104,18 @@ impl<K, V, S> EvacMap<K, V, S> {
 
     /// Iterates over the values, mutably.
     pub fn values_mut(&mut self) -> ValuesMut<'_, K, V> {
-        ValuesMut { inner: self.iter_mut() }
+        ValuesMut {
+            inner: self.iter_mut(),
+        }
     }
 
     /// Removes every entry and yields them; the map keeps its B. Entries not consumed are
     /// dropped when the iterator is. Running cursors stop (as on `clear`).
     pub fn drain(&mut self) -> Drain<'_, K, V> {
-        Drain { inner: self.take_entries(), marker: PhantomData }
+        Drain {
+            inner: self.take_entries(),
+            marker: PhantomData,
+        }
     }
 
     /// Moves every table out of the map into an owning walker and resets the map to empty.
@@ -121,7 +134,12 @@ impl<K, V, S> EvacMap<K, V, S> {
         };
         self.seed = crate::hash::random_u64();
         self.clears += 1;
-        RawDrain { raw, remaining, _tables: tables }
+        self.writes += 1;
+        RawDrain {
+            raw,
+            remaining,
+            _tables: tables,
+        }
     }
 }
 
@@ -314,7 +332,9 @@ impl<K, V, S> IntoIterator for EvacMap<K, V, S> {
     type IntoIter = IntoIter<K, V>;
 
     fn into_iter(mut self) -> IntoIter<K, V> {
-        IntoIter { inner: self.take_entries() }
+        IntoIter {
+            inner: self.take_entries(),
+        }
     }
 }
 
@@ -349,7 +369,9 @@ debug_as_list!(Iter, IterMut, Keys, Values, ValuesMut, Drain);
 
 impl<K, V> fmt::Debug for IntoIter<K, V> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("IntoIter").field("remaining", &self.size_hint().0).finish()
+        f.debug_struct("IntoIter")
+            .field("remaining", &self.size_hint().0)
+            .finish()
     }
 }
 

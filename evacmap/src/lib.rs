@@ -68,8 +68,8 @@
 mod bucket;
 mod config;
 mod cursor;
-mod grow;
 mod group;
+mod grow;
 mod hash;
 mod iter;
 mod map;

@@ -25,6 +25,9 @@ pub struct EvacMap<K, V, S = DefaultHashBuilder> {
     pub(crate) id: u64,
     /// How many times the map was cleared or drained; cursors stop when it changes.
     pub(crate) clears: u64,
+    /// Bumped by every write that may move or remove a cell (not by value updates through
+    /// `get_mut`); `Cursor::remove_yielded` trusts a remembered cell only while it is unchanged.
+    pub(crate) writes: u64,
     /// Go's `hash0`: mixed into every hash, redrawn when the map becomes empty.
     pub(crate) seed: u64,
     /// Live entries.
@@ -110,7 +113,11 @@ impl<K, V, S> EvacMap<K, V, S> {
     ///
     /// # Panics
     /// If the config is invalid (see [`Config::validate`]).
-    pub fn with_capacity_config_and_hasher(capacity: usize, config: Config, hash_builder: S) -> Self {
+    pub fn with_capacity_config_and_hasher(
+        capacity: usize,
+        config: Config,
+        hash_builder: S,
+    ) -> Self {
         if let Err(err) = config.validate() {
             panic!("EvacMap: {err}");
         }
@@ -119,6 +126,7 @@ impl<K, V, S> EvacMap<K, V, S> {
             config,
             id: new_map_id(),
             clears: 0,
+            writes: 0,
             seed: random_u64(),
             count: 0,
             b: Self::b_for(capacity, config.load_factor),
@@ -166,8 +174,15 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// Removes every entry, keeping B (Go's `mapclear`): cancels a grow in progress, redraws the
     /// seed, and leaves running cursors with nothing more to yield.
     pub fn clear(&mut self) {
+        self.writes += 1;
         self.drop_entries();
-        for table in self.grow.take().map(|g| g.old).into_iter().chain(self.cur.take()) {
+        for table in self
+            .grow
+            .take()
+            .map(|g| g.old)
+            .into_iter()
+            .chain(self.cur.take())
+        {
             if Arc::strong_count(&table) > 1 {
                 // A cursor may still walk this table: leave it only empty cells to read.
                 // SAFETY: every entry was dropped above; the map has exclusive access.
@@ -295,7 +310,11 @@ where
 ///
 /// # Safety
 /// - `head` heads a live chain that contains `b`, accessed exclusively.
-pub(crate) unsafe fn settle_tail<K, V>(head: *mut Bucket<K, V>, mut b: *mut Bucket<K, V>, mut i: usize) -> usize {
+pub(crate) unsafe fn settle_tail<K, V>(
+    head: *mut Bucket<K, V>,
+    mut b: *mut Bucket<K, V>,
+    mut i: usize,
+) -> usize {
     // SAFETY: all buckets touched belong to the exclusively accessed chain of `head`.
     unsafe {
         if i == BUCKET_CNT - 1 {
@@ -375,7 +394,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         // SAFETY: a found cell is full; the reference lives no longer than `&self`.
-        self.find(key).map(|(b, i)| unsafe { &*Bucket::value(b, i) })
+        self.find(key)
+            .map(|(b, i)| unsafe { &*Bucket::value(b, i) })
     }
 
     /// The stored key and value for `key`.
@@ -385,7 +405,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         // SAFETY: a found cell is full; the references live no longer than `&self`.
-        self.find(key).map(|(b, i)| unsafe { (&*Bucket::key(b, i), &*Bucket::value(b, i)) })
+        self.find(key)
+            .map(|(b, i)| unsafe { (&*Bucket::key(b, i), &*Bucket::value(b, i)) })
     }
 
     /// A mutable reference to the value for `key`. Like Go's reads, never evacuates.
@@ -395,7 +416,8 @@ where
         Q: Hash + Eq + ?Sized,
     {
         // SAFETY: a found cell is full; `&mut self` makes the reference unique.
-        self.find(key).map(|(b, i)| unsafe { &mut *Bucket::value(b, i) })
+        self.find(key)
+            .map(|(b, i)| unsafe { &mut *Bucket::value(b, i) })
     }
 
     /// Whether `key` is present.
@@ -415,6 +437,7 @@ where
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let hash = self.hash(&key);
         let top = TopHash::for_hash(hash);
+        self.writes += 1;
         self.ensure_table();
         loop {
             if self.grow.is_some() {
@@ -499,6 +522,7 @@ where
             return None;
         }
         let hash = self.hash(key);
+        self.writes += 1;
         if self.grow.is_some() {
             self.grow_work(hash);
         }

@@ -103,7 +103,10 @@ fn view_table<K, V>(table: &Table<K, V>) -> TableView {
             chain
         })
         .collect();
-    TableView { b: table.b(), chains }
+    TableView {
+        b: table.b(),
+        chains,
+    }
 }
 
 impl<K, V, S> EvacMap<K, V, S> {
@@ -146,7 +149,9 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// The chains lookups read now (see [`ProbeStats`]).
     fn live_chains(&self) -> Vec<*mut Bucket<K, V>> {
         let mut heads = Vec::new();
-        let Some(cur) = self.cur.as_deref() else { return heads };
+        let Some(cur) = self.cur.as_deref() else {
+            return heads;
+        };
         match &self.grow {
             None => heads.extend((0..cur.len()).map(|i| cur.bucket(i))),
             Some(grow) => {
@@ -172,7 +177,8 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// Go's load-factor table columns, measured on this map (O(n)).
     pub fn probe_stats(&self) -> ProbeStats {
         let heads = self.live_chains();
-        let (mut entries, mut hit_sum, mut with_overflow, mut buckets_in_use) = (0usize, 0usize, 0usize, 0usize);
+        let (mut entries, mut hit_sum, mut with_overflow, mut buckets_in_use) =
+            (0usize, 0usize, 0usize, 0usize);
         for &head in &heads {
             let mut live = 0usize;
             let mut b = head;
@@ -191,13 +197,23 @@ impl<K, V, S> EvacMap<K, V, S> {
             hit_sum += live * (live + 1) / 2;
         }
         let chains = heads.len().max(1) as f64;
-        let per_entry = |x: f64| if entries == 0 { 0.0 } else { x / entries as f64 };
+        let per_entry = |x: f64| {
+            if entries == 0 {
+                0.0
+            } else {
+                x / entries as f64
+            }
+        };
         ProbeStats {
             hit_probe: per_entry(hit_sum as f64),
             miss_probe: entries as f64 / chains,
             overflow_fraction: with_overflow as f64 / chains,
             bytes_per_entry: per_entry((buckets_in_use * size_of::<Bucket<K, V>>()) as f64)
-                - if entries == 0 { 0.0 } else { (size_of::<K>() + size_of::<V>()) as f64 },
+                - if entries == 0 {
+                    0.0
+                } else {
+                    (size_of::<K>() + size_of::<V>()) as f64
+                },
         }
     }
 }
@@ -220,7 +236,11 @@ where
         let mut seen = 0usize;
         let mut tombstones = 0usize;
         let mut overflow = 0usize;
-        let tables = self.grow.iter().map(|g| (&*g.old, true)).chain(self.cur.as_deref().map(|t| (t, false)));
+        let tables = self
+            .grow
+            .iter()
+            .map(|g| (&*g.old, true))
+            .chain(self.cur.as_deref().map(|t| (t, false)));
         for (table, is_old) in tables {
             for i in 0..table.len() {
                 let head = table.bucket(i);
@@ -250,7 +270,10 @@ where
                     for slot in 0..BUCKET_CNT {
                         // SAFETY: as above.
                         let top = unsafe { Bucket::top(b, slot) };
-                        let place = format!("{} bucket {i} depth {depth} slot {slot}", if is_old { "old" } else { "current" });
+                        let place = format!(
+                            "{} bucket {i} depth {depth} slot {slot}",
+                            if is_old { "old" } else { "current" }
+                        );
                         if is_old && marked {
                             if !top.is_evacuated() {
                                 return Err(format!("{place}: {top:?} in an evacuated chain"));
@@ -261,7 +284,9 @@ where
                             return Err(format!("{place}: mark {top:?} in a live chain"));
                         }
                         if !source_evacuated && top != TopHash::EMPTY_REST {
-                            return Err(format!("{place}: {top:?} in a bucket whose source is not evacuated"));
+                            return Err(format!(
+                                "{place}: {top:?} in a bucket whose source is not evacuated"
+                            ));
                         }
                         if rest && top != TopHash::EMPTY_REST {
                             return Err(format!("{place}: {top:?} after emptyRest"));
@@ -281,13 +306,24 @@ where
                             let key = unsafe { &*Bucket::key(b, slot) };
                             let hash = self.hash(key);
                             if (hash & table.mask()) as usize != i {
-                                return Err(format!("{place}: key hashes to bucket {}", hash & table.mask()));
+                                return Err(format!(
+                                    "{place}: key hashes to bucket {}",
+                                    hash & table.mask()
+                                ));
                             }
                             if TopHash::for_hash(hash) != top {
-                                return Err(format!("{place}: tophash {top:?} != {:?}", TopHash::for_hash(hash)));
+                                return Err(format!(
+                                    "{place}: tophash {top:?} != {:?}",
+                                    TopHash::for_hash(hash)
+                                ));
                             }
-                            if !self.get_key_value(key).is_some_and(|(k, _)| core::ptr::eq(k, key)) {
-                                return Err(format!("{place}: `get` finds another cell (a duplicate key) or none"));
+                            if !self
+                                .get_key_value(key)
+                                .is_some_and(|(k, _)| core::ptr::eq(k, key))
+                            {
+                                return Err(format!(
+                                    "{place}: `get` finds another cell (a duplicate key) or none"
+                                ));
                             }
                         }
                     }
@@ -296,7 +332,9 @@ where
                     depth += 1;
                 }
                 if last_was_one && !(is_old && marked) {
-                    return Err(format!("bucket {i}: chain ends in emptyOne (should be emptyRest)"));
+                    return Err(format!(
+                        "bucket {i}: chain ends in emptyOne (should be emptyRest)"
+                    ));
                 }
             }
         }
@@ -305,10 +343,16 @@ where
             return Err(format!("len {} but {seen} full cells", self.count));
         }
         if tombstones != c.tombstones_cur + c.tombstones_old {
-            return Err(format!("{tombstones} emptyOne cells but counters say {}", c.tombstones_cur + c.tombstones_old));
+            return Err(format!(
+                "{tombstones} emptyOne cells but counters say {}",
+                c.tombstones_cur + c.tombstones_old
+            ));
         }
         if overflow != c.overflow_cur + c.overflow_old {
-            return Err(format!("{overflow} overflow buckets but counters say {}", c.overflow_cur + c.overflow_old));
+            return Err(format!(
+                "{overflow} overflow buckets but counters say {}",
+                c.overflow_cur + c.overflow_old
+            ));
         }
         Ok(())
     }

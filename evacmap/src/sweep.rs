@@ -20,6 +20,18 @@ use crate::tophash::TopHash;
 pub(crate) unsafe fn settle_chain<K, V>(head: *mut Bucket<K, V>) -> usize {
     // SAFETY: all buckets visited belong to the exclusively accessed chain.
     unsafe {
+        if Bucket::next(head).is_null() {
+            // One bucket (the common case): the tombstones above the highest occupied slot.
+            let group = Bucket::group(head);
+            let occupied = group.match_empty().invert();
+            let above = occupied.highest().map_or(0, |h| h + 1);
+            let mut changed = 0;
+            for slot in group.match_byte(TopHash::EMPTY_ONE).at_or_above(above) {
+                Bucket::set_top(head, slot, TopHash::EMPTY_REST);
+                changed += 1;
+            }
+            return changed;
+        }
         let mut last_live = None;
         let mut base = 0;
         let mut b = head;
@@ -27,7 +39,9 @@ pub(crate) unsafe fn settle_chain<K, V>(head: *mut Bucket<K, V>) -> usize {
             let group = Bucket::group(b);
             let occupied = BUCKET_CNT - group.match_empty().count();
             if occupied > 0 {
-                let highest = (0..BUCKET_CNT).rev().find(|&i| !Bucket::top(b, i).is_empty());
+                let highest = (0..BUCKET_CNT)
+                    .rev()
+                    .find(|&i| !Bucket::top(b, i).is_empty());
                 last_live = highest.map(|i| base + i);
             }
             base += BUCKET_CNT;
@@ -38,7 +52,8 @@ pub(crate) unsafe fn settle_chain<K, V>(head: *mut Bucket<K, V>) -> usize {
         b = head;
         while !b.is_null() {
             for i in 0..BUCKET_CNT {
-                if last_live.is_none_or(|l| base + i > l) && Bucket::top(b, i) == TopHash::EMPTY_ONE {
+                if last_live.is_none_or(|l| base + i > l) && Bucket::top(b, i) == TopHash::EMPTY_ONE
+                {
                     Bucket::set_top(b, i, TopHash::EMPTY_REST);
                     changed += 1;
                 }
@@ -123,9 +138,15 @@ impl<K, V, S> EvacMap<K, V, S> {
     where
         F: FnMut(&K, &mut V) -> bool,
     {
+        self.writes += 1;
         let mut walk = ChainWalk { table: 0, index: 0 };
         while let Some((head, is_old)) = walk.next(self) {
-            let mut guard = SettleOnDrop { map: &mut *self, head, is_old, dirty: false };
+            let mut guard = SettleOnDrop {
+                map: &mut *self,
+                head,
+                is_old,
+                dirty: false,
+            };
             let mut b = head;
             while !b.is_null() {
                 // SAFETY: `b` is a live bucket of a table the map owns; `&mut self` is exclusive;
@@ -150,6 +171,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     where
         F: FnMut(&K, &mut V) -> bool,
     {
+        self.writes += 1;
         ExtractIf {
             map: self,
             pred,
@@ -265,6 +287,8 @@ impl<K, V, S, F> Drop for ExtractIf<'_, K, V, S, F> {
 
 impl<K, V, S, F> fmt::Debug for ExtractIf<'_, K, V, S, F> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ExtractIf").field("finished", &self.finished).finish()
+        f.debug_struct("ExtractIf")
+            .field("finished", &self.finished)
+            .finish()
     }
 }

@@ -133,7 +133,8 @@ impl<K, V> Table<K, V> {
     pub(crate) unsafe fn heap_bytes(&self) -> usize {
         // SAFETY: no concurrent writer per the caller's contract.
         let overflow = unsafe { (*self.arena.get()).capacity };
-        (self.len() + overflow) * core::mem::size_of::<Bucket<K, V>>() + core::mem::size_of::<Self>()
+        (self.len() + overflow) * core::mem::size_of::<Bucket<K, V>>()
+            + core::mem::size_of::<Self>()
     }
 
     /// Writes `mark` into every cell of every chain.
@@ -175,7 +176,11 @@ struct OverflowArena<K, V> {
 
 impl<K, V> OverflowArena<K, V> {
     fn new() -> Self {
-        OverflowArena { chunks: Vec::new(), used: 0, capacity: 0 }
+        OverflowArena {
+            chunks: Vec::new(),
+            used: 0,
+            capacity: 0,
+        }
     }
 
     fn alloc(&mut self, b: u8) -> *mut Bucket<K, V> {

@@ -27,7 +27,11 @@ where
     S: Clone + BuildHasher,
 {
     fn clone(&self) -> Self {
-        let mut clone = Self::with_capacity_config_and_hasher(self.len(), self.config, self.hash_builder.clone());
+        let mut clone = Self::with_capacity_config_and_hasher(
+            self.len(),
+            self.config,
+            self.hash_builder.clone(),
+        );
         for (k, v) in self {
             clone.insert(k.clone(), v.clone());
         }
@@ -84,7 +88,11 @@ where
 {
     fn from_iter<I: IntoIterator<Item = (K, V)>>(iter: I) -> Self {
         let iter = iter.into_iter();
-        let mut map = Self::with_capacity_config_and_hasher(iter.size_hint().0, Config::default(), S::default());
+        let mut map = Self::with_capacity_config_and_hasher(
+            iter.size_hint().0,
+            Config::default(),
+            S::default(),
+        );
         map.extend(iter);
         map
     }

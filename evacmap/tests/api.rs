@@ -1,0 +1,299 @@
+//! The public API around the core: std traits (Clone, PartialEq, Debug, Extend, FromIterator,
+//! Default), iterator consistency while a grow is in progress, thread-safety markers, and
+//! `Config` validation.
+
+mod common;
+
+use std::collections::{BTreeMap, HashSet};
+
+use evacmap::{Config, ConfigError, Cursor, EvacMap, GrowKind, MAX_LOAD_FACTOR};
+
+type Map = EvacMap<u64, u64>;
+
+fn mid_grow(n: u64) -> Map {
+    let mut m = Map::new();
+    for k in 0..n {
+        m.insert(k, k * 10);
+    }
+    assert_eq!(m.stats().grow_kind, Some(GrowKind::Doubling));
+    m
+}
+
+fn sorted(m: &Map) -> BTreeMap<u64, u64> {
+    m.iter().map(|(&k, &v)| (k, v)).collect()
+}
+
+#[test]
+fn clone_is_equal_independent_and_not_growing() {
+    let m = mid_grow(833);
+    let mut c = m.clone();
+    assert_eq!(c, m);
+    assert_eq!(sorted(&c), sorted(&m));
+    assert!(
+        !c.stats().growing,
+        "a clone is sized for its entries, like maps.Clone"
+    );
+    assert_eq!(c.config(), m.config());
+    c.insert(1, 0);
+    c.remove(&2);
+    assert_eq!(m.get(&1), Some(&10));
+    assert_eq!(m.get(&2), Some(&20));
+    assert_ne!(c, m);
+    c.check_invariants().unwrap();
+    let empty = Map::new();
+    assert_eq!(empty.clone(), empty);
+}
+
+#[test]
+fn partial_eq_ignores_order_and_layout() {
+    let a: Map = (0..500).map(|k| (k, k)).collect();
+    let mut b = Map::with_capacity(2000);
+    for k in (0..500).rev() {
+        b.insert(k, k);
+    }
+    assert_eq!(a, b);
+    b.insert(3, 4);
+    assert_ne!(a, b, "different value");
+    b.insert(3, 3);
+    assert_eq!(a, b);
+    b.insert(1000, 0);
+    assert_ne!(a, b, "different len");
+    b.remove(&1000);
+    b.remove(&0);
+    b.insert(501, 0);
+    assert_ne!(a, b, "same len, different keys");
+    assert_eq!(Map::new(), Map::default());
+}
+
+#[test]
+fn debug_formats_as_a_map() {
+    let mut m = Map::new();
+    assert_eq!(format!("{m:?}"), "{}");
+    m.insert(1, 2);
+    assert_eq!(format!("{m:?}"), "{1: 2}");
+    m.insert(3, 4);
+    let s = format!("{m:?}");
+    assert!(s == "{1: 2, 3: 4}" || s == "{3: 4, 1: 2}", "{s}");
+    let c = m.cursor();
+    assert!(format!("{c:?}").starts_with("Cursor"));
+    assert!(format!("{:?}", m.iter()).contains("remaining: 2"));
+}
+
+#[test]
+fn extend_from_iterator_and_default() {
+    let mut m = Map::default();
+    assert!(m.is_empty());
+    m.extend((0..100).map(|k| (k, k)));
+    m.extend([(5, 50), (200, 2)]);
+    let refs = [(300u64, 3u64), (301, 4)];
+    m.extend(refs.iter().map(|(k, v)| (k, v)));
+    assert_eq!(m.len(), 103);
+    assert_eq!(m.get(&5), Some(&50));
+    assert_eq!(m.get(&301), Some(&4));
+    let f: Map = (0..1000).map(|k| (k, k + 1)).collect();
+    assert_eq!(f.len(), 1000);
+    assert_eq!(
+        f.stats().grows,
+        0,
+        "from_iter sizes the map from the size hint"
+    );
+    assert!((0..1000).all(|k| f.get(&k) == Some(&(k + 1))));
+    let dup: Map = [(1, 1), (1, 2)].into_iter().collect();
+    assert_eq!((dup.len(), dup.get(&1)), (1, Some(&2)));
+    f.check_invariants().unwrap();
+}
+
+/// Mid-grow, every view of the entries agrees: iter, iter_mut, keys, values, values_mut,
+/// into_iter, len and the size hints.
+#[test]
+fn iterators_agree_with_len_mid_grow() {
+    for kind in ["doubling", "halving"] {
+        let mut m = if kind == "doubling" {
+            mid_grow(1665)
+        } else {
+            let mut m = Map::with_config(common::shrinking_config());
+            for k in 0..1600 {
+                m.insert(k, k * 10);
+            }
+            let mut k = 1599;
+            while m.stats().grow_kind != Some(GrowKind::Halving) {
+                m.remove(&k);
+                k -= 1;
+            }
+            m
+        };
+        assert!(m.stats().growing);
+        let n = m.len();
+        let it = m.iter();
+        assert_eq!(it.len(), n);
+        assert_eq!(it.size_hint(), (n, Some(n)));
+        let keys: HashSet<u64> = m.keys().copied().collect();
+        assert_eq!(keys.len(), n);
+        assert_eq!(m.keys().len(), n);
+        assert_eq!(m.values().len(), n);
+        assert!(m.iter().all(|(k, v)| *v == k * 10 && keys.contains(k)));
+        assert_eq!(m.values().map(|v| v / 10).collect::<HashSet<_>>(), keys);
+        for (k, v) in m.iter_mut() {
+            *v = k + 1;
+        }
+        assert!(keys.iter().all(|k| m.get(k) == Some(&(k + 1))));
+        for v in m.values_mut() {
+            *v += 1;
+        }
+        assert!(keys.iter().all(|k| m.get(k) == Some(&(k + 2))));
+        assert_eq!((&mut m).into_iter().len(), n);
+        assert_eq!((&m).into_iter().count(), n);
+        let mut it = m.iter();
+        for left in (0..n).rev() {
+            assert!(it.next().is_some());
+            assert_eq!(it.len(), left);
+        }
+        assert!(it.next().is_none() && it.next().is_none());
+        assert!(m.stats().growing, "iteration must not evacuate");
+        m.check_invariants().unwrap();
+        let owned: HashSet<u64> = m.into_iter().map(|(k, _)| k).collect();
+        assert_eq!(owned, keys);
+    }
+}
+
+#[test]
+fn drain_mid_grow_yields_everything_and_keeps_b() {
+    let mut m = mid_grow(833);
+    let b = m.stats().b;
+    let mut drained: Vec<u64> = m.drain().map(|(k, _)| k).collect();
+    drained.sort_unstable();
+    assert_eq!(drained, (0..833).collect::<Vec<_>>());
+    let s = m.stats();
+    assert_eq!((s.len, s.b, s.growing), (0, b, false));
+    m.insert(1, 1);
+    assert_eq!(m.get(&1), Some(&1));
+    m.check_invariants().unwrap();
+}
+
+#[test]
+fn send_and_sync() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<EvacMap<u64, u64>>();
+    assert_send_sync::<Cursor<u64, u64>>();
+    assert_send_sync::<evacmap::Iter<'static, u64, u64>>();
+    assert_send_sync::<Config>();
+    // A cursor made on one thread walks the map on another.
+    let m: Map = (0..1000).map(|k| (k, k)).collect();
+    let mut c = m.cursor();
+    let n = std::thread::scope(|s| {
+        s.spawn(|| {
+            let mut n = 0;
+            while c.next(&m).is_some() {
+                n += 1;
+            }
+            n
+        })
+        .join()
+        .unwrap()
+    });
+    assert_eq!(n, 1000);
+}
+
+#[test]
+fn config_rejects_bad_load_factors() {
+    for bad in [
+        f64::NAN,
+        0.0,
+        -0.0,
+        -1.0,
+        f64::INFINITY,
+        f64::NEG_INFINITY,
+        16.000001,
+        100.0,
+    ] {
+        let err = Config::new(bad).expect_err("must be rejected");
+        assert!(matches!(err, ConfigError::LoadFactor(_)), "{err:?}");
+        assert!(err.to_string().contains("invalid load factor"), "{err}");
+        assert!(Config {
+            load_factor: bad,
+            shrink_below: None
+        }
+        .validate()
+        .is_err());
+    }
+    for good in [0.5, 1.0, 6.5, MAX_LOAD_FACTOR] {
+        assert_eq!(Config::new(good).unwrap().load_factor, good);
+    }
+    let lf = Config::default();
+    for bad in [f64::NAN, 0.0, -1.0, f64::INFINITY, 3.25, 4.0] {
+        let err = lf.with_shrink_below(bad).expect_err("must be rejected");
+        assert!(matches!(err, ConfigError::ShrinkBelow { .. }), "{err:?}");
+        assert!(
+            err.to_string().contains("invalid shrink threshold"),
+            "{err}"
+        );
+    }
+    assert!(lf.with_shrink_below(3.2).is_ok());
+    let e: &dyn std::error::Error = &ConfigError::LoadFactor(0.0);
+    assert!(e.to_string().contains("Go uses 6.5"));
+}
+
+#[test]
+#[should_panic(expected = "invalid load factor")]
+fn with_config_panics_on_nan_load_factor() {
+    let _ = Map::with_config(Config {
+        load_factor: f64::NAN,
+        shrink_below: None,
+    });
+}
+
+#[test]
+#[should_panic(expected = "invalid load factor")]
+fn with_config_panics_on_load_factor_above_16() {
+    let _ = Map::with_config(Config {
+        load_factor: 17.0,
+        shrink_below: None,
+    });
+}
+
+#[test]
+#[should_panic(expected = "invalid shrink threshold")]
+fn with_config_panics_on_bad_shrink_threshold() {
+    let _ = Map::with_config(Config {
+        load_factor: 6.5,
+        shrink_below: Some(6.0),
+    });
+}
+
+/// A custom load factor moves the growth points accordingly.
+#[test]
+fn custom_load_factor_moves_growth_points() {
+    let mut m = Map::with_config(Config::new(2.0).unwrap());
+    let mut points = Vec::new();
+    let mut prev = m.stats().b;
+    for n in 1..=200u64 {
+        m.insert(n, n);
+        if m.stats().b != prev {
+            prev = m.stats().b;
+            points.push(n);
+        }
+    }
+    // More than 8 entries and more than 2 * 2^B.
+    assert_eq!(points, [9, 17, 33, 65, 129]);
+    assert_eq!(m.config().load_factor, 2.0);
+}
+
+/// `get_key_value`, `remove_entry`, `hasher`, borrowed lookups.
+#[test]
+fn borrowed_lookups_and_accessors() {
+    let mut m: EvacMap<String, u64> = EvacMap::new();
+    for k in 0..200 {
+        m.insert(format!("k{k}"), k);
+    }
+    assert_eq!(m.get("k7"), Some(&7));
+    assert_eq!(
+        m.get_key_value("k8").map(|(k, v)| (k.as_str(), *v)),
+        Some(("k8", 8))
+    );
+    assert!(m.contains_key("k199") && !m.contains_key("k200"));
+    *m.get_mut("k9").unwrap() = 90;
+    assert_eq!(m.remove_entry("k9"), Some(("k9".to_string(), 90)));
+    assert_eq!(m.remove("k9"), None);
+    let _ = m.hasher();
+    m.check_invariants().unwrap();
+}

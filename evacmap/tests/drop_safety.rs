@@ -1,0 +1,592 @@
+//! Drop safety: keys and values that count their drops (and live instances) are dropped exactly
+//! once on every path that removes or discards entries, including mid-grow drops, partially
+//! consumed iterators, and panics injected into the hasher, into `Eq` and into predicates. After
+//! a caught panic the map still passes `check_invariants()`, and after it is dropped nothing is
+//! alive.
+
+mod common;
+
+use std::cell::{Cell, RefCell};
+use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
+use std::hash::{BuildHasher, Hash, Hasher};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::Once;
+
+use common::shrinking_config;
+use evacmap::{Config, EvacMap, GrowKind};
+
+/// Counts instances: every construction gets a serial; drops are recorded per serial.
+#[derive(Default)]
+struct Tracker {
+    made: Cell<u64>,
+    drops: RefCell<HashMap<u64, u32>>,
+    /// When non-zero, the `n`th key comparison from now panics.
+    eq_panic_in: Cell<u64>,
+}
+
+impl Tracker {
+    fn new() -> Rc<Tracker> {
+        Rc::new(Tracker::default())
+    }
+
+    fn serial(&self) -> u64 {
+        self.made.set(self.made.get() + 1);
+        self.made.get()
+    }
+
+    fn key(self: &Rc<Self>, id: u64) -> Key {
+        Key {
+            id,
+            serial: self.serial(),
+            t: Rc::clone(self),
+        }
+    }
+
+    fn val(self: &Rc<Self>, x: u64) -> Val {
+        Val {
+            x,
+            serial: self.serial(),
+            t: Rc::clone(self),
+        }
+    }
+
+    fn live(&self) -> u64 {
+        self.made.get() - self.drops.borrow().len() as u64
+    }
+
+    fn record_drop(&self, serial: u64) {
+        let mut drops = self.drops.borrow_mut();
+        let n = drops.entry(serial).or_default();
+        *n += 1;
+        assert_eq!(*n, 1, "instance {serial} dropped twice");
+    }
+
+    /// Live instances are exactly the map's keys and values (plus `extra` held by the test).
+    fn assert_live(&self, len: usize, extra: u64) {
+        assert_eq!(
+            self.live(),
+            2 * len as u64 + extra,
+            "live instances != 2 * len + {extra}"
+        );
+    }
+
+    /// Everything ever made was dropped exactly once.
+    fn assert_all_dropped(&self) {
+        assert_eq!(self.live(), 0, "{} instances leaked", self.live());
+        assert!(self.drops.borrow().values().all(|&n| n == 1));
+    }
+}
+
+struct Key {
+    id: u64,
+    serial: u64,
+    t: Rc<Tracker>,
+}
+
+impl Hash for Key {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.id.hash(state);
+    }
+}
+
+impl PartialEq for Key {
+    fn eq(&self, other: &Key) -> bool {
+        let n = self.t.eq_panic_in.get();
+        if n > 0 {
+            self.t.eq_panic_in.set(n - 1);
+            if n == 1 {
+                panic!("injected Eq panic");
+            }
+        }
+        self.id == other.id
+    }
+}
+
+impl Eq for Key {}
+
+impl Drop for Key {
+    fn drop(&mut self) {
+        self.t.record_drop(self.serial);
+    }
+}
+
+struct Val {
+    x: u64,
+    serial: u64,
+    t: Rc<Tracker>,
+}
+
+impl Drop for Val {
+    fn drop(&mut self) {
+        self.t.record_drop(self.serial);
+    }
+}
+
+/// A deterministic SipHash builder that panics on its `n`th use when armed.
+#[derive(Clone, Default)]
+struct PanicHasher {
+    calls: Rc<Cell<u64>>,
+    panic_at: Rc<Cell<u64>>,
+}
+
+impl PanicHasher {
+    /// The next `n`th hash (1 = the very next) panics.
+    fn arm(&self, n: u64) {
+        self.panic_at.set(self.calls.get() + n);
+    }
+
+    fn disarm(&self) {
+        self.panic_at.set(0);
+    }
+}
+
+impl BuildHasher for PanicHasher {
+    type Hasher = DefaultHasher;
+
+    fn build_hasher(&self) -> DefaultHasher {
+        self.calls.set(self.calls.get() + 1);
+        if self.calls.get() == self.panic_at.get() {
+            self.panic_at.set(0);
+            panic!("injected hash panic");
+        }
+        DefaultHasher::new()
+    }
+}
+
+type Map = EvacMap<Key, Val, PanicHasher>;
+
+/// Silences the injected panics' messages (other panics still print).
+fn quiet_injected_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let payload = info.payload();
+            let msg = payload
+                .downcast_ref::<&str>()
+                .copied()
+                .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+                .unwrap_or("");
+            if !msg.starts_with("injected") {
+                previous(info);
+            }
+        }));
+    });
+}
+
+fn new_map(config: Config) -> (Map, Rc<Tracker>, PanicHasher) {
+    let hasher = PanicHasher::default();
+    (
+        EvacMap::with_config_and_hasher(config, hasher.clone()),
+        Tracker::new(),
+        hasher,
+    )
+}
+
+fn fill(m: &mut Map, t: &Rc<Tracker>, keys: std::ops::Range<u64>) {
+    for k in keys {
+        assert!(m.insert(t.key(k), t.val(k)).is_none());
+    }
+}
+
+/// A map of `n` keys in the middle of a grow of `kind`.
+fn mid_grow(kind: GrowKind) -> (Map, Rc<Tracker>, PanicHasher) {
+    match kind {
+        GrowKind::Doubling => {
+            let (mut m, t, h) = new_map(Config::default());
+            fill(&mut m, &t, 0..833);
+            assert_eq!(m.stats().grow_kind, Some(GrowKind::Doubling));
+            (m, t, h)
+        }
+        GrowKind::SameSize => {
+            let (mut m, t, h) = new_map(Config::default());
+            fill(&mut m, &t, 0..104);
+            let mut next = 104;
+            while m.stats().grow_kind != Some(GrowKind::SameSize) {
+                assert!(m.remove(&t.key(next - 104)).is_some());
+                m.insert(t.key(next), t.val(next));
+                next += 1;
+                assert!(next < 2_000_000, "no same-size grow");
+            }
+            (m, t, h)
+        }
+        GrowKind::Halving => {
+            let (mut m, t, h) = new_map(shrinking_config());
+            fill(&mut m, &t, 0..800);
+            let mut k = 0;
+            while m.stats().grow_kind != Some(GrowKind::Halving) {
+                m.remove(&t.key(k));
+                k += 1;
+            }
+            (m, t, h)
+        }
+    }
+}
+
+const KINDS: [GrowKind; 3] = [GrowKind::Doubling, GrowKind::SameSize, GrowKind::Halving];
+
+#[test]
+fn remove_returns_the_value_and_drops_the_key_once() {
+    let (mut m, t, _) = new_map(Config::default());
+    fill(&mut m, &t, 0..500);
+    for k in (0..500).step_by(3) {
+        let v = m.remove(&t.key(k)).expect("present");
+        assert_eq!(v.x, k);
+        t.assert_live(m.len(), 1);
+        drop(v);
+        let (key, val) = m.remove_entry(&t.key(k + 1)).expect("present");
+        assert_eq!((key.id, val.x), (k + 1, k + 1));
+        drop((key, val));
+        assert!(m.remove(&t.key(10_000)).is_none());
+        t.assert_live(m.len(), 0);
+    }
+    m.check_invariants().unwrap();
+    drop(m);
+    t.assert_all_dropped();
+}
+
+#[test]
+fn overwrite_returns_the_old_value_and_drops_the_new_key() {
+    let (mut m, t, _) = new_map(Config::default());
+    fill(&mut m, &t, 0..300);
+    for k in 0..300 {
+        let old = m.insert(t.key(k), t.val(k + 1000)).expect("present");
+        assert_eq!(old.x, k);
+        t.assert_live(m.len(), 1);
+        drop(old);
+        assert_eq!(m.get(&t.key(k)).map(|v| v.x), Some(k + 1000));
+    }
+    drop(m);
+    t.assert_all_dropped();
+}
+
+#[test]
+fn clear_drops_everything_once() {
+    for kind in KINDS {
+        let (mut m, t, _) = mid_grow(kind);
+        let mut c = m.cursor();
+        assert!(c.next(&m).is_some());
+        m.clear();
+        t.assert_live(0, 0);
+        assert!(c.next(&m).is_none());
+        fill(&mut m, &t, 0..100);
+        m.check_invariants().unwrap();
+        drop(m);
+        drop(c);
+        t.assert_all_dropped();
+    }
+}
+
+#[test]
+fn drop_mid_grow_drops_everything_once() {
+    for kind in KINDS {
+        for with_cursor in [false, true] {
+            let (m, t, _) = mid_grow(kind);
+            assert!(m.stats().growing);
+            let mut c = m.cursor();
+            if with_cursor {
+                // A cursor parked on a table keeps it alive past the map; it must not own entries.
+                for _ in 0..5 {
+                    c.next(&m);
+                }
+                drop(m);
+                t.assert_all_dropped();
+                drop(c);
+            } else {
+                drop(c);
+                drop(m);
+            }
+            t.assert_all_dropped();
+        }
+    }
+}
+
+#[test]
+fn drain_fully_and_partially_consumed() {
+    for kind in KINDS {
+        for take in [0usize, 1, 50, usize::MAX] {
+            let (mut m, t, _) = mid_grow(kind);
+            let n = m.len();
+            let mut got = 0;
+            {
+                let mut d = m.drain();
+                assert_eq!(d.len(), n);
+                for (k, v) in d.by_ref().take(take) {
+                    assert_eq!(k.id, v.x);
+                    got += 1;
+                }
+                assert_eq!(d.len(), n - got);
+            }
+            assert_eq!(got, take.min(n));
+            assert!(m.is_empty());
+            t.assert_live(0, 0);
+            fill(&mut m, &t, 0..10);
+            m.check_invariants().unwrap();
+            drop(m);
+            t.assert_all_dropped();
+        }
+    }
+}
+
+#[test]
+fn into_iter_partially_consumed() {
+    for kind in KINDS {
+        for take in [0usize, 7, usize::MAX] {
+            let (m, t, _) = mid_grow(kind);
+            let n = m.len();
+            let mut it = m.into_iter();
+            assert_eq!(it.len(), n);
+            let got: Vec<(Key, Val)> = it.by_ref().take(take).collect();
+            assert_eq!(got.len(), take.min(n));
+            assert!(got.iter().all(|(k, v)| k.id == v.x));
+            t.assert_live(n, 0);
+            drop(it);
+            t.assert_live(got.len(), 0);
+            drop(got);
+            t.assert_all_dropped();
+        }
+    }
+}
+
+#[test]
+fn retain_drops_removed_entries_once() {
+    for kind in KINDS {
+        let (mut m, t, _) = mid_grow(kind);
+        m.retain(|k, v| {
+            v.x += 1;
+            k.id % 3 != 0
+        });
+        t.assert_live(m.len(), 0);
+        m.check_invariants().unwrap();
+        assert!(m.iter().all(|(k, v)| k.id % 3 != 0 && v.x == k.id + 1));
+        drop(m);
+        t.assert_all_dropped();
+    }
+}
+
+#[test]
+fn extract_if_partially_consumed() {
+    for kind in KINDS {
+        for take in [0usize, 5, usize::MAX] {
+            let (mut m, t, _) = mid_grow(kind);
+            let n = m.len();
+            let got: Vec<(Key, Val)> = m.extract_if(|k, _| k.id % 2 == 0).take(take).collect();
+            assert!(got.iter().all(|(k, _)| k.id % 2 == 0));
+            assert_eq!(m.len(), n - got.len());
+            t.assert_live(m.len(), 2 * got.len() as u64);
+            drop(got);
+            m.check_invariants().unwrap();
+            if take == usize::MAX {
+                assert!(m.keys().all(|k| k.id % 2 == 1));
+            }
+            drop(m);
+            t.assert_all_dropped();
+        }
+    }
+}
+
+#[test]
+fn shrink_to_fit_moves_without_dropping() {
+    let (mut m, t, _) = new_map(Config::default());
+    fill(&mut m, &t, 0..2000);
+    for k in 0..1950 {
+        m.remove(&t.key(k));
+    }
+    let b = m.stats().b;
+    m.shrink_to_fit();
+    assert!(m.stats().b < b);
+    t.assert_live(50, 0);
+    m.check_invariants().unwrap();
+    drop(m);
+    t.assert_all_dropped();
+}
+
+/// A hasher panic inside `insert` (hashing the new key) leaves the map untouched and drops the
+/// key and value passed in.
+#[test]
+fn hasher_panic_during_insert() {
+    quiet_injected_panics();
+    for kind in KINDS {
+        let (mut m, t, h) = mid_grow(kind);
+        let n = m.len();
+        let stats = m.stats();
+        h.arm(1);
+        let r = catch_unwind(AssertUnwindSafe(|| m.insert(t.key(1_000_000), t.val(0))));
+        assert!(r.is_err(), "the hasher did not panic");
+        h.disarm();
+        assert_eq!(m.stats(), stats, "a panicking hash changed the map");
+        t.assert_live(n, 0);
+        m.check_invariants().unwrap();
+        m.insert(t.key(1_000_000), t.val(0));
+        drop(m);
+        t.assert_all_dropped();
+    }
+}
+
+/// A hasher panic while `grow_work` evacuates (doubling rehashes the old chain's keys) leaves
+/// the map consistent and usable.
+#[test]
+fn hasher_panic_during_evacuation() {
+    quiet_injected_panics();
+    let mut panicked = 0;
+    for nth in 2..8 {
+        let (mut m, t, h) = mid_grow(GrowKind::Doubling);
+        let n = m.len() as u64;
+        // An update: hash #1 is the key's; evacuation hashes the old chain's keys next.
+        h.arm(nth);
+        let r = catch_unwind(AssertUnwindSafe(|| m.insert(t.key(5), t.val(5))));
+        h.disarm();
+        if r.is_err() {
+            panicked += 1;
+        }
+        m.check_invariants().unwrap();
+        t.assert_live(m.len(), 0);
+        for k in 0..n {
+            assert_eq!(m.get(&t.key(k)).map(|v| v.x), Some(k), "key {k} lost");
+        }
+        while m.stats().growing {
+            m.insert(t.key(0), t.val(0));
+        }
+        m.check_invariants().unwrap();
+        drop(m);
+        t.assert_all_dropped();
+    }
+    assert!(
+        panicked >= 4,
+        "the evacuation hashes were not reached ({panicked} panics)"
+    );
+}
+
+/// A hasher panic inside `Cursor::next` (it hashes keys it follows through evacuation marks)
+/// leaves the map untouched.
+#[test]
+fn hasher_panic_in_cursor() {
+    quiet_injected_panics();
+    let (mut m, t, h) = new_map(Config::default());
+    fill(&mut m, &t, 0..8);
+    let mut c = m.cursor();
+    assert!(c.next(&m).is_some());
+    // Grow under the parked cursor: the rest of its chain is now evacuation marks.
+    fill(&mut m, &t, 8..500);
+    while m.stats().growing {
+        m.insert(t.key(0), t.val(0));
+    }
+    let stats = m.stats();
+    let mut panicked = false;
+    for _ in 0..20 {
+        h.arm(1);
+        match catch_unwind(AssertUnwindSafe(|| c.next(&m).is_some())) {
+            Err(_) => {
+                panicked = true;
+                break;
+            }
+            Ok(false) => break,
+            Ok(true) => {}
+        }
+    }
+    h.disarm();
+    assert!(panicked, "the cursor never hashed");
+    assert_eq!(m.stats(), stats);
+    m.check_invariants().unwrap();
+    t.assert_live(m.len(), 0);
+    drop(c);
+    drop(m);
+    t.assert_all_dropped();
+}
+
+/// A panicking `Eq` during insert, remove and lookup, mid-grow of each kind.
+#[test]
+fn eq_panic_during_insert_remove_and_get() {
+    quiet_injected_panics();
+    for kind in KINDS {
+        let (mut m, t, _) = mid_grow(kind);
+        let present: Vec<u64> = m.keys().map(|k| k.id).take(20).collect();
+        for (i, &k) in present.iter().enumerate() {
+            let n = m.len();
+            t.eq_panic_in.set(1);
+            let r = match i % 4 {
+                0 => catch_unwind(AssertUnwindSafe(|| {
+                    m.insert(t.key(k), t.val(1));
+                })),
+                1 => catch_unwind(AssertUnwindSafe(|| {
+                    m.remove(&t.key(k));
+                })),
+                2 => catch_unwind(AssertUnwindSafe(|| {
+                    m.get(&t.key(k));
+                })),
+                _ => catch_unwind(AssertUnwindSafe(|| {
+                    m.remove_entry(&t.key(k));
+                })),
+            };
+            t.eq_panic_in.set(0);
+            assert!(r.is_err(), "Eq was not called for present key {k}");
+            assert_eq!(m.len(), n);
+            t.assert_live(n, 0);
+            m.check_invariants().unwrap();
+            assert!(m.contains_key(&t.key(k)));
+        }
+        drop(m);
+        t.assert_all_dropped();
+    }
+}
+
+/// A panicking `retain` predicate: entries removed before the panic stay removed (and dropped),
+/// the rest stay, and the map stays consistent.
+#[test]
+fn retain_predicate_panic() {
+    quiet_injected_panics();
+    for kind in KINDS {
+        for after in [0u64, 1, 37, 300] {
+            let (mut m, t, _) = mid_grow(kind);
+            let n = m.len();
+            let after = after.min(n as u64 - 1);
+            let mut calls = 0;
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                m.retain(|k, _| {
+                    calls += 1;
+                    if calls > after {
+                        panic!("injected predicate panic");
+                    }
+                    k.id % 2 == 0
+                })
+            }));
+            assert!(r.is_err());
+            assert!(m.len() <= n && m.len() + after as usize >= n);
+            t.assert_live(m.len(), 0);
+            m.check_invariants().unwrap();
+            fill(&mut m, &t, 5_000..5_100);
+            m.check_invariants().unwrap();
+            drop(m);
+            t.assert_all_dropped();
+        }
+    }
+}
+
+/// A panicking `extract_if` predicate: the iterator's drop settles the map.
+#[test]
+fn extract_if_predicate_panic() {
+    quiet_injected_panics();
+    for kind in KINDS {
+        let (mut m, t, _) = mid_grow(kind);
+        let mut calls = 0;
+        let r = catch_unwind(AssertUnwindSafe(|| {
+            let got: Vec<(Key, Val)> = m
+                .extract_if(|k, _| {
+                    calls += 1;
+                    if calls > 40 {
+                        panic!("injected predicate panic");
+                    }
+                    k.id % 2 == 1
+                })
+                .collect();
+            got.len()
+        }));
+        assert!(r.is_err());
+        t.assert_live(m.len(), 0);
+        m.check_invariants().unwrap();
+        drop(m);
+        t.assert_all_dropped();
+    }
+}

@@ -1,0 +1,258 @@
+//! Model tests: random operation sequences run on an `EvacMap` and on std's `HashMap`, with
+//! several live cursors stepped between operations and checked against the `Cursor` contract.
+//! After every operation `check_invariants()` must pass and `len`/`get` must agree with the model.
+//! Scale with `EVACMAP_TEST_SCALE` (or `PROPTEST_CASES`).
+
+mod common;
+
+use common::{proptest_cases, scaled_min, shrinking_config, Harness, Rng, TestHasher};
+use evacmap::Config;
+use proptest::prelude::*;
+
+#[derive(Clone, Debug)]
+enum Op {
+    Insert(u64, u64),
+    Remove(u64),
+    Get(u64),
+    InsertRange {
+        base: u64,
+        n: u64,
+    },
+    RemoveRange {
+        base: u64,
+        n: u64,
+    },
+    /// Remove `n` random present keys and insert `n` fresh ones (constant size).
+    Churn {
+        n: usize,
+        seed: u64,
+    },
+    /// Remove `n` random present keys.
+    RemoveRandom {
+        n: usize,
+        seed: u64,
+    },
+    Clear,
+    Retain {
+        m: u64,
+        r: u64,
+    },
+    ExtractIf {
+        m: u64,
+        take: usize,
+    },
+    ShrinkToFit,
+    GetMut(u64, u64),
+    ValuesMutAdd(u64),
+    Drain {
+        take: usize,
+    },
+    NewCursor,
+    Step {
+        cursor: usize,
+        n: usize,
+    },
+}
+
+/// Operations over keys `0..keys`; `bulk` bounds the range and churn sizes.
+fn op(keys: u64, bulk: u64) -> impl Strategy<Value = Op> {
+    prop_oneof![
+        20 => (0..keys, any::<u64>()).prop_map(|(k, v)| Op::Insert(k, v)),
+        10 => (0..keys).prop_map(Op::Remove),
+        4 => (0..keys).prop_map(Op::Get),
+        8 => (0..keys, 1..bulk).prop_map(|(base, n)| Op::InsertRange { base, n }),
+        5 => (0..keys, 1..bulk).prop_map(|(base, n)| Op::RemoveRange { base, n }),
+        5 => (1..bulk as usize, any::<u64>()).prop_map(|(n, seed)| Op::Churn { n, seed }),
+        3 => (1..bulk as usize, any::<u64>()).prop_map(|(n, seed)| Op::RemoveRandom { n, seed }),
+        1 => Just(Op::Clear),
+        2 => (2..5u64, 0..2u64).prop_map(|(m, r)| Op::Retain { m, r }),
+        2 => (2..4u64, 0..40usize).prop_map(|(m, take)| Op::ExtractIf { m, take }),
+        2 => Just(Op::ShrinkToFit),
+        3 => (0..keys, any::<u64>()).prop_map(|(k, v)| Op::GetMut(k, v)),
+        1 => any::<u64>().prop_map(Op::ValuesMutAdd),
+        1 => (0..20usize).prop_map(|take| Op::Drain { take }),
+        4 => Just(Op::NewCursor),
+        16 => (0..6usize, 1..60usize).prop_map(|(cursor, n)| Op::Step { cursor, n }),
+    ]
+}
+
+/// Runs `ops` on a fresh harness; returns it (all cursors finished and checked).
+fn run(hasher: TestHasher, config: Config, ops: &[Op], keys: u64) -> Harness {
+    let mut h = Harness::with(hasher, config);
+    // Keys chosen by the ops stay below `keys`; fresh churn keys are far above.
+    h.next_fresh = keys + (1 << 32);
+    for op in ops {
+        match *op {
+            Op::Insert(k, v) => {
+                h.insert(k, v);
+            }
+            Op::Remove(k) => {
+                h.remove(k);
+            }
+            Op::Get(k) => h.get(k),
+            Op::InsertRange { base, n } => {
+                h.check_every_op = false;
+                for k in base..(base + n).min(keys) {
+                    h.insert(k, k ^ 0xabcd);
+                }
+                h.check_every_op = true;
+                h.check();
+            }
+            Op::RemoveRange { base, n } => {
+                h.check_every_op = false;
+                for k in base..base + n {
+                    h.remove(k);
+                }
+                h.check_every_op = true;
+                h.check();
+            }
+            Op::Churn { n, seed } => {
+                let mut rng = Rng::new(seed);
+                let mut present: Vec<u64> = h.model.keys().copied().collect();
+                present.sort_unstable();
+                h.check_every_op = false;
+                for _ in 0..n {
+                    if present.is_empty() {
+                        break;
+                    }
+                    let i = rng.below(present.len() as u64) as usize;
+                    let k = present.swap_remove(i);
+                    h.remove(k);
+                    let fresh = h.insert_fresh(rng.next_u64());
+                    present.push(fresh);
+                }
+                h.check_every_op = true;
+                h.check();
+            }
+            Op::RemoveRandom { n, seed } => {
+                let mut rng = Rng::new(seed);
+                let mut present: Vec<u64> = h.model.keys().copied().collect();
+                present.sort_unstable();
+                h.check_every_op = false;
+                h.remove_random_from(&mut present, n, &mut rng);
+                h.check_every_op = true;
+                h.check();
+            }
+            Op::Clear => h.clear(),
+            Op::Retain { m, r } => h.retain(|k, v| (k ^ v) % m != r),
+            Op::ExtractIf { m, take } => h.extract_if(|k, _| k % m == 0, take),
+            Op::ShrinkToFit => h.shrink_to_fit(),
+            Op::GetMut(k, v) => h.get_mut_set(k, v),
+            Op::ValuesMutAdd(d) => h.values_mut_add(d),
+            Op::Drain { take } => h.drain(take),
+            Op::NewCursor => {
+                if h.cursors.iter().filter(|c| !c.finished).count() < 6 {
+                    h.new_cursor();
+                }
+            }
+            Op::Step { cursor, n } => {
+                if !h.cursors.is_empty() {
+                    let i = cursor % h.cursors.len();
+                    h.steps(i, n);
+                }
+            }
+        }
+    }
+    h.finish_all();
+    h.check();
+    h
+}
+
+fn config(cases: u32) -> ProptestConfig {
+    ProptestConfig {
+        cases: proptest_cases(cases),
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    }
+}
+
+fn max_ops() -> usize {
+    scaled_min(160, 8)
+}
+
+proptest! {
+    #![proptest_config(config(96))]
+
+    /// Go's defaults (no shrinking) with a good hasher: several doubling grows and churn.
+    #[test]
+    fn model_default_config(ops in proptest::collection::vec(op(3000, 400), 1..max_ops())) {
+        run(TestHasher::Sip, Config::default(), &ops, 3000);
+    }
+
+    /// With a shrink policy: halvings interleave with doublings.
+    #[test]
+    fn model_with_halving(ops in proptest::collection::vec(op(3000, 400), 1..max_ops())) {
+        run(TestHasher::Sip, shrinking_config(), &ops, 3000);
+    }
+
+    /// A weak hasher (13 distinct hashes): long overflow chains and same-size grows.
+    #[test]
+    fn model_weak_hasher(ops in proptest::collection::vec(op(600, 150), 1..max_ops())) {
+        run(TestHasher::Weak(13), shrinking_config(), &ops, 600);
+    }
+
+    /// A small load factor: more grows per operation.
+    #[test]
+    fn model_low_load_factor(ops in proptest::collection::vec(op(1500, 200), 1..max_ops())) {
+        let config = Config::new(2.0).unwrap().with_shrink_below(0.5).unwrap();
+        run(TestHasher::Sip, config, &ops, 1500);
+    }
+}
+
+proptest! {
+    #![proptest_config(config(24))]
+
+    /// Every key collides: one chain holds everything.
+    #[test]
+    fn model_constant_hasher(ops in proptest::collection::vec(op(200, 60), 1..max_ops())) {
+        run(TestHasher::Const, Config::default(), &ops, 200);
+    }
+}
+
+/// A fixed, long sequence that must reach doubling grows, same-size grows and halvings while
+/// cursors are live, so the proptest runs are known to exercise all three.
+#[test]
+fn model_fixed_sequence_reaches_every_grow_kind() {
+    let mut ops = vec![
+        Op::InsertRange { base: 0, n: 60 },
+        Op::NewCursor,
+        Op::Step { cursor: 0, n: 5 },
+    ];
+    ops.extend([
+        Op::InsertRange { base: 60, n: 1500 },
+        Op::NewCursor,
+        Op::Step { cursor: 1, n: 40 },
+        Op::Step { cursor: 0, n: 10 },
+        Op::RemoveRandom { n: 1456, seed: 7 },
+        Op::Step { cursor: 1, n: 10 },
+        Op::ShrinkToFit,
+        Op::NewCursor,
+        Op::Step { cursor: 2, n: 3 },
+    ]);
+    for i in 0..scaled_min(40, 10) as u64 {
+        ops.push(Op::Churn { n: 100, seed: i });
+        ops.push(Op::Step {
+            cursor: (i % 3) as usize,
+            n: 2,
+        });
+        if i == 3 {
+            ops.push(Op::NewCursor);
+        }
+    }
+    ops.extend([
+        Op::ExtractIf { m: 2, take: 30 },
+        Op::Retain { m: 3, r: 1 },
+        Op::NewCursor,
+        Op::Step { cursor: 4, n: 5 },
+        Op::ShrinkToFit,
+        Op::Step { cursor: 4, n: 5 },
+        Op::InsertRange { base: 0, n: 400 },
+    ]);
+    let h = run(TestHasher::Sip, shrinking_config(), &ops, 3000);
+    let stats = h.map.stats();
+    assert!(stats.grows >= 5, "{stats:?}");
+    assert!(stats.same_size_grows >= 1, "{stats:?}");
+    assert!(stats.shrinks >= 2, "{stats:?}");
+    assert!(h.cursors.iter().all(|c| c.finished));
+    assert!(h.cursors.iter().map(|c| c.survivors).sum::<usize>() > 0);
+}
