@@ -104,22 +104,6 @@ impl BitMask {
         BitMask(!self.0 & HIGH)
     }
 
-    /// Only the slots at or above `slot`.
-    #[inline]
-    pub(crate) fn at_or_above(self, slot: usize) -> BitMask {
-        BitMask(self.0 & !self.below(slot).0)
-    }
-
-    /// The highest slot in the set.
-    #[inline]
-    pub(crate) fn highest(self) -> Option<usize> {
-        if self.0 == 0 {
-            None
-        } else {
-            Some((63 - self.0.leading_zeros() as usize) / 8)
-        }
-    }
-
     /// The lowest slot in the set.
     #[inline]
     pub(crate) fn lowest(self) -> Option<usize> {
@@ -178,8 +162,6 @@ mod tests {
         assert_eq!(m.below(3).collect::<Vec<_>>(), vec![0, 2]);
         assert_eq!(m.below(8).count(), 4);
         assert_eq!(m.lowest(), Some(0));
-        assert_eq!(m.highest(), Some(7));
-        assert_eq!(m.at_or_above(3).collect::<Vec<_>>(), vec![3, 7]);
         assert_eq!(m.invert().collect::<Vec<_>>(), vec![1, 4, 5, 6]);
         assert!(group([5, 5, 1, 0, 0, 0, 0, 0]).has_empty_rest());
         assert!(!group([5, 5, 1, 1, 1, 1, 1, 5]).has_empty_rest());

@@ -17,20 +17,26 @@ use crate::tophash::TopHash;
 ///
 /// # Safety
 /// - `head` heads a live chain that is accessed exclusively.
+#[inline]
 pub(crate) unsafe fn settle_chain<K, V>(head: *mut Bucket<K, V>) -> usize {
     // SAFETY: all buckets visited belong to the exclusively accessed chain.
     unsafe {
         if Bucket::next(head).is_null() {
-            // One bucket (the common case): the tombstones above the highest occupied slot.
+            // One bucket (the common case): clear every lane above the highest occupied one. In a
+            // live chain those lanes are `emptyOne` or already `emptyRest`; one store does it.
             let group = Bucket::group(head);
-            let occupied = group.match_empty().invert();
-            let above = occupied.highest().map_or(0, |h| h + 1);
-            let mut changed = 0;
-            for slot in group.match_byte(TopHash::EMPTY_ONE).at_or_above(above) {
-                Bucket::set_top(head, slot, TopHash::EMPTY_REST);
-                changed += 1;
+            let occupied = group.match_empty().invert().bits();
+            let keep = match occupied.leading_zeros() {
+                64 => 0,
+                0 => u64::MAX,
+                z => (1u64 << (64 - z)) - 1,
+            };
+            let settled = group.match_byte(TopHash::EMPTY_ONE).bits() & !keep;
+            if settled != 0 {
+                let word = u64::from_le_bytes((*head).tophash.map(TopHash::get)) & keep;
+                (*head).tophash = word.to_le_bytes().map(TopHash);
             }
-            return changed;
+            return settled.count_ones() as usize;
         }
         let mut last_live = None;
         let mut base = 0;
@@ -126,6 +132,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     ///
     /// # Safety
     /// - `head` heads a live chain of a table this map owns, accessed exclusively.
+    #[inline]
     unsafe fn settle(&mut self, head: *mut Bucket<K, V>, is_old: bool) {
         // SAFETY: forwarded to the caller.
         let changed = unsafe { settle_chain(head) };
@@ -193,6 +200,7 @@ struct SettleOnDrop<'a, K, V, S> {
 }
 
 impl<K, V, S> Drop for SettleOnDrop<'_, K, V, S> {
+    #[inline]
     fn drop(&mut self) {
         if self.dirty {
             // SAFETY: `head` heads a live chain of the exclusively borrowed map.

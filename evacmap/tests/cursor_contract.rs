@@ -1,4 +1,4 @@
-//! The `Cursor` contract (rules 1-9 on `evacmap::Cursor`), one test per rule, each run over the
+//! The `Cursor` contract (rules 1-10 on `evacmap::Cursor`), one test per rule, each run over the
 //! hard cases: doubling grows, same-size grows, halvings, many grows while the cursor is parked
 //! mid-chain, cursors created mid-grow, and colliding hashers. The harness in `common` checks
 //! every step against rules 1-4, 6 and 7; each test adds the checks specific to its rule and
