@@ -153,7 +153,33 @@ fn sizes() -> Vec<usize> {
     }
 }
 
+/// Go's `bytes/entry` row for load factor 6.5, measured: a table at B=16 holding exactly
+/// floor(6.5 * 2^16) random keys, just before it would grow.
+fn max_load_overhead() {
+    let b = 16;
+    let n = (evacmap::GO_LOAD_FACTOR * f64::from(1u32 << b)).floor() as usize;
+    let (present, _) = keys(n, 0x6a09_e667);
+    let mut m = Evac::with_capacity_and_hasher(n, hasher());
+    for &k in &present {
+        m.insert(k, k);
+    }
+    let (s, p) = (m.stats(), m.probe_stats());
+    assert!(
+        s.b == b && !s.growing,
+        "the max-load table must not have grown"
+    );
+    eprintln!(
+        "max-load: evacmap B={b} n={n} overflow={:.2}% bytes/entry={:.2} hit_probe={:.2} miss_probe={:.2} \
+         (Go's table: 20.90% 10.79 4.25 6.50)",
+        100.0 * p.overflow_fraction,
+        p.bytes_per_entry,
+        p.hit_probe,
+        p.miss_probe
+    );
+}
+
 fn core(c: &mut Criterion) {
+    max_load_overhead();
     for n in sizes() {
         let (present, absent) = keys(n, n as u64);
         verify(&present, &absent);

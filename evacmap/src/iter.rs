@@ -3,12 +3,11 @@
 use core::fmt;
 use core::iter::FusedIterator;
 use core::marker::PhantomData;
-use core::mem;
 use std::sync::Arc;
 
 use crate::bucket::Bucket;
 use crate::group::BitMask;
-use crate::map::{Counters, EvacMap};
+use crate::map::EvacMap;
 use crate::table::Table;
 use crate::tophash::TopHash;
 
@@ -123,18 +122,8 @@ impl<K, V, S> EvacMap<K, V, S> {
         let tables = [self.grow.take().map(|g| g.old), self.cur.take()];
         // SAFETY: the walker owns the tables from now on.
         let raw = unsafe { RawCells::new([tables[0].as_ref(), tables[1].as_ref()]) };
-        let remaining = mem::replace(&mut self.count, 0);
-        let kept = mem::take(&mut self.counters);
-        self.counters = Counters {
-            grows: kept.grows,
-            same_size_grows: kept.same_size_grows,
-            shrinks: kept.shrinks,
-            evacuations: kept.evacuations,
-            ..Counters::default()
-        };
-        self.seed = crate::hash::random_u64();
-        self.clears += 1;
-        self.writes += 1;
+        let remaining = self.count;
+        self.reset_emptied();
         RawDrain {
             raw,
             remaining,

@@ -174,7 +174,6 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// Removes every entry, keeping B (Go's `mapclear`): cancels a grow in progress, redraws the
     /// seed, and leaves running cursors with nothing more to yield.
     pub fn clear(&mut self) {
-        self.writes += 1;
         self.drop_entries();
         for table in self
             .grow
@@ -189,6 +188,13 @@ impl<K, V, S> EvacMap<K, V, S> {
                 unsafe { table.mark_all(TopHash::EMPTY_REST) };
             }
         }
+        self.reset_emptied();
+    }
+
+    /// After every entry and table left the map (clear, drain): fresh counters except the lifetime
+    /// totals, a new seed, and the changes cursors watch for.
+    pub(crate) fn reset_emptied(&mut self) {
+        debug_assert!(self.cur.is_none() && self.grow.is_none());
         let kept = mem::take(&mut self.counters);
         self.counters = Counters {
             grows: kept.grows,
@@ -197,8 +203,10 @@ impl<K, V, S> EvacMap<K, V, S> {
             evacuations: kept.evacuations,
             ..Counters::default()
         };
+        self.count = 0;
         self.seed = random_u64();
         self.clears += 1;
+        self.writes += 1;
     }
 
     /// Drops every live entry in place, marking its cell `emptyOne`; panic-safe (a panicking
