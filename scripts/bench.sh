@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "evacbench: building and running the core bench (about 4 minutes on 2 cores)..." >&2
+echo "evacbench: building and running the core bench (about 15 minutes on 2 cores, build included)..." >&2
 cargo bench --bench core 2>&1 | while IFS= read -r line; do
     case "$line" in
         core/*:*) printf '%s\n' "$line" ;;                       # probe statistics per size

@@ -433,7 +433,9 @@ impl<K, V> Cursor<K, V> {
                 continue;
             }
             let lane = node.pending.trailing_zeros() as usize / 8;
-            node.pending &= node.pending - 1;
+            // The slot stays pending until its entry is decided on: if hashing it panics, the
+            // same slot is tried again by the next call.
+            let bit = node.pending & node.pending.wrapping_neg();
             let slot = (lane + pos.offset) & (BUCKET_CNT - 1);
             let bucket = node.bucket;
             // SAFETY: as above; a full cell holds an initialised entry owned by `map` (only
@@ -442,7 +444,9 @@ impl<K, V> Cursor<K, V> {
                 let top = Bucket::top(bucket, slot);
                 if top.is_full() {
                     let key = &*Bucket::key(bucket, slot);
-                    if !node.filter_in_place || pos.wanted(map.hash(key), node.end) {
+                    let wanted = !node.filter_in_place || pos.wanted(map.hash(key), node.end);
+                    node.pending &= !bit;
+                    if wanted {
                         self.last = Some(Yielded {
                             table: node.table,
                             index: node.index,
@@ -457,7 +461,9 @@ impl<K, V> Cursor<K, V> {
                     if let Some(cell) = forward(&*node.table, node.index, position, top) {
                         let key = &*Bucket::key(cell.bucket, cell.slot);
                         // Destinations can hold entries of other intervals: always filter.
-                        if pos.wanted(map.hash(key), node.end) {
+                        let wanted = pos.wanted(map.hash(key), node.end);
+                        node.pending &= !bit;
+                        if wanted {
                             self.forwarded += 1;
                             self.last = Some(Yielded {
                                 writes: map.writes,
@@ -468,6 +474,8 @@ impl<K, V> Cursor<K, V> {
                     }
                 }
             }
+            // Empty now, gone, or filtered out: done with this slot.
+            node.pending &= !bit;
         }
     }
 

@@ -117,8 +117,9 @@ impl<K, V, S> EvacMap<K, V, S> {
         }
     }
 
-    /// Moves every table out of the map into an owning walker and resets the map to empty.
-    fn take_entries(&mut self) -> RawDrain<K, V> {
+    /// Moves every table out of the map into an owning walker and resets the map to empty. The
+    /// reset bumps `clears` and `writes` first, so no cursor reads those tables' cells again.
+    pub(crate) fn take_entries(&mut self) -> RawDrain<K, V> {
         let tables = [self.grow.take().map(|g| g.old), self.cur.take()];
         // SAFETY: the walker owns the tables from now on.
         let raw = unsafe { RawCells::new([tables[0].as_ref(), tables[1].as_ref()]) };
@@ -132,8 +133,9 @@ impl<K, V, S> EvacMap<K, V, S> {
     }
 }
 
-/// Owns tables taken out of a map and moves their entries out one by one.
-struct RawDrain<K, V> {
+/// Owns tables taken out of a map and moves their entries out one by one; dropping it drops the
+/// entries not taken.
+pub(crate) struct RawDrain<K, V> {
     raw: RawCells<K, V>,
     remaining: usize,
     /// Keeps the walked tables alive; declared after `raw`, which points into them.
@@ -158,8 +160,12 @@ impl<K, V> Iterator for RawDrain<K, V> {
 
 impl<K, V> Drop for RawDrain<K, V> {
     fn drop(&mut self) {
-        for entry in self.by_ref() {
-            drop(entry);
+        // Entries without destructors need no walk: the tables are freed (or kept by a cursor
+        // that, seeing `clears` changed, never reads them again).
+        if core::mem::needs_drop::<K>() || core::mem::needs_drop::<V>() {
+            for entry in self.by_ref() {
+                drop(entry);
+            }
         }
     }
 }

@@ -173,22 +173,11 @@ impl<K, V, S> EvacMap<K, V, S> {
 
     /// Removes every entry, keeping B (Go's `mapclear`): cancels a grow in progress, redraws the
     /// seed, and leaves running cursors with nothing more to yield.
+    ///
+    /// The map is empty before any destructor runs, so a panicking destructor leaves it empty and
+    /// consistent (the entries not yet dropped then leak) and cursors already stopped.
     pub fn clear(&mut self) {
-        self.drop_entries();
-        for table in self
-            .grow
-            .take()
-            .map(|g| g.old)
-            .into_iter()
-            .chain(self.cur.take())
-        {
-            if Arc::strong_count(&table) > 1 {
-                // A cursor may still walk this table: leave it only empty cells to read.
-                // SAFETY: every entry was dropped above; the map has exclusive access.
-                unsafe { table.mark_all(TopHash::EMPTY_REST) };
-            }
-        }
-        self.reset_emptied();
+        drop(self.take_entries());
     }
 
     /// After every entry and table left the map (clear, drain): fresh counters except the lifetime
@@ -207,40 +196,6 @@ impl<K, V, S> EvacMap<K, V, S> {
         self.seed = random_u64();
         self.clears += 1;
         self.writes += 1;
-    }
-
-    /// Drops every live entry in place, marking its cell `emptyOne`; panic-safe (a panicking
-    /// destructor leaves the map consistent, with the remaining entries still owned).
-    pub(crate) fn drop_entries(&mut self) {
-        if !mem::needs_drop::<K>() && !mem::needs_drop::<V>() {
-            self.count = 0;
-            return;
-        }
-        let tables = self.grow.iter().map(|g| &g.old).chain(self.cur.iter());
-        for (t, table) in tables.enumerate() {
-            let is_old = t == 0 && self.grow.is_some();
-            for i in 0..table.len() {
-                let mut b = table.bucket(i);
-                while !b.is_null() {
-                    // SAFETY: `b` is a live bucket of a table this map owns, and `&mut self`
-                    // gives exclusive access. Each full slot is marked before its entry drops.
-                    unsafe {
-                        for slot in Bucket::group(b).match_full() {
-                            let entry = Bucket::take(b, slot, TopHash::EMPTY_ONE);
-                            self.count -= 1;
-                            if is_old {
-                                self.counters.tombstones_old += 1;
-                            } else {
-                                self.counters.tombstones_cur += 1;
-                            }
-                            drop(entry);
-                        }
-                        b = Bucket::next(b);
-                    }
-                }
-            }
-        }
-        debug_assert_eq!(self.count, 0);
     }
 
     /// Bookkeeping after entries were removed: reseed when empty, maybe start a halving.
@@ -564,6 +519,6 @@ impl Counters {
 
 impl<K, V, S> Drop for EvacMap<K, V, S> {
     fn drop(&mut self) {
-        self.drop_entries();
+        drop(self.take_entries());
     }
 }

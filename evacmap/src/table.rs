@@ -12,7 +12,6 @@ use std::sync::Arc;
 
 use crate::bucket::Bucket;
 use crate::grow::GrowKind;
-use crate::tophash::TopHash;
 
 /// Where the entries of an evacuated table went.
 pub(crate) struct Successor<K, V> {
@@ -136,28 +135,16 @@ impl<K, V> Table<K, V> {
         (self.len() + overflow) * core::mem::size_of::<Bucket<K, V>>()
             + core::mem::size_of::<Self>()
     }
-
-    /// Writes `mark` into every cell of every chain.
-    ///
-    /// # Safety
-    /// - The caller has exclusive access and no cell is full (or the caller gave up ownership of
-    ///   the entries), so no entry becomes unreachable without being dropped.
-    pub(crate) unsafe fn mark_all(&self, mark: TopHash) {
-        for i in 0..self.len() {
-            let mut b = self.bucket(i);
-            while !b.is_null() {
-                // SAFETY: `b` is a live bucket of this table, accessed exclusively.
-                unsafe {
-                    (*b).tophash = [mark; 8];
-                    b = Bucket::next(b);
-                }
-            }
-        }
-    }
 }
 
 impl<K, V> Drop for Table<K, V> {
     fn drop(&mut self) {
+        // Unlink the successor chain iteratively: a cursor parked on an old table keeps every later
+        // table alive through it, and a recursive drop of a long chain would overflow the stack.
+        let mut next = self.successor.get_mut().take();
+        while let Some(successor) = next {
+            next = Arc::into_inner(successor.table).and_then(|mut t| t.successor.get_mut().take());
+        }
         // SAFETY: `buckets` was allocated in `new` with exactly this layout.
         unsafe { dealloc(self.buckets.as_ptr().cast(), Self::array_layout(self.len())) };
         // The arena frees its chunks in its own drop; no key or value is dropped (type docs).

@@ -748,3 +748,29 @@ fn rule_9_clone_is_another_map() {
     a.clear();
     assert!(c.next(&a).is_none());
 }
+
+/// Rule 8, the long way: a cursor parked mid-chain while the map grows and halves tens of
+/// thousands of times keeps every later table alive through its evacuation links; dropping it
+/// must free that chain without overflowing the (2 MiB) test thread stack, and the walk must
+/// still be right.
+#[test]
+fn rule_8_parked_cursor_survives_a_long_table_chain() {
+    let mut m: EvacMap<u64, u64> = EvacMap::with_config(shrinking_config());
+    m.insert(0, 0);
+    let mut c = m.cursor();
+    assert_eq!(c.next(&m), Some((&0, &0)));
+    let cycles = scaled_min(50_000, 200) as u64;
+    for cycle in 0..cycles {
+        for k in 1..=20 {
+            m.insert(cycle * 100 + k, k);
+        }
+        for k in 1..=20 {
+            m.remove(&(cycle * 100 + k));
+        }
+    }
+    let s = m.stats();
+    assert!(s.grows >= cycles && s.shrinks >= cycles, "{s:?}");
+    assert_eq!(c.next(&m), None);
+    drop(c);
+    assert_eq!(m.len(), 1);
+}

@@ -24,6 +24,8 @@ struct Tracker {
     drops: RefCell<HashMap<u64, u32>>,
     /// When non-zero, the `n`th key comparison from now panics.
     eq_panic_in: Cell<u64>,
+    /// When non-zero, the `n`th value drop from now panics (after being recorded).
+    drop_panic_in: Cell<u64>,
 }
 
 impl Tracker {
@@ -121,6 +123,13 @@ struct Val {
 impl Drop for Val {
     fn drop(&mut self) {
         self.t.record_drop(self.serial);
+        let n = self.t.drop_panic_in.get();
+        if n > 0 {
+            self.t.drop_panic_in.set(n - 1);
+            if n == 1 {
+                panic!("injected Drop panic");
+            }
+        }
     }
 }
 
@@ -467,7 +476,7 @@ fn hasher_panic_in_cursor() {
     let (mut m, t, h) = new_map(Config::default());
     fill(&mut m, &t, 0..8);
     let mut c = m.cursor();
-    assert!(c.next(&m).is_some());
+    let mut yielded = vec![c.next(&m).expect("8 entries").0.id];
     // Grow under the parked cursor: the rest of its chain is now evacuation marks.
     fill(&mut m, &t, 8..500);
     while m.stats().growing {
@@ -477,23 +486,64 @@ fn hasher_panic_in_cursor() {
     let mut panicked = false;
     for _ in 0..20 {
         h.arm(1);
-        match catch_unwind(AssertUnwindSafe(|| c.next(&m).is_some())) {
+        match catch_unwind(AssertUnwindSafe(|| c.next(&m).map(|(k, _)| k.id))) {
             Err(_) => {
                 panicked = true;
                 break;
             }
-            Ok(false) => break,
-            Ok(true) => {}
+            Ok(None) => break,
+            Ok(Some(id)) => yielded.push(id),
         }
     }
     h.disarm();
     assert!(panicked, "the cursor never hashed");
     assert_eq!(m.stats(), stats);
     m.check_invariants().unwrap();
+    // The walk goes on after the caught panic and skips nothing: the 8 keys present since the
+    // cursor was made are each yielded exactly once.
+    while let Some((k, _)) = c.next(&m) {
+        yielded.push(k.id);
+    }
+    for id in 0..8 {
+        assert_eq!(
+            yielded.iter().filter(|&&y| y == id).count(),
+            1,
+            "key {id}: {yielded:?}"
+        );
+    }
     t.assert_live(m.len(), 0);
     drop(c);
     drop(m);
     t.assert_all_dropped();
+}
+
+/// A value destructor panicking inside `clear`: the map is already empty and consistent, running
+/// cursors are stopped, `remove_yielded` refuses the stale cell (it was dropped), and nothing is
+/// dropped twice (the entries after the panicking one leak, as they do in hashbrown).
+#[test]
+fn drop_panic_during_clear() {
+    quiet_injected_panics();
+    for kind in KINDS {
+        let (mut m, t, _) = mid_grow(kind);
+        let mut c = m.cursor();
+        assert!(c.next(&m).is_some());
+        t.drop_panic_in.set(3);
+        assert!(
+            catch_unwind(AssertUnwindSafe(|| m.clear())).is_err(),
+            "{kind:?}: no panic"
+        );
+        t.drop_panic_in.set(0);
+        assert_eq!(m.len(), 0);
+        m.check_invariants().unwrap();
+        assert!(
+            c.remove_yielded(&mut m).is_none(),
+            "{kind:?}: a cleared cell was removed again"
+        );
+        assert!(c.next(&m).is_none());
+        fill(&mut m, &t, 0..50);
+        m.check_invariants().unwrap();
+        assert_eq!(m.len(), 50);
+    }
 }
 
 /// A panicking `Eq` during insert, remove and lookup, mid-grow of each kind.
