@@ -162,10 +162,20 @@ impl<K, V> Drop for RawDrain<K, V> {
     fn drop(&mut self) {
         // Entries without destructors need no walk: the tables are freed (or kept by a cursor
         // that, seeing `clears` changed, never reads them again).
-        if core::mem::needs_drop::<K>() || core::mem::needs_drop::<V>() {
-            for entry in self.by_ref() {
-                drop(entry);
+        if !core::mem::needs_drop::<K>() && !core::mem::needs_drop::<V>() {
+            return;
+        }
+        /// Drops the rest if one destructor panics, as `Vec` does (a second panic aborts).
+        struct DropRest<'a, K, V>(&'a mut RawDrain<K, V>);
+        impl<K, V> Drop for DropRest<'_, K, V> {
+            fn drop(&mut self) {
+                self.0.by_ref().for_each(drop);
             }
+        }
+        while let Some(entry) = self.next() {
+            let rest = DropRest(self);
+            drop(entry);
+            core::mem::forget(rest);
         }
     }
 }

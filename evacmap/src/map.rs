@@ -174,8 +174,8 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// Removes every entry, keeping B (Go's `mapclear`): cancels a grow in progress, redraws the
     /// seed, and leaves running cursors with nothing more to yield.
     ///
-    /// The map is empty before any destructor runs, so a panicking destructor leaves it empty and
-    /// consistent (the entries not yet dropped then leak) and cursors already stopped.
+    /// The map is empty before any destructor runs, so a panicking destructor leaves it empty,
+    /// consistent and its cursors stopped; the other entries are still dropped (as `Vec` does).
     pub fn clear(&mut self) {
         drop(self.take_entries());
     }
