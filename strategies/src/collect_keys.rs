@@ -1,0 +1,1 @@
+crate::stub::stub!(CollectKeysMap, "collect-keys", Strategy, shared);

@@ -1,0 +1,1 @@
+crate::stub::stub!(CowSnapshotMap, "cow-snapshot", Strategy, shared);

@@ -1,0 +1,1 @@
+crate::stub::stub!(DashMapRetain, "dashmap-retain", Peer, shared);

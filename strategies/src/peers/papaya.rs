@@ -1,0 +1,2 @@
+crate::stub::stub!(PapayaRetain, "papaya-retain", Peer, shared);
+crate::stub::stub!(PapayaIterRemove, "papaya-iter-remove", Peer, shared);

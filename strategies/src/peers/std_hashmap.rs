@@ -1,0 +1,2 @@
+crate::stub::stub!(StdRetain, "std-retain", Peer, single);
+crate::stub::stub!(StdExtractIf, "std-extract-if", Peer, single);

@@ -1,0 +1,132 @@
+//! The one list of contenders, used by the conformance suite, the benches, the CLI and the
+//! report alike. Adding a contender means adding one line here (see `strategies/README.md`).
+//!
+//! The list is a function that calls a [`Visit`]or once per contender, with the contender's
+//! type as a generic argument, so callers get static dispatch in their hot loops and no
+//! contender can be forgotten by one caller but not another.
+
+use crate::contender::{Contender, Info, Shared};
+use crate::value::Value;
+use crate::{
+    CollectKeysMap, CowSnapshotMap, DashMapRetain, EvacMapCursor, EvacMapRetain,
+    HashbrownExtractIf, HashbrownRetain, IndexMapRetain, IndexMapSwapRemove, PapayaIterRemove,
+    PapayaRetain, RwLockMap, SccCursor, SccRetain, ShardedMap, StdExtractIf, StdRetain,
+    TombstoneMap,
+};
+
+/// Called once per contender by [`visit`].
+pub trait Visit<V: Value> {
+    /// A single-threaded contender.
+    fn single<C: Contender<V>>(&mut self);
+
+    /// A shared contender; by default treated like a single-threaded one.
+    fn shared<C: Shared<V>>(&mut self) {
+        self.single::<C>();
+    }
+}
+
+/// Calls `visitor` with every contender, in the order of README's table: the core, the five
+/// strategies, then the peers.
+pub fn visit<V: Value, W: Visit<V>>(visitor: &mut W) {
+    // evacmap itself.
+    visitor.single::<EvacMapCursor<V>>();
+    visitor.single::<EvacMapRetain<V>>();
+    // The five strategies.
+    visitor.shared::<TombstoneMap<V>>();
+    visitor.shared::<CowSnapshotMap<V>>();
+    visitor.shared::<CollectKeysMap<V>>();
+    visitor.shared::<RwLockMap<V>>();
+    visitor.shared::<ShardedMap<V>>();
+    // Peers.
+    visitor.single::<HashbrownRetain<V>>();
+    visitor.single::<HashbrownExtractIf<V>>();
+    visitor.single::<StdRetain<V>>();
+    visitor.single::<StdExtractIf<V>>();
+    visitor.single::<IndexMapRetain<V>>();
+    visitor.single::<IndexMapSwapRemove<V>>();
+    visitor.shared::<DashMapRetain<V>>();
+    visitor.shared::<PapayaRetain<V>>();
+    visitor.shared::<PapayaIterRemove<V>>();
+    visitor.shared::<SccRetain<V>>();
+    visitor.shared::<SccCursor<V>>();
+}
+
+/// The [`Info`] of every contender, in [`visit`] order.
+pub fn infos() -> Vec<Info> {
+    struct Collect(Vec<Info>);
+    impl<V: Value> Visit<V> for Collect {
+        fn single<C: Contender<V>>(&mut self) {
+            self.0.push(C::INFO);
+        }
+    }
+    let mut c = Collect(Vec::new());
+    visit::<crate::V8, _>(&mut c);
+    c.0
+}
+
+/// The [`Info`] of the contender called `name`, or an error listing the known names.
+pub fn find(name: &str) -> Result<Info, UnknownContender> {
+    let all = infos();
+    all.iter()
+        .find(|i| i.name == name)
+        .copied()
+        .ok_or_else(|| UnknownContender {
+            name: name.to_owned(),
+            known: all.iter().map(|i| i.name).collect(),
+        })
+}
+
+/// A contender name that is not in the list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownContender {
+    /// The name asked for.
+    pub name: String,
+    /// Every known name.
+    pub known: Vec<&'static str>,
+}
+
+impl core::fmt::Display for UnknownContender {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "unknown contender `{}`; known contenders: {}",
+            self.name,
+            self.known.join(", ")
+        )
+    }
+}
+
+impl std::error::Error for UnknownContender {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_kebab_case() {
+        let all = infos();
+        let mut names: Vec<_> = all.iter().map(|i| i.name).collect();
+        for n in &names {
+            assert!(
+                !n.is_empty()
+                    && n.bytes()
+                        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+                "{n} is not kebab-case"
+            );
+        }
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len(), "duplicate contender names");
+    }
+
+    #[test]
+    fn unknown_name_lists_the_known_ones() {
+        let e = find("no-such-map").unwrap_err();
+        let text = e.to_string();
+        assert!(
+            text.contains("no-such-map") && text.contains("tombstone"),
+            "{text}"
+        );
+        assert_eq!(find("rwlock").unwrap().name, "rwlock");
+    }
+}

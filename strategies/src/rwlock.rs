@@ -1,0 +1,1 @@
+crate::stub::stub!(RwLockMap, "rwlock", Strategy, shared);

@@ -1,0 +1,1 @@
+crate::stub::stub!(ShardedMap, "sharded", Strategy, shared);

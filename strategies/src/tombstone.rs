@@ -1,0 +1,1 @@
+crate::stub::stub!(TombstoneMap, "tombstone", Strategy, shared);
