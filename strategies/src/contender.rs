@@ -25,6 +25,10 @@ pub struct Memory {
     pub garbage_bytes: usize,
     /// Whether the figures are exact (counted from the allocations) or estimated from capacity.
     pub exact: bool,
+    /// Whether `garbage_bytes` is known. False for maps that reclaim through epochs or hazard
+    /// schemes they do not expose (papaya's seize, scc's sdd): their garbage is reported as 0
+    /// but is not observable from outside.
+    pub garbage_known: bool,
 }
 
 /// The operations of a map or of a handle to a shared map, called in the hot loop.
@@ -66,6 +70,34 @@ pub trait Ops<V: Value> {
 
     /// Heap memory held now, including garbage not yet reclaimed.
     fn memory(&mut self) -> Memory;
+
+    /// Sweeps like [`sweep`](Ops::sweep) while inserting `inserts` (keys never doomed), one
+    /// after every `every` visited entries where the contender can insert in the middle of a
+    /// traversal. The default is the nearest equivalent for maps that cannot: sweep, then
+    /// insert everything (Rust's borrow rules forbid inserting inside `retain`).
+    fn sweep_interleaved<F, I>(&mut self, doomed: F, inserts: I, every: usize) -> Sweep
+    where
+        F: FnMut(Key, &V) -> bool,
+        I: Iterator<Item = (Key, V)>,
+    {
+        let _ = every;
+        let sweep = self.sweep(doomed);
+        for (k, v) in inserts {
+            self.insert(k, v);
+        }
+        sweep
+    }
+
+    /// Gives memory back after mass removal if the contender can (`shrink_to_fit` or
+    /// equivalent); returns false if it has no way to (it may still shrink on its own).
+    fn shrink(&mut self) -> bool {
+        false
+    }
+
+    /// evacmap's chain statistics, for contenders built on one evacmap.
+    fn probe_stats(&mut self) -> Option<evacmap::ProbeStats> {
+        None
+    }
 }
 
 /// A map that can be built from a [`Build`] and benchmarked by name.
@@ -109,6 +141,10 @@ pub enum Consistency {
     /// A traversal sees every entry present throughout it, none twice, and maybe some entries
     /// inserted or removed during it.
     WeaklyConsistent,
+    /// As [`WeaklyConsistent`](Consistency::WeaklyConsistent) for entries present throughout
+    /// (each yielded exactly once), but a key another thread removes and re-inserts during the
+    /// traversal may be yielded more than once (it can land in a slot the walk has not reached).
+    AtLeastOnce,
     /// A traversal sees exactly one published version of the whole map.
     Snapshot,
 }
@@ -120,6 +156,7 @@ impl Consistency {
             Consistency::Exclusive => "exclusive",
             Consistency::Blocking => "blocking",
             Consistency::WeaklyConsistent => "weakly-consistent",
+            Consistency::AtLeastOnce => "at-least-once",
             Consistency::Snapshot => "snapshot",
         }
     }

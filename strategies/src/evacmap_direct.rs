@@ -26,6 +26,7 @@ pub(crate) fn map_memory<V>(map: &Map<V>) -> Memory {
         heap_bytes: map.stats().heap_bytes,
         garbage_bytes: 0,
         exact: true,
+        garbage_known: true,
     }
 }
 
@@ -73,6 +74,23 @@ macro_rules! evacmap_ops {
             fn memory(&mut self) -> Memory {
                 map_memory(&self.map)
             }
+
+            fn sweep_interleaved<F, I>(&mut self, doomed: F, inserts: I, every: usize) -> Sweep
+            where
+                F: FnMut(Key, &V) -> bool,
+                I: Iterator<Item = (Key, V)>,
+            {
+                self.sweep_interleaved_impl(doomed, inserts, every)
+            }
+
+            fn shrink(&mut self) -> bool {
+                self.map.shrink_to_fit();
+                true
+            }
+
+            fn probe_stats(&mut self) -> Option<evacmap::ProbeStats> {
+                Some(self.map.probe_stats())
+            }
         }
     };
 }
@@ -94,6 +112,36 @@ impl<V: Value> EvacMapCursor<V> {
                 debug_assert!(removed.is_some(), "nothing wrote the map since `next`");
                 sweep.removed += usize::from(removed.is_some());
             }
+        }
+        sweep
+    }
+
+    /// The cursor's point: inserts (and the growth they trigger) between its steps. After an
+    /// insert the yielded cell may have moved, so a doomed entry is then removed by key.
+    fn sweep_interleaved_impl<F, I>(&mut self, mut doomed: F, mut inserts: I, every: usize) -> Sweep
+    where
+        F: FnMut(Key, &V) -> bool,
+        I: Iterator<Item = (Key, V)>,
+    {
+        let every = every.max(1);
+        let mut sweep = Sweep::default();
+        let mut cursor = self.map.cursor();
+        while let Some((k, v)) = cursor.next(&self.map) {
+            let key = *k;
+            sweep.visited += 1;
+            if doomed(key, v) {
+                let removed = cursor.remove_yielded(&mut self.map).is_some()
+                    || self.map.remove(&key).is_some();
+                sweep.removed += usize::from(removed);
+            }
+            if sweep.visited % every == 0 {
+                if let Some((k, v)) = inserts.next() {
+                    self.map.insert(k, v);
+                }
+            }
+        }
+        for (k, v) in inserts {
+            self.map.insert(k, v);
         }
         sweep
     }
@@ -138,6 +186,19 @@ impl<V: Value> EvacMapRetain<V> {
             sweep.removed += usize::from(doom);
             !doom
         });
+        sweep
+    }
+
+    fn sweep_interleaved_impl<F, I>(&mut self, doomed: F, inserts: I, _every: usize) -> Sweep
+    where
+        F: FnMut(Key, &V) -> bool,
+        I: Iterator<Item = (Key, V)>,
+    {
+        // `retain` borrows the map for the whole pass: insert afterwards.
+        let sweep = self.sweep_impl(doomed);
+        for (k, v) in inserts {
+            self.map.insert(k, v);
+        }
         sweep
     }
 }

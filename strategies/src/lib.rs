@@ -54,7 +54,6 @@ mod tombstone;
 pub mod peers;
 pub mod registry;
 
-mod stub;
 mod sync;
 
 pub use build::{hasher, Build, BuildError, Hasher, DEFAULT_COMPACT_ABOVE, MAX_SHARDS};

@@ -64,6 +64,38 @@ pub fn infos() -> Vec<Info> {
     c.0
 }
 
+/// README's strategy table, generated from every contender's [`Info`] (a test keeps README in
+/// sync with it).
+pub fn markdown_table() -> String {
+    let mut t = String::from(
+        "| contender | kind | consistency | readers block during a sweep | extra memory | choose it when |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for i in infos() {
+        let kind = match (i.origin, i.shared) {
+            (crate::Origin::Core, _) => "evacmap",
+            (crate::Origin::Strategy, _) => "strategy",
+            (crate::Origin::Peer, true) => "peer (shared)",
+            (crate::Origin::Peer, false) => "peer",
+        };
+        let clean = |s: &str| {
+            s.split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+                .replace('|', "\\|")
+        };
+        t += &format!(
+            "| `{}` | {kind} | {} | {} | {} | {} |\n",
+            i.name,
+            i.consistency.id(),
+            i.readers_block.describe(),
+            clean(i.extra_memory),
+            clean(i.choose_when),
+        );
+    }
+    t
+}
+
 /// The [`Info`] of the contender called `name`, or an error listing the known names.
 pub fn find(name: &str) -> Result<Info, UnknownContender> {
     let all = infos();
@@ -117,6 +149,16 @@ mod tests {
         names.sort_unstable();
         names.dedup();
         assert_eq!(names.len(), all.len(), "duplicate contender names");
+    }
+
+    #[test]
+    fn readme_strategy_table_is_current() {
+        let readme = include_str!("../../README.md");
+        let table = markdown_table();
+        assert!(
+            readme.contains(&table),
+            "README.md's strategy table is stale; replace it with:\n{table}"
+        );
     }
 
     #[test]

@@ -1,0 +1,6 @@
+//! Prints README's strategy table, generated from every contender's `Info`:
+//! `cargo run -p strategies --example strategy_table`.
+
+fn main() {
+    print!("{}", strategies::registry::markdown_table());
+}

@@ -1,0 +1,116 @@
+//! Property 6: what a contender says about itself is true and complete.
+//!
+//! [`Info`](strategies::Info) becomes README's strategy table, the report's legend and the
+//! bench ids, and the suite itself decides from it which properties apply. So it must agree
+//! with the registry and the type system: `NAME` is `INFO.name`, `INFO.shared` says whether the
+//! registry visits it as [`Shared`], single-threaded contenders are `Exclusive` and
+//! `NotShared` (and shared ones are neither), the origin matches where the type lives (evacmap
+//! used directly, a strategy in `strategies/src/<name>.rs`, or a peer in `strategies/src/peers/`),
+//! and every descriptive field is filled in.
+
+use strategies::{Consistency, Contender, Origin, ReaderBlocking, Shared, Value};
+
+use crate::conformance::harness::{Applies, Ctx, Property};
+
+/// Property 6 (see the module docs).
+#[derive(Debug)]
+pub(crate) struct InfoSane;
+
+impl Property for InfoSane {
+    const NAME: &'static str = "Info is true and complete";
+
+    fn single<V: Value, C: Contender<V>>(&self, _: &Ctx) -> Applies {
+        check::<V, C>(false);
+        Applies::Checked
+    }
+
+    fn shared<V: Value, C: Shared<V>>(&self, _: &Ctx) -> Applies {
+        check::<V, C>(true);
+        Applies::Checked
+    }
+}
+
+fn check<V: Value, C: Contender<V>>(visited_shared: bool) {
+    let info = C::INFO;
+    let name = info.name;
+    assert_eq!(C::NAME, name, "NAME must equal INFO.name");
+    assert!(
+        !name.is_empty()
+            && !name.starts_with('-')
+            && !name.ends_with('-')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
+        "name {name:?} is not kebab-case"
+    );
+    assert_eq!(
+        info.shared,
+        visited_shared,
+        "INFO.shared is {}, but the registry visits it through `{}`",
+        info.shared,
+        if visited_shared { "shared" } else { "single" }
+    );
+    assert_eq!(
+        info.consistency == Consistency::Exclusive,
+        !info.shared,
+        "consistency {:?}: exactly the single-threaded contenders are Exclusive",
+        info.consistency
+    );
+    assert_eq!(
+        info.readers_block == ReaderBlocking::NotShared,
+        !info.shared,
+        "readers_block {:?}: exactly the single-threaded contenders are NotShared",
+        info.readers_block
+    );
+
+    // Where the type is defined: `strategies::<module>::<Type>` or
+    // `strategies::peers::<module>::<Type>`.
+    let type_name = std::any::type_name::<C>();
+    let path: Vec<&str> = type_name
+        .split('<')
+        .next()
+        .unwrap_or_default()
+        .split("::")
+        .collect();
+    let module = path.get(path.len().wrapping_sub(2)).copied().unwrap_or("");
+    let expected = if name.starts_with("evacmap-") {
+        Origin::Core
+    } else if path.contains(&"peers") {
+        Origin::Peer
+    } else {
+        Origin::Strategy
+    };
+    assert_eq!(
+        info.origin, expected,
+        "origin of {name} ({type_name}): `evacmap-*` contenders are Core, types in \
+         strategies::peers are Peer, the rest are Strategy"
+    );
+    match info.origin {
+        Origin::Core => assert!(!info.shared, "evacmap itself is single-threaded"),
+        Origin::Strategy => assert_eq!(
+            module,
+            name.replace('-', "_"),
+            "a strategy lives in strategies/src/<name with _>.rs ({type_name})"
+        ),
+        Origin::Peer => {
+            let krate = name.split('-').next().unwrap_or_default();
+            assert!(
+                module.starts_with(krate),
+                "a peer is named <crate>-<api> and lives in strategies/src/peers/<crate>.rs \
+                 ({name} is {type_name})"
+            );
+        }
+    }
+
+    for (field, text) in [
+        ("during_sweep", info.during_sweep),
+        ("extra_memory", info.extra_memory),
+        ("choose_when", info.choose_when),
+        ("how", info.how),
+    ] {
+        assert!(
+            !text.trim().is_empty(),
+            "INFO.{field} is empty; it is a column of README's strategy table"
+        );
+    }
+}
