@@ -1,5 +1,5 @@
 //! Prints README's strategy table, generated from every contender's `Info`:
-//! `cargo run -p strategies --example strategy_table`.
+//! `cargo run -q -p strategies --example strategy_table`.
 
 fn main() {
     print!("{}", strategies::registry::markdown_table());

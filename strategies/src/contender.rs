@@ -7,6 +7,10 @@ use crate::build::{Build, BuildError};
 use crate::value::{Key, Value};
 
 /// What one [`Ops::sweep`] did, checked by the conformance suite and the bench runner's oracle.
+///
+/// Exact for every class but [`Consistency::AtLeastOnce`], where both are counts of predicate
+/// verdicts: an entry judged twice counts twice, and `removed` may include entries whose
+/// removal then lost a race.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Sweep {
     /// Live entries the sweep visited (each exactly once).
@@ -47,9 +51,12 @@ pub trait Ops<V: Value> {
 
     /// Visits every live entry and removes those for which `doomed` returns true.
     ///
-    /// Once it returns, no doomed entry is visible to any reader. `doomed` must be a pure function
-    /// of the key and value: some strategies call it again on an entry before removing it, to
-    /// avoid removing a value a concurrent writer replaced (`collect-keys`).
+    /// Once it returns, no doomed entry that was present throughout the sweep is visible to any
+    /// reader (an entry written during the sweep may survive if the walk had already passed it).
+    /// `doomed` must be a pure function of the key and value: some contenders call it again on
+    /// an entry before removing it, to avoid removing a value a concurrent writer replaced
+    /// (`collect-keys`, `papaya-iter-remove`). It must not call back into the map: most
+    /// contenders run it under a lock, and such a call deadlocks.
     fn sweep<F>(&mut self, doomed: F) -> Sweep
     where
         F: FnMut(Key, &V) -> bool;
@@ -86,6 +93,16 @@ pub trait Ops<V: Value> {
             self.insert(k, v);
         }
         sweep
+    }
+
+    /// Inserts many entries at once, as a loader filling the map would; returns how many keys
+    /// were absent. The default inserts one at a time; contenders whose single insert is
+    /// expensive (cow-snapshot copies the map) build the result in one step.
+    fn bulk_load<I>(&mut self, entries: I) -> usize
+    where
+        I: Iterator<Item = (Key, V)>,
+    {
+        entries.map(|(k, v)| usize::from(self.insert(k, v))).sum()
     }
 
     /// Gives memory back after mass removal if the contender can (`shrink_to_fit` or
@@ -141,9 +158,11 @@ pub enum Consistency {
     /// A traversal sees every entry present throughout it, none twice, and maybe some entries
     /// inserted or removed during it.
     WeaklyConsistent,
-    /// As [`WeaklyConsistent`](Consistency::WeaklyConsistent) for entries present throughout
-    /// (each yielded exactly once), but a key another thread removes and re-inserts during the
-    /// traversal may be yielded more than once (it can land in a slot the walk has not reached).
+    /// A traversal yields every entry present throughout at least once, and an entry may be
+    /// yielded more than once: a key another thread removes and re-inserts meanwhile can land in
+    /// a slot the walk has not reached (papaya, tombstone's chunked walk), and scc can revisit
+    /// entries a concurrent shrink moves. Sweep counts are bounds, not exact: the predicate may
+    /// be called again on an entry (papaya retries after a lost race or a resize).
     AtLeastOnce,
     /// A traversal sees exactly one published version of the whole map.
     Snapshot,

@@ -222,6 +222,24 @@ impl<V: Value> Ops<V> for CowSnapshotMap<V> {
         self.inner.current.load().map.len()
     }
 
+    /// One copy for the whole batch, instead of one per insert.
+    fn bulk_load<I>(&mut self, entries: I) -> usize
+    where
+        I: Iterator<Item = (Key, V)>,
+    {
+        let mut entries = entries.peekable();
+        if entries.peek().is_none() {
+            return 0;
+        }
+        let _writer = sync::lock(&self.inner.writer);
+        let mut next = self.inner.current.load().map.clone();
+        let fresh = entries
+            .map(|(k, v)| usize::from(next.insert(k, v).is_none()))
+            .sum();
+        self.publish(next);
+        fresh
+    }
+
     /// Builds a copy of the current version sized exactly for its entries (O(n)) and publishes
     /// it if its tables are smaller.
     fn shrink(&mut self) -> bool {

@@ -126,9 +126,11 @@ struct Inner<V> {
 /// Readers do not wait for the mark phase (the slow part: the predicate runs on every entry),
 /// only for the batch delete, and for a writer that is itself waiting for one chunk of 1024
 /// entries of the mark phase. Writers wait for one such chunk at a time, and for the batch
-/// delete. The mark flag costs 8 bytes per table cell. A traversal is
-/// weakly consistent: it walks evacmap's removal-safe cursor chunk by chunk, so it sees every
-/// entry present throughout, none twice.
+/// delete. The mark flag costs 8 bytes per table cell. A traversal (and the mark phase) walks
+/// evacmap's removal-safe cursor chunk by chunk, so it sees every entry present throughout; but
+/// a key a writer removes and re-inserts between two chunks can land in a later slot of the
+/// bucket being walked and be yielded again (evacmap's cursor rule 3), hence the class
+/// [`Consistency::AtLeastOnce`]. A sweep that removed nothing never compacts.
 ///
 /// `doomed` ([`Ops::sweep`]) and `f` ([`Ops::traverse`]) run under the read lock and must not
 /// call into the same map. If `doomed` panics, the entries marked so far stay deleted and the
@@ -295,6 +297,10 @@ impl<V: Value> TombstoneMap<V> {
         });
         let counted = inner.marked.swap(0, Ordering::Relaxed);
         debug_assert_eq!(counted, removed, "the marked count drifted");
+        if removed == 0 {
+            // Nothing died: a presized or freshly shrunk table is left alone.
+            return 0;
+        }
         let stats = map.stats();
         let capacity = inner.load_factor * stats.buckets as f64;
         let dead = 1.0 - stats.len as f64 / capacity;
@@ -398,7 +404,7 @@ impl<V: Value> Contender<V> for TombstoneMap<V> {
         name: "tombstone",
         origin: Origin::Strategy,
         shared: true,
-        consistency: Consistency::WeaklyConsistent,
+        consistency: Consistency::AtLeastOnce,
         readers_block: ReaderBlocking::DeletePhase,
         during_sweep: "every entry stays readable until it is marked and reads as absent from \
                        then on; readers share the read lock with the mark phase and wait only \

@@ -19,8 +19,8 @@ pub trait Value: Clone + Debug + PartialEq + Send + Sync + 'static {
     fn new(key: Key, version: u64) -> Self;
     /// The word a reader checks: [`check_word`]`(key, version)` for the value made by `new`.
     fn check(&self) -> u64;
-    /// The version this value was made with.
-    fn version(&self) -> u64;
+    /// The version this value was made with (`key` is the key it is stored under).
+    fn version(&self, key: Key) -> u64;
 }
 
 /// The check word of the value written for `key` at `version`: the first word of every
@@ -54,11 +54,10 @@ impl Value for Payload<1> {
         self.0[0]
     }
 
-    /// Versions of 8-byte values are only meaningful together with the key; this returns the
-    /// raw word (use [`Value::check`] against [`check_word`] instead).
+    /// Recovered from the check word: `check_word` is `key ^ version.rotate_left(32)`.
     #[inline]
-    fn version(&self) -> u64 {
-        self.0[0]
+    fn version(&self, key: Key) -> u64 {
+        (self.0[0] ^ key).rotate_right(32)
     }
 }
 
@@ -80,7 +79,7 @@ impl Value for Payload<8> {
     }
 
     #[inline]
-    fn version(&self) -> u64 {
+    fn version(&self, _key: Key) -> u64 {
         self.0[1]
     }
 }
@@ -99,7 +98,9 @@ mod tests {
     fn check_word_identifies_key_and_version() {
         let a = V64::new(7, 3);
         assert_eq!(a.check(), check_word(7, 3));
-        assert_eq!(a.version(), 3);
+        assert_eq!(a.version(7), 3);
+        assert_eq!(V8::new(7, 3).version(7), 3);
+        assert_eq!(V8::new(u64::MAX, 1 << 40).version(u64::MAX), 1 << 40);
         assert_ne!(V8::new(7, 0).check(), V8::new(8, 0).check());
         assert_ne!(V8::new(7, 0).check(), V8::new(7, 1).check());
     }

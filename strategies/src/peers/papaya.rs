@@ -26,7 +26,10 @@
 //! # The contenders
 //! * [`PapayaRetain`] (`papaya-retain`): `retain` with a pinned guard.
 //! * [`PapayaIterRemove`] (`papaya-iter-remove`):
-//!   `for (k, v) in m.iter() { if doomed { m.remove(k) } }` through the same pinned reference.
+//!   `for (k, v) in m.iter() { if doomed { m.remove_if(k, ..) } }` through the same pinned
+//!   reference. The plain `m.remove(k)` people write first loses a concurrent write: between
+//!   judging the yielded value and removing the key, another thread may have replaced the value
+//!   with one the predicate keeps. `remove_if` judges the value the key holds at removal.
 //!
 //! # Resize mode: blocking
 //! Both are built with [`ResizeMode::Blocking`]: a resize is done at once, all writers that
@@ -250,8 +253,11 @@ impl<V: Value> PapayaIterRemove<V> {
         let m = self.map.pin();
         for (k, v) in m.iter() {
             sweep.visited += 1;
-            // `remove` returns `None` if another thread removed the key first.
-            if doomed(*k, v) && m.remove(k).is_some() {
+            // Remove only if the value the key holds now is still doomed: a writer may have
+            // replaced the judged value since the iterator yielded it. `remove_if` re-judges
+            // the current value; `Ok(Some(_))` means this call removed it.
+            if doomed(*k, v) && matches!(m.remove_if(k, |key, now| doomed(*key, now)), Ok(Some(_)))
+            {
                 sweep.removed += 1;
             }
             if sweep.visited % every == 0 {
@@ -300,9 +306,10 @@ impl<V: Value> Contender<V> for PapayaIterRemove<V> {
                        see them is dropped (seize); tombstoned slots stay until a resize, which \
                        only an insert triggers",
         choose_when: "lock-free reads plus a loop body that may remove, insert or stop at any \
-                      step: the removing loop people write first, which works here",
-        how: "`for (k, v) in m.iter() { if doomed { m.remove(k) } }` through one pinned \
-              reference, lock-free (ResizeMode::Blocking)",
+                      step; remove with `remove_if` re-judging the current value, or a \
+                      concurrent write between judging and removing is lost",
+        how: "`for (k, v) in m.iter() { if doomed { m.remove_if(k, re-judge) } }` through one \
+              pinned reference, lock-free (ResizeMode::Blocking)",
     };
 
     fn build(build: &Build) -> Result<Self, BuildError> {

@@ -60,7 +60,16 @@ fn sweep_case<V: Value, C: Contender<V>>(size: usize, permille: u64, seed: u64) 
     // Prefill; every fifth key is then overwritten, so values carry versions 0 to 3.
     let keys = random_keys(&mut rng, size);
     let mut expected: HashMap<Key, u64> = HashMap::with_capacity(size);
-    for &k in &keys {
+    // The first half through `bulk_load` (what the benches prefill with), the rest one by one.
+    let (bulk, single) = keys.split_at(size / 2);
+    let loaded = map.bulk_load(bulk.iter().map(|&k| (k, V::new(k, k % 3))));
+    assert_eq!(
+        loaded,
+        bulk.len(),
+        "{case}: bulk_load of new keys miscounted"
+    );
+    expected.extend(bulk.iter().map(|&k| (k, k % 3)));
+    for &k in single {
         let ver = k % 3;
         assert!(
             map.insert(k, V::new(k, ver)),
