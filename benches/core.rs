@@ -7,7 +7,10 @@
 //! contender can't post a fast time. Both maps use `foldhash::fast::FixedState` with the same
 //! seed (evacmap folds in its own per-map seed on top, as Go's `hash0`).
 //!
-//! `EVACBENCH_CORE_SIZES=1000,65536` limits the sizes (CI smoke uses the default with `--test`).
+//! Sizes follow `EVACBENCH_PROFILE`: `full` runs 1K, 64K and 1M with criterion's default timing
+//! (the README figures), `default` (what `cargo bench` runs) only 64K with shorter timing so the
+//! whole `cargo bench` stays within its budget, `tiny` only 1K. `EVACBENCH_CORE_SIZES=1000,65536`
+//! overrides the sizes.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -149,8 +152,16 @@ fn sizes() -> Vec<usize> {
                     .unwrap_or_else(|_| panic!("EVACBENCH_CORE_SIZES: `{s}` is not a number"))
             })
             .collect(),
-        Err(_) => vec![1_000, 65_536, 1_048_576],
+        Err(_) => match profile().as_str() {
+            "full" => vec![1_000, 65_536, 1_048_576],
+            "tiny" => vec![1_000],
+            _ => vec![65_536],
+        },
     }
+}
+
+fn profile() -> String {
+    std::env::var("EVACBENCH_PROFILE").unwrap_or_else(|_| "default".into())
 }
 
 /// Go's `bytes/entry` row for load factor 6.5, measured: a table at B=16 holding exactly
@@ -192,6 +203,10 @@ fn core(c: &mut Criterion) {
         g.throughput(Throughput::Elements(n as u64));
         if n >= 1 << 20 {
             g.sample_size(10).measurement_time(Duration::from_secs(4));
+        }
+        if profile() != "full" {
+            g.warm_up_time(Duration::from_millis(500))
+                .measurement_time(Duration::from_secs(1));
         }
 
         g.bench_function(BenchmarkId::new("insert", "evacmap"), |bch| {

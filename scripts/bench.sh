@@ -1,25 +1,49 @@
 #!/usr/bin/env bash
-# The main job: runs the criterion benches on the default profile and prints where the report is.
+# The main job: runs the whole suite on the default profile (`cargo bench`: the evacbench suite,
+# then the evacmap-vs-hashbrown core bench), shows progress, and prints where the report is.
 #
-# Today the suite is the evacmap core bench (evacmap against hashbrown, same hasher, 1K/64K/1M
-# entries); criterion writes its HTML report to target/criterion/report/index.html. The workload
-# suite and evacbench's own report come with the benches and reports issues.
+#   bash scripts/bench.sh                          # default profile (about 10 minutes on 2 cores, plus the build)
+#   EVACBENCH_PROFILE=full bash scripts/bench.sh   # the whole matrix
+#   EVACBENCH_PROFILE=tiny bash scripts/bench.sh   # a quick end-to-end check
+#
+# Progress lines (`[done/total elapsed] workload/contender/params: ...`) come from the suite on
+# stderr; criterion's own per-benchmark output is kept in target/evacbench/bench.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "evacbench: building and running the core bench (about 15 minutes on 2 cores, build included)..." >&2
-cargo bench --bench core 2>&1 | while IFS= read -r line; do
-    case "$line" in
-        core/*:*) printf '%s\n' "$line" ;;                       # probe statistics per size
-        Benchmarking*Analyzing) printf '  done: %s\n' "${line#Benchmarking }" | sed 's/: Analyzing$//' ;;
-        *time:*) printf '  %s\n' "$line" ;;
-        *error*|*panicked*) printf '%s\n' "$line" ;;
-    esac
-done
-status=${PIPESTATUS[0]}
-if [ "$status" -ne 0 ]; then
-    echo "evacbench: the bench failed (exit $status); rerun 'cargo bench --bench core' to see the full output" >&2
-    exit "$status"
+target="${CARGO_TARGET_DIR:-target}"
+mkdir -p "$target/evacbench"
+log="$target/evacbench/bench.log"
+profile="${EVACBENCH_PROFILE:-default}"
+
+echo "evacbench: building the benches (release; the first build takes several minutes)..." >&2
+cargo bench --no-run --bench evacbench --bench core 2>&1 | grep -E '^ *(Compiling|Finished)|^error' >&2 || true
+
+echo "evacbench: running the suite, profile '$profile' (criterion's output: $log)" >&2
+progress() {
+    while IFS= read -r line; do
+        case "$line" in
+            \[*|evacbench:*|error*|*panicked*) printf '%s\n' "$line" >&2 ;;
+        esac
+    done
+}
+# stderr (progress) through the filter, stdout (criterion) to the log; pipefail keeps cargo's status.
+if ! cargo bench --bench evacbench 2>&1 >"$log" | progress; then
+    echo "evacbench: the suite failed; see $log and rerun 'cargo bench --bench evacbench' for the full output" >&2
+    exit 1
 fi
-report="$(pwd)/target/criterion/report/index.html"
-echo "evacbench: report written to $report" >&2
+
+echo "evacbench: running the core bench (evacmap against hashbrown)..." >&2
+if ! cargo bench --bench core >>"$log" 2>&1; then
+    echo "evacbench: the core bench failed; see $log" >&2
+    exit 1
+fi
+grep -E '^core/[0-9]+/|time:|^max-load' "$log" | tail -n 40 >&2 || true
+
+report="$(cd "$target" && pwd)/evacbench/report/index.html"
+if [ ! -s "$report" ]; then
+    echo "evacbench: no report was written at $report" >&2
+    exit 1
+fi
+echo "evacbench: run: $(cd "$target" && pwd)/evacbench/runs/$(cat "$target/evacbench/runs/latest")" >&2
+echo "evacbench: report: $report"

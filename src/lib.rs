@@ -1,7 +1,27 @@
-//! evacbench: what is the best way to delete entries from a hash map while it is being iterated?
+//! evacbench: what is the best way to delete entries from a hash map while it is being iterated,
+//! alone or with other threads reading?
 //!
-//! This root crate will hold the workloads, metric probes, runner and the `evacbench` CLI (the
-//! benches issue). Today it re-exports the evacuating core so the criterion benches in `benches/`
-//! can build against it.
+//! This crate is the measuring side:
+//! * [`workloads`]: the named workloads, their validated parameter sets and the profiles.
+//! * [`keys`]: every workload's keys and doom decisions, derived from a seed.
+//! * [`oracle`]: the verification every measured run passes before it counts.
+//! * [`probes`]: counting allocator, latency percentiles, heap trace, callgrind cache misses.
+//! * [`readme`]: README's workload and metric tables, generated and checked.
+//! * [`runner`]: drives every contender of [`strategies`] through criterion and the probes
+//!   and writes records in the schema of the `reports` crate.
+//! * [`suite`]: the `cargo bench` entry point (run directory, criterion, report).
+//! * [`tune`]: the load-factor tuner (`evacbench tune`).
+//! * [`environment`]: the machine and toolchain facts written into every run's `meta.json`.
 
 pub use evacmap;
+pub use strategies;
+
+pub mod environment;
+pub mod keys;
+pub mod oracle;
+pub mod probes;
+pub mod readme;
+pub mod runner;
+pub mod suite;
+pub mod tune;
+pub mod workloads;

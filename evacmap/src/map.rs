@@ -402,6 +402,10 @@ where
         let top = TopHash::for_hash(hash);
         self.writes += 1;
         self.ensure_table();
+        // At most one grow starts per insert. Go restarts the assignment after starting a grow
+        // and may start another once that one is done; with a load factor above 8 a tiny table
+        // (one or two buckets, evacuated within this insert) can then same-size grow forever.
+        let mut grew = false;
         loop {
             if self.grow.is_some() {
                 self.grow_work(hash);
@@ -433,10 +437,15 @@ where
                     b = next;
                 }
             }
-            if self.grow.is_none()
+            if !grew
+                && self.grow.is_none()
                 && (over_load(self.count + 1, self.b, self.config.load_factor)
-                    || too_many_overflow(self.counters.noverflow, self.b))
+                    || (too_many_overflow(self.counters.noverflow, self.b)
+                        && self.count < BUCKET_CNT << self.b))
             {
+                // A same-size grow cannot help a table holding more entries than its primary
+                // buckets have cells (possible only with a load factor above 8).
+                grew = true;
                 self.start_grow();
                 continue;
             }

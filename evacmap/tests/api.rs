@@ -297,3 +297,23 @@ fn borrowed_lookups_and_accessors() {
     let _ = m.hasher();
     m.check_invariants().unwrap();
 }
+
+/// With a load factor above 8, a one- or two-bucket table needs overflow buckets before it may
+/// double; a same-size grow cannot remove them. Go never meets this (6.5 < 8): restarting the
+/// assignment after each grow used to start same-size grows forever on the 10th insert.
+#[test]
+fn high_load_factors_never_loop_on_tiny_tables() {
+    for lf in [8.5, 10.0, 12.0, 16.0] {
+        let mut m: EvacMap<u64, u64> = EvacMap::with_config(Config::new(lf).unwrap());
+        for k in 0..5_000u64 {
+            m.insert(k, k);
+            if k < 64 {
+                m.check_invariants()
+                    .unwrap_or_else(|e| panic!("lf {lf}, after {k}: {e}"));
+            }
+        }
+        assert_eq!(m.len(), 5_000);
+        m.check_invariants().unwrap();
+        assert!((0..5_000u64).all(|k| m.get(&k) == Some(&k)), "lf {lf}");
+    }
+}

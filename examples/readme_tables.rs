@@ -1,0 +1,7 @@
+//! Prints README's generated tables (workloads, then metrics):
+//! `cargo run -q --example readme_tables`.
+
+fn main() {
+    println!("{}", evacbench::readme::workloads());
+    print!("{}", evacbench::readme::metrics());
+}

@@ -1,0 +1,121 @@
+//! The command line of the `evacbench` binary: one subcommand per tool, parsed with clap.
+//!
+//! Each subcommand is a variant of [`Command`] holding its own argument struct, so adding one
+//! (`run`, `report`) means adding a variant and a struct here and a match arm in `main.rs`.
+//! Values are checked while parsing, by the library's parsers, so an invalid value stops the
+//! program with a message naming the flag and what it accepts, before anything runs.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use evacbench::tune::{self, Format, Mix, Objective, RecordsTarget, TuneConfig};
+
+/// Benchmarks of deleting from a hash map while iterating it, built on evacmap, a Rust
+/// reimplementation of Go's classic runtime map.
+#[derive(Debug, Parser)]
+#[command(name = "evacbench", version, about, long_about = None)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Sweep evacmap's growth threshold (load factor) and recommend one for your key and value
+    /// sizes and workload.
+    ///
+    /// For each threshold, a table at 2^B buckets holding exactly floor(lf * 2^B) random keys
+    /// (the most before it grows) is measured: buckets with overflow, overhead bytes per entry and
+    /// probe lengths (evacmap's probe_stats), lookup hit and miss time, amortized insert time
+    /// (growth included), sweep time per entry, the mixed workload's time per operation, and heap
+    /// bytes per entry over a typical fill. Every answer the map gives is verified. Progress goes
+    /// to stderr; the results go to stdout; records for the report go to a run directory.
+    Tune(TuneArgs),
+}
+
+/// Arguments of `evacbench tune`.
+#[derive(Debug, Args)]
+pub(crate) struct TuneArgs {
+    /// Growth thresholds to sweep, comma-separated, each in (0, 16].
+    #[arg(long, value_name = "LIST", value_parser = tune::parse_load_factors,
+          allow_hyphen_values = true, default_value = "4,4.5,5,5.5,6,6.5,7,7.5,8")]
+    pub(crate) load_factors: ::std::vec::Vec<f64>,
+
+    /// Key size in bytes: 8, 16, 24, 32, 64, 128 or 256.
+    #[arg(long, value_name = "BYTES", value_parser = tune::parse_key_bytes, allow_negative_numbers = true, default_value = "8")]
+    pub(crate) key_bytes: usize,
+
+    /// Value size in bytes: 0, 8, 16, 24, 32, 64, 128, 256, 512 or 1024.
+    #[arg(long, value_name = "BYTES", value_parser = tune::parse_value_bytes, allow_negative_numbers = true, default_value = "8")]
+    pub(crate) value_bytes: usize,
+
+    /// log2 of the bucket count of the measured tables (4 to 24).
+    #[arg(long = "b", value_name = "B", value_parser = tune::parse_b, allow_negative_numbers = true, default_value = "16")]
+    pub(crate) b: u8,
+
+    /// Mixed workload in percent: lookups of live keys, inserts of new keys, deletes of live
+    /// keys, summing to 100.
+    #[arg(long, value_name = "MIX", value_parser = Mix::parse,
+          default_value = "lookup=80,insert=10,delete=10")]
+    pub(crate) mix: Mix,
+
+    /// What the recommendation optimizes: memory, latency or balanced [default: balanced, or
+    /// latency with --max-bytes-per-entry].
+    #[arg(long, value_name = "OBJECTIVE", value_parser = str::parse::<Objective>)]
+    pub(crate) objective: Option<Objective>,
+
+    /// Recommend only among thresholds with at most this many overhead bytes per entry (the
+    /// bytes_per_entry column).
+    #[arg(long, value_name = "X", value_parser = tune::parse_max_bytes_per_entry, allow_negative_numbers = true)]
+    pub(crate) max_bytes_per_entry: Option<f64>,
+
+    /// Output on stdout: table, json or csv.
+    #[arg(long, value_name = "FORMAT", value_parser = str::parse::<Format>, default_value = "table")]
+    pub(crate) format: Format,
+
+    /// Timed repetitions of each measurement; the median is reported.
+    #[arg(long, value_name = "N", value_parser = tune::parse_repeats, allow_negative_numbers = true, default_value = "9")]
+    pub(crate) repeats: usize,
+
+    /// Seed of the keys and of the mixed workload (decimal or 0x-hex).
+    #[arg(long, value_name = "SEED", value_parser = tune::parse_seed, allow_negative_numbers = true, default_value = "0x74756e65")]
+    pub(crate) seed: u64,
+
+    /// Run directory for the records [default: target/evacbench/runs/<date>-<commit>-tune].
+    #[arg(long, value_name = "DIR", conflicts_with = "no_records")]
+    pub(crate) out: Option<PathBuf>,
+
+    /// Write no records.
+    #[arg(long)]
+    pub(crate) no_records: bool,
+
+    /// No progress on stderr.
+    #[arg(long, short)]
+    pub(crate) quiet: bool,
+}
+
+impl TuneArgs {
+    /// The library's configuration for these arguments.
+    pub(crate) fn into_config(self) -> TuneConfig {
+        TuneConfig {
+            load_factors: self.load_factors,
+            key_bytes: self.key_bytes,
+            value_bytes: self.value_bytes,
+            b: self.b,
+            mix: self.mix,
+            objective: self.objective,
+            max_bytes_per_entry: self.max_bytes_per_entry,
+            repeats: self.repeats,
+            seed: self.seed,
+            format: self.format,
+            records: match (self.no_records, self.out) {
+                (true, _) => RecordsTarget::Off,
+                (false, Some(dir)) => RecordsTarget::Dir(dir),
+                (false, None) => RecordsTarget::Default,
+            },
+            quiet: self.quiet,
+        }
+    }
+}

@@ -1,0 +1,33 @@
+//! The `evacbench` command: parses the command line and runs the chosen tool.
+//!
+//! Errors are printed on stderr as `error: ...` and end the process with a non-zero status
+//! (2 for invalid arguments, 1 for failures while running); stdout carries only results.
+
+mod cli;
+
+use std::io;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use cli::{Cli, Command};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Tune(args) => evacbench::tune::run(
+            &args.into_config(),
+            &mut io::stdout().lock(),
+            &mut io::stderr(),
+        )
+        .map(drop)
+        .map_err(|e| (e.to_string(), e.exit_code())),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err((message, code)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(code as u8)
+        }
+    }
+}

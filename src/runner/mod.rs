@@ -1,0 +1,891 @@
+//! The runner: every contender on every cell of a profile, verified, timed with criterion,
+//! then measured for allocations, latency percentiles, heap over time, chain statistics and
+//! simulated cache misses, all written as records into a run directory.
+//!
+//! For each cell and contender, in order:
+//! 1. **verify**: one untimed run, then the full oracle check ([`crate::oracle`]). A contender
+//!    that fails is recorded as failed and never timed.
+//! 2. **time**: criterion drives the timed phase (`iter_custom`: setup untimed, phase timed);
+//!    every run checks its counts, the first run is fully verified again. The runner keeps the
+//!    samples criterion asked for and records their mean and bootstrap interval.
+//! 3. **allocate**: one run under the counting allocator (allocations, bytes, peak and retained
+//!    heap, deferred garbage, a heap trace for churn and readers), with per-lookup latency
+//!    percentiles where the workload has lookups, and evacmap's chain statistics.
+//! 4. **cache**: for the profile's cache cells, the same run in a callgrind child.
+
+mod child;
+mod sampling;
+pub(crate) mod scenario;
+
+pub use child::cache_child;
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
+use reports::{Metric, Outcome, Params, Record, RunDir};
+use strategies::registry::{self, Visit};
+use strategies::{Contender, Info, Shared, Value, V64, V8};
+
+use crate::keys::KeySet;
+use crate::probes::alloc::{self, Phase};
+use crate::probes::cache;
+use crate::probes::heap_trace::{self, HeapTrace};
+use crate::probes::latency::Recorder;
+use crate::workloads::{Cell, Profile, ValueSize, Workload};
+use scenario::{
+    build_for, ChurnRun, GrowthRun, Probe, ReadersRun, Scenario, SharedGrowthRun, SparseRun,
+    SweepRun, NO_SHRINK,
+};
+
+/// How long criterion measures, per profile.
+#[derive(Clone, Copy, Debug)]
+pub struct Timing {
+    /// Samples per benchmark (criterion's minimum is 10).
+    pub sample_size: usize,
+    /// Criterion's warm-up time.
+    pub warm_up: Duration,
+    /// Criterion's target measurement time (setup time comes on top).
+    pub measurement: Duration,
+    /// Bootstrap resamples for the confidence interval.
+    pub resamples: usize,
+    /// A contender whose verified run (setup included) takes longer than this is too slow for
+    /// criterion's minimum of 10 samples within the profile's budget: it is timed outside
+    /// criterion over at most [`SLOW_RUNS`] verified runs (the verification run included) that
+    /// fit in `slow_budget`, its interval being their minimum and maximum.
+    pub slow_run: Duration,
+    /// Wall time a slow contender may spend on one cell; its allocation pass is skipped
+    /// (recorded as not measured) when one run alone exceeds half of it.
+    pub slow_budget: Duration,
+}
+
+/// Most runs timed for a contender over [`Timing::slow_run`].
+pub const SLOW_RUNS: usize = 3;
+
+impl Timing {
+    /// The timing of `profile`.
+    pub fn for_profile(profile: Profile) -> Timing {
+        match profile {
+            Profile::Tiny => Timing {
+                sample_size: 10,
+                warm_up: Duration::from_millis(10),
+                measurement: Duration::from_millis(20),
+                resamples: 1_000,
+                slow_run: Duration::from_millis(250),
+                slow_budget: Duration::from_secs(2),
+            },
+            Profile::Default => Timing {
+                sample_size: 10,
+                warm_up: Duration::from_millis(50),
+                measurement: Duration::from_millis(150),
+                resamples: 10_000,
+                slow_run: Duration::from_millis(600),
+                slow_budget: Duration::from_secs(8),
+            },
+            Profile::Full => Timing {
+                sample_size: 20,
+                warm_up: Duration::from_millis(500),
+                measurement: Duration::from_secs(2),
+                resamples: 100_000,
+                slow_run: Duration::from_secs(10),
+                slow_budget: Duration::from_secs(120),
+            },
+        }
+    }
+}
+
+/// What the runner was asked to do.
+#[derive(Debug)]
+pub struct Options {
+    /// The profile (cells and timing).
+    pub profile: Profile,
+    /// Only benchmarks whose id (`workload/contender/label`) contains this.
+    pub filter: Option<String>,
+    /// criterion's `--test`: run everything once, verified, and write no records.
+    pub test_mode: bool,
+    /// Base seed of the run.
+    pub seed: u64,
+    /// The run directory to write, if any.
+    pub out: Option<RunDir>,
+    /// The measuring executable (re-run under callgrind for cache metrics).
+    pub exe: PathBuf,
+    /// Scratch directory for callgrind output.
+    pub scratch: PathBuf,
+}
+
+/// The outcome of a whole run.
+#[derive(Debug, Default)]
+pub struct Summary {
+    /// (benchmark id, reason) of every contender that failed verification.
+    pub failures: Vec<(String, String)>,
+    /// Records written.
+    pub records: usize,
+    /// Cells x contenders measured.
+    pub measured: usize,
+}
+
+/// The runner's state while it goes through the cells.
+pub struct Runner<'c> {
+    criterion: &'c mut Criterion,
+    opts: Options,
+    timing: Timing,
+    allocator: bool,
+    valgrind: Result<String, String>,
+    started: Instant,
+    done: usize,
+    total: usize,
+    summary: Summary,
+    error: Option<String>,
+}
+
+impl std::fmt::Debug for Runner<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Runner")
+            .field("opts", &self.opts)
+            .field("done", &self.done)
+            .field("total", &self.total)
+            .finish()
+    }
+}
+
+/// A cell's seed: the run's seed mixed with the cell's id, so cells differ and runs repeat.
+pub fn cell_seed(base: u64, cell: &Cell) -> u64 {
+    let id = format!("{}/{}", cell.workload, cell.label());
+    id.bytes().fold(base ^ 0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+/// The key set of a cell (the same for every contender).
+pub fn keys_for(cell: &Cell, seed: u64) -> KeySet {
+    let extra = match cell.workload {
+        Workload::SweepDuringGrowth => cell.inserts,
+        Workload::Churn => 1 << 40,
+        _ => 0,
+    };
+    KeySet::new(
+        cell.keys,
+        cell.n,
+        extra,
+        seed,
+        cell.doom,
+        cell.delete_fraction,
+    )
+}
+
+/// Whether callgrind measures this cell in `profile`: the middle sweep (and, in the full
+/// profile, the large one too); a callgrind run is about 50x slower than native.
+pub fn is_cache_cell(profile: Profile, cell: &Cell) -> bool {
+    cell.workload == Workload::Sweep
+        && cell.delete_fraction == 0.5
+        && cell.keys == crate::keys::KeyOrder::Uniform
+        && cell.doom == crate::keys::DoomPattern::Uniform
+        && cell.value == ValueSize::V8
+        && match profile {
+            Profile::Tiny => true,
+            Profile::Default => cell.n == 65_536,
+            Profile::Full => cell.n >= 65_536,
+        }
+}
+
+impl<'c> Runner<'c> {
+    /// A runner over `criterion` (already configured from the command line).
+    pub fn new(criterion: &'c mut Criterion, opts: Options) -> Runner<'c> {
+        let timing = Timing::for_profile(opts.profile);
+        let allocator = alloc::installed();
+        let valgrind = cache::valgrind_version();
+        Runner {
+            criterion,
+            opts,
+            timing,
+            allocator,
+            valgrind,
+            started: Instant::now(),
+            done: 0,
+            total: 0,
+            summary: Summary::default(),
+            error: None,
+        }
+    }
+
+    /// Runs every cell of the profile on every contender; returns the run directory (finished
+    /// unless records could not be written) and the summary.
+    pub fn run(mut self) -> Result<(Option<RunDir>, Summary), String> {
+        let cells = self.opts.profile.cells();
+        let contenders = registry::infos().len();
+        self.total = cells.len() * contenders;
+        eprintln!(
+            "evacbench: profile `{}`: {} cells x {contenders} contenders{}; allocation counting {}, cache simulation {}",
+            self.opts.profile.id(),
+            cells.len(),
+            if self.opts.test_mode { " (test mode: each once, no records)" } else { "" },
+            if self.allocator { "on" } else { "OFF (not the counting allocator)" },
+            match &self.valgrind {
+                Ok(v) => format!("on ({v})"),
+                Err(e) => format!("off: {e}"),
+            }
+        );
+        for (index, cell) in cells.iter().enumerate() {
+            match cell.value {
+                ValueSize::V8 => registry::visit::<V8, _>(&mut CellVisitor {
+                    runner: &mut self,
+                    cell,
+                    index,
+                }),
+                ValueSize::V64 => registry::visit::<V64, _>(&mut CellVisitor {
+                    runner: &mut self,
+                    cell,
+                    index,
+                }),
+            }
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+        }
+        Ok((self.opts.out, self.summary))
+    }
+
+    fn bench_id(cell: &Cell, name: &str) -> String {
+        format!("{}/{}/{}", cell.workload, name, cell.label())
+    }
+
+    fn selected(&self, id: &str) -> bool {
+        self.opts.filter.as_deref().is_none_or(|f| id.contains(f))
+    }
+
+    fn progress(&mut self, id: &str, what: &str) {
+        eprintln!(
+            "[{:>3}/{} {:>5.0}s] {id}: {what}",
+            self.done,
+            self.total,
+            self.started.elapsed().as_secs_f64()
+        );
+    }
+
+    fn write(&mut self, records: Vec<Record>) {
+        if self.opts.test_mode || records.is_empty() {
+            return;
+        }
+        if let Some(out) = self.opts.out.as_mut() {
+            for r in &records {
+                debug_assert!(r.validate().is_ok(), "{r:?}");
+            }
+            if let Err(e) = out.append(&records) {
+                self.error = Some(format!("cannot write records: {e}"));
+            }
+            self.summary.records += records.len();
+        }
+    }
+
+    fn measure<S: Scenario>(&mut self, cell: &Cell, index: usize, info: Info, seed: u64, s: &S) {
+        self.done += 1;
+        let id = Self::bench_id(cell, info.name);
+        if self.error.is_some() || !self.selected(&id) {
+            return;
+        }
+        let rec = Recs {
+            contender: info.name,
+            workload: cell.workload.id(),
+            params: cell.params(),
+            seed,
+        };
+        // 1. Verify.
+        let mut state = match s.setup() {
+            Ok(st) => st,
+            Err(e) if e == NO_SHRINK => {
+                self.progress(&id, "not measured (no shrink operation)");
+                let why = format!("{} has no shrink operation", info.name);
+                let recs = [
+                    Metric::LatencyNsPerOp,
+                    Metric::LookupHitNs,
+                    Metric::LookupMissNs,
+                    Metric::RetainedBytesPerEntry,
+                ]
+                .into_iter()
+                .map(|m| rec.make(m, Outcome::not_measured(why.clone())))
+                .collect();
+                self.write(recs);
+                return;
+            }
+            Err(e) => return self.fail(&id, &rec, format!("setup: {e}")),
+        };
+        let verify_started = Instant::now();
+        let checked = s
+            .run(&mut state, &mut Probe::default())
+            .and_then(|m| s.verify(&mut state).map(|()| m));
+        let first = match checked {
+            Ok(m) => m,
+            Err(e) => return self.fail(&id, &rec, e),
+        };
+        self.summary.measured += 1;
+        let one_run = verify_started.elapsed();
+        if one_run > self.timing.slow_run && !self.opts.test_mode {
+            drop(state);
+            return self.measure_slow(cell, index, info, s, &id, &rec, first, one_run);
+        }
+        if !S::FRESH {
+            // Persistent scenarios continue on the verified state.
+        } else {
+            drop(state);
+            state = match s.setup() {
+                Ok(st) => st,
+                Err(e) => return self.fail(&id, &rec, format!("setup: {e}")),
+            };
+        }
+        // 2. Time with criterion.
+        self.progress(
+            &id,
+            if self.opts.test_mode {
+                "verified; running once"
+            } else {
+                "verified; timing"
+            },
+        );
+        let samples: RefCell<Vec<(u64, Duration, u64)>> = RefCell::new(Vec::new());
+        let failure: RefCell<Option<String>> = RefCell::new(None);
+        let state_cell = RefCell::new(Some(state));
+        {
+            let mut group = self.criterion.benchmark_group(cell.workload.id());
+            group
+                .sample_size(self.timing.sample_size)
+                .warm_up_time(self.timing.warm_up)
+                .measurement_time(self.timing.measurement)
+                .sampling_mode(SamplingMode::Flat)
+                .nresamples(self.timing.resamples)
+                .throughput(Throughput::Elements(cell.n));
+            let mut first = true;
+            group.bench_function(BenchmarkId::new(info.name, cell.label()), |b| {
+                b.iter_custom(|iters| {
+                    let mut total = Duration::ZERO;
+                    let mut ops = 0;
+                    if failure.borrow().is_some() {
+                        return Duration::from_nanos(1);
+                    }
+                    for _ in 0..iters {
+                        let mut slot = state_cell.borrow_mut();
+                        if S::FRESH && slot.is_none() {
+                            match s.setup() {
+                                Ok(st) => *slot = Some(st),
+                                Err(e) => {
+                                    *failure.borrow_mut() = Some(format!("setup: {e}"));
+                                    return Duration::from_nanos(1);
+                                }
+                            }
+                        }
+                        let st = slot.as_mut().expect("state present");
+                        match s.run(st, &mut Probe::default()) {
+                            Ok(m) => {
+                                total += m.elapsed;
+                                ops += m.ops;
+                            }
+                            Err(e) => {
+                                *failure.borrow_mut() = Some(e);
+                                return Duration::from_nanos(1);
+                            }
+                        }
+                        if first {
+                            first = false;
+                            if let Err(e) = s.verify(st) {
+                                *failure.borrow_mut() =
+                                    Some(format!("after the first timed run: {e}"));
+                                return Duration::from_nanos(1);
+                            }
+                        }
+                        if S::FRESH {
+                            // Dropped before the next setup, outside the timed phase.
+                            *slot = None;
+                        }
+                    }
+                    samples.borrow_mut().push((iters, total, ops));
+                    total
+                })
+            });
+            group.finish();
+        }
+        if let Some(e) = failure.into_inner() {
+            return self.fail(&id, &rec, e);
+        }
+        if self.opts.test_mode {
+            return;
+        }
+        let mut records = Vec::new();
+        let samples = samples.into_inner();
+        let measured = &samples[samples.len().saturating_sub(self.timing.sample_size)..];
+        let per_op: Vec<f64> = measured
+            .iter()
+            .filter(|(_, _, ops)| *ops > 0)
+            .map(|(_, d, ops)| d.as_nanos() as f64 / *ops as f64)
+            .collect();
+        match sampling::estimate(&per_op, self.timing.resamples, seed) {
+            Some(e) => {
+                self.progress(
+                    &id,
+                    &format!("{:.2} ns/op [{:.2}, {:.2}]", e.mean, e.low, e.high),
+                );
+                records.push(rec.make(
+                    Metric::LatencyNsPerOp,
+                    Outcome::with_ci(e.mean, e.low, e.high),
+                ));
+            }
+            None => records.push(rec.make(
+                Metric::LatencyNsPerOp,
+                Outcome::not_measured("criterion took no samples (filtered or listed)"),
+            )),
+        }
+        // 3. Allocations, percentiles, heap trace, chain statistics.
+        if let Err(e) = self.allocation_pass(cell, s, &rec, &mut records) {
+            return self.fail(&id, &rec, e);
+        }
+        // 4. Cache misses.
+        if is_cache_cell(self.opts.profile, cell) {
+            self.progress(&id, "cache simulation (callgrind)");
+            self.cache_pass(cell, index, info, &rec, &mut records);
+        }
+        self.write(records);
+    }
+
+    /// Times a contender too slow for criterion's sample count: the verified run `first` plus
+    /// as many further verified runs as fit in the budget (at most [`SLOW_RUNS`] in all);
+    /// records their mean with the min..max range as its interval.
+    #[allow(clippy::too_many_arguments)]
+    fn measure_slow<S: Scenario>(
+        &mut self,
+        cell: &Cell,
+        index: usize,
+        info: Info,
+        s: &S,
+        id: &str,
+        rec: &Recs,
+        first: scenario::Measured,
+        one_run: Duration,
+    ) {
+        let per_op = |m: scenario::Measured| m.elapsed.as_nanos() as f64 / m.ops.max(1) as f64;
+        let mut samples = vec![per_op(first)];
+        let started = Instant::now();
+        let budget = self.timing.slow_budget;
+        self.progress(
+            id,
+            &format!(
+                "verified; slow ({one_run:.1?} a run): timed outside criterion, budget {budget:?}"
+            ),
+        );
+        let mut state = None;
+        while samples.len() < SLOW_RUNS && started.elapsed() + one_run * 2 <= budget {
+            if S::FRESH || state.is_none() {
+                state = match s.setup() {
+                    Ok(st) => Some(st),
+                    Err(e) => return self.fail(id, rec, format!("setup: {e}")),
+                };
+            }
+            let st = state.as_mut().expect("state present");
+            match s
+                .run(st, &mut Probe::default())
+                .and_then(|m| s.verify(st).map(|()| m))
+            {
+                Ok(m) => samples.push(per_op(m)),
+                Err(e) => return self.fail(id, rec, e),
+            }
+        }
+        drop(state);
+        let mean = samples.iter().sum::<f64>() / samples.len() as f64;
+        let (lo, hi) = samples
+            .iter()
+            .fold((f64::INFINITY, 0.0f64), |(lo, hi), &v| {
+                (lo.min(v), hi.max(v))
+            });
+        self.progress(
+            id,
+            &format!(
+                "{mean:.2} ns/op [min {lo:.2}, max {hi:.2}] over {} run(s)",
+                samples.len()
+            ),
+        );
+        let mut records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::with_ci(mean, lo, hi))];
+        if one_run * 2 <= budget {
+            if let Err(e) = self.allocation_pass(cell, s, rec, &mut records) {
+                return self.fail(id, rec, e);
+            }
+        } else {
+            let why =
+                format!("one run took {one_run:.1?}, over half the slow budget of {budget:?}");
+            for m in [
+                Metric::AllocsPerOp,
+                Metric::AllocBytesPerOp,
+                Metric::PeakExtraHeapBytes,
+                Metric::RetainedBytesPerEntry,
+                Metric::DeferredGarbageBytes,
+            ] {
+                records.push(rec.make(m, Outcome::not_measured(why.clone())));
+            }
+        }
+        if is_cache_cell(self.opts.profile, cell) {
+            self.progress(id, "cache simulation (callgrind)");
+            self.cache_pass(cell, index, info, rec, &mut records);
+        }
+        self.write(records);
+    }
+
+    fn allocation_pass<S: Scenario>(
+        &mut self,
+        cell: &Cell,
+        s: &S,
+        rec: &Recs,
+        out: &mut Vec<Record>,
+    ) -> Result<(), String> {
+        let traced = matches!(
+            cell.workload,
+            Workload::Churn | Workload::ReadersDuringSweep
+        );
+        let with_latency = traced;
+        let phase = Phase::start();
+        let mut st = s.setup()?;
+        let before = phase.now();
+        phase.reset_peak();
+        let trace = traced.then(|| HeapTrace::start(Duration::from_millis(1)));
+        let mut probe = Probe {
+            latencies: with_latency.then(Vec::new),
+        };
+        let m = s.run(&mut st, &mut probe)?;
+        let samples = trace.map(HeapTrace::stop);
+        let after = phase.now();
+        let mem = s.memory(&mut st);
+        let live = s.live(&mut st);
+        drop(phase);
+        s.verify(&mut st)?;
+        let ops = m.ops.max(1) as f64;
+        if self.allocator {
+            out.push(rec.make(
+                Metric::AllocsPerOp,
+                Outcome::value((after.allocs - before.allocs) as f64 / ops),
+            ));
+            out.push(rec.make(
+                Metric::AllocBytesPerOp,
+                Outcome::value((after.bytes - before.bytes) as f64 / ops),
+            ));
+            out.push(rec.make(
+                Metric::PeakExtraHeapBytes,
+                Outcome::value((after.peak_net_bytes - before.net_bytes).max(0) as f64),
+            ));
+            out.push(rec.make(
+                Metric::RetainedBytesPerEntry,
+                if live > 0 {
+                    Outcome::value(after.net_bytes.max(0) as f64 / live as f64)
+                } else {
+                    Outcome::not_measured(format!(
+                        "no live entries left; {} bytes still held",
+                        after.net_bytes.max(0)
+                    ))
+                },
+            ));
+            if let Some(samples) = samples {
+                let base = before.net_bytes;
+                for sm in heap_trace::thin(&samples, 60) {
+                    let mut r = rec.make(
+                        Metric::HeapBytes,
+                        Outcome::value((sm.net_bytes - base).max(0) as f64),
+                    );
+                    r.params = r.params.clone().with(
+                        reports::schema::TIME_PARAM,
+                        (sm.t_ms * 1000.0).round() / 1000.0,
+                    );
+                    out.push(r);
+                }
+            }
+        } else {
+            let why = "the measuring binary does not use the counting allocator";
+            for m in [
+                Metric::AllocsPerOp,
+                Metric::AllocBytesPerOp,
+                Metric::PeakExtraHeapBytes,
+                Metric::RetainedBytesPerEntry,
+            ] {
+                out.push(rec.make(m, Outcome::not_measured(why)));
+            }
+        }
+        out.push(rec.make(
+            Metric::DeferredGarbageBytes,
+            if mem.exact || mem.garbage_bytes > 0 {
+                Outcome::value(mem.garbage_bytes as f64)
+            } else {
+                Outcome::not_measured("the contender cannot observe its deferred garbage")
+            },
+        ));
+        if let Some(lat) = probe.latencies {
+            let mut all = Recorder::new();
+            for r in &lat {
+                all.merge(r);
+            }
+            if let Some(p) = all.percentiles() {
+                for (metric, v) in [
+                    (Metric::LatencyP50Ns, p.p50),
+                    (Metric::LatencyP99Ns, p.p99),
+                    (Metric::LatencyP999Ns, p.p999),
+                    (Metric::LatencyMaxNs, p.max),
+                ] {
+                    out.push(rec.make(metric, Outcome::value(v)));
+                }
+            }
+        }
+        if let Some(lookups) = s.lookups(&mut st) {
+            let (hit, miss) = lookups?;
+            out.push(rec.make(Metric::LookupHitNs, Outcome::value(hit)));
+            out.push(rec.make(Metric::LookupMissNs, Outcome::value(miss)));
+        }
+        match s.probe_stats(&mut st) {
+            Some(p) => {
+                out.push(rec.make(Metric::HitProbe, Outcome::value(p.hit_probe)));
+                out.push(rec.make(Metric::MissProbe, Outcome::value(p.miss_probe)));
+                out.push(rec.make(
+                    Metric::OverflowPct,
+                    Outcome::value(p.overflow_fraction * 100.0),
+                ));
+                out.push(rec.make(Metric::BytesPerEntry, Outcome::value(p.bytes_per_entry)));
+            }
+            None => {
+                for m in [Metric::HitProbe, Metric::MissProbe, Metric::OverflowPct] {
+                    out.push(rec.make(
+                        m,
+                        Outcome::not_measured("no chain statistics: not a single evacmap"),
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn cache_pass(
+        &mut self,
+        cell: &Cell,
+        index: usize,
+        info: Info,
+        rec: &Recs,
+        out: &mut Vec<Record>,
+    ) {
+        let metrics = [
+            Metric::D1MissesPerOp,
+            Metric::LlMissesPerOp,
+            Metric::LiveEntriesPerLine,
+        ];
+        if let Err(why) = &self.valgrind {
+            for m in metrics {
+                out.push(rec.make(m, Outcome::not_measured(why.clone())));
+            }
+            return;
+        }
+        let spec = format!(
+            "{}|{index}|{}|{}",
+            self.opts.profile.id(),
+            info.name,
+            self.opts.seed
+        );
+        match cache::run_child(&self.opts.exe, &spec, &self.opts.scratch) {
+            Ok((counts, ops)) if ops > 0 => {
+                let ops = ops as f64;
+                out.push(rec.make(
+                    Metric::D1MissesPerOp,
+                    Outcome::value(counts.d1_misses as f64 / ops),
+                ));
+                out.push(rec.make(
+                    Metric::LlMissesPerOp,
+                    Outcome::value(counts.ll_misses as f64 / ops),
+                ));
+                out.push(rec.make(
+                    Metric::LiveEntriesPerLine,
+                    Outcome::value(cell.n as f64 / counts.d1_misses.max(1) as f64),
+                ));
+            }
+            Ok(_) => {
+                for m in metrics {
+                    out.push(rec.make(
+                        m,
+                        Outcome::not_measured("the callgrind child ran no operations"),
+                    ));
+                }
+            }
+            Err(e) => {
+                eprintln!("evacbench: cache simulation of {} failed: {e}", info.name);
+                for m in metrics {
+                    out.push(rec.make(m, Outcome::not_measured(e.clone())));
+                }
+            }
+        }
+    }
+
+    fn fail(&mut self, id: &str, rec: &Recs, reason: String) {
+        self.progress(id, &format!("FAILED VERIFICATION: {reason}"));
+        self.summary.failures.push((id.to_owned(), reason.clone()));
+        self.write(vec![
+            rec.make(Metric::LatencyNsPerOp, Outcome::failed(reason))
+        ]);
+    }
+
+    fn not_applicable(&mut self, cell: &Cell, info: Info, seed: u64, why: &str) {
+        self.done += 1;
+        let id = Self::bench_id(cell, info.name);
+        if !self.selected(&id) {
+            return;
+        }
+        self.progress(&id, &format!("not measured ({why})"));
+        let rec = Recs {
+            contender: info.name,
+            workload: cell.workload.id(),
+            params: cell.params(),
+            seed,
+        };
+        self.write(vec![
+            rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))
+        ]);
+    }
+}
+
+/// Record fields shared by one cell x contender.
+struct Recs {
+    contender: &'static str,
+    workload: &'static str,
+    params: Params,
+    seed: u64,
+}
+
+impl Recs {
+    fn make(&self, metric: Metric, outcome: Outcome) -> Record {
+        Record::new(
+            self.contender,
+            self.workload,
+            self.params.clone(),
+            metric,
+            self.seed,
+            outcome,
+        )
+    }
+}
+
+struct CellVisitor<'r, 'c> {
+    runner: &'r mut Runner<'c>,
+    cell: &'r Cell,
+    index: usize,
+}
+
+/// Measures one scenario with the runner.
+struct Measure<'r, 'c> {
+    runner: &'r mut Runner<'c>,
+    cell: Cell,
+    index: usize,
+    info: Info,
+    seed: u64,
+}
+
+impl UseScenario for Measure<'_, '_> {
+    fn with<S: Scenario>(self, s: &S) {
+        self.runner
+            .measure(&self.cell, self.index, self.info, self.seed, s);
+    }
+}
+
+impl<V: Value> Visit<V> for CellVisitor<'_, '_> {
+    fn single<C: Contender<V>>(&mut self) {
+        let cell = *self.cell;
+        let seed = cell_seed(self.runner.opts.seed, &cell);
+        if cell.workload == Workload::ReadersDuringSweep {
+            return self.runner.not_applicable(
+                &cell,
+                C::INFO,
+                seed,
+                "single-threaded: no other thread can read it during a sweep",
+            );
+        }
+        let keys = keys_for(&cell, seed);
+        let m = Measure {
+            runner: self.runner,
+            cell,
+            index: self.index,
+            info: C::INFO,
+            seed,
+        };
+        dispatch_single::<V, C, _>(&cell, &keys, seed, m);
+    }
+
+    fn shared<C: Shared<V>>(&mut self) {
+        let cell = *self.cell;
+        let seed = cell_seed(self.runner.opts.seed, &cell);
+        let keys = keys_for(&cell, seed);
+        let m = Measure {
+            runner: self.runner,
+            cell,
+            index: self.index,
+            info: C::INFO,
+            seed,
+        };
+        dispatch_shared::<V, C, _>(&cell, &keys, seed, m);
+    }
+}
+
+/// Something done with a scenario of any type: a generic closure, spelled as a trait.
+pub(crate) trait UseScenario {
+    /// Does it.
+    fn with<S: Scenario>(self, s: &S);
+}
+
+/// Calls `user` with the scenario of `cell` for a single-threaded use of `C`.
+/// `readers-during-sweep` needs a shared contender and is not dispatched here.
+pub(crate) fn dispatch_single<V: Value, C: Contender<V>, U: UseScenario>(
+    cell: &Cell,
+    keys: &KeySet,
+    seed: u64,
+    user: U,
+) {
+    let build = build_for(cell, seed);
+    let _types = std::marker::PhantomData::<fn() -> (V, C)>;
+    match cell.workload {
+        Workload::Sweep | Workload::ReadersDuringSweep => user.with(&SweepRun {
+            keys,
+            build,
+            _types,
+        }),
+        Workload::SweepDuringGrowth => user.with(&GrowthRun {
+            keys,
+            inserts: cell.inserts,
+            build,
+            _types,
+        }),
+        Workload::Churn => user.with(&ChurnRun {
+            keys,
+            steps: cell.inserts,
+            build,
+            _types,
+        }),
+        Workload::SparseScan => user.with(&SparseRun {
+            keys,
+            shrink: cell.shrink,
+            build,
+            _types,
+        }),
+    }
+}
+
+/// Calls `user` with the scenario of `cell` for a shared contender: concurrent writers and
+/// readers where the workload has them, otherwise as [`dispatch_single`].
+pub(crate) fn dispatch_shared<V: Value, C: Shared<V>, U: UseScenario>(
+    cell: &Cell,
+    keys: &KeySet,
+    seed: u64,
+    user: U,
+) {
+    let build = build_for(cell, seed);
+    let _types = std::marker::PhantomData::<fn() -> (V, C)>;
+    match cell.workload {
+        Workload::SweepDuringGrowth => user.with(&SharedGrowthRun {
+            keys,
+            inserts: cell.inserts,
+            build,
+            _types,
+        }),
+        Workload::ReadersDuringSweep => user.with(&ReadersRun {
+            keys,
+            readers: cell.readers,
+            build,
+            _types,
+        }),
+        _ => dispatch_single::<V, C, U>(cell, keys, seed, user),
+    }
+}

@@ -1,0 +1,220 @@
+//! `evacbench tune`: measure evacmap's growth threshold (load factor) trade-off and recommend
+//! one.
+//!
+//! Go grows a map when it averages more than 6.5 entries per 8-slot bucket, a value chosen from
+//! a table of overflow, memory and probe lengths for one key and value size. Other sizes and
+//! other workloads may want another threshold, and the table has no times in it. This module
+//! sweeps the threshold on the real map, for the user's key and value sizes and mix of
+//! operations, and recommends one:
+//!
+//! - `config`: [`TuneConfig`], defaults and the argument parsers (each error says what is
+//!   accepted);
+//! - `sizes`: key and value types per accepted size and the dispatch to them;
+//! - `keys`, `mix`: reproducible keys and the mixed-operation schedule;
+//! - `measure`: fill, probe, time and verify one threshold ([`Row`], [`Metrics`]);
+//! - `recommend`: objectives and constraints ([`Recommendation`]);
+//! - `output`: table, JSON and CSV; `records`: the run directory for the report.
+//!
+//! [`run`] ties them together: it validates, writes progress to stderr, measures every
+//! threshold, prints the results on stdout, and writes the records.
+
+mod config;
+mod keys;
+mod measure;
+mod mix;
+pub mod output;
+mod recommend;
+pub mod records;
+mod row;
+mod sizes;
+
+use std::fmt;
+use std::io::{self, Write};
+use std::path::PathBuf;
+
+pub use config::{
+    max_load_len, parse_b, parse_key_bytes, parse_load_factors, parse_max_bytes_per_entry,
+    parse_repeats, parse_seed, parse_value_bytes, Format, Objective, RecordsTarget, TuneConfig,
+    DEFAULT_B, DEFAULT_LOAD_FACTORS, DEFAULT_REPEATS, DEFAULT_SEED, HASH_SEED, MAX_B, MIN_B,
+};
+pub use mix::Mix;
+pub use recommend::{recommend, Recommendation};
+pub use row::{Metrics, Row, Timing};
+pub use sizes::{KEY_BYTES, VALUE_BYTES};
+
+/// The settings every row shares, as printed and recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// log2 of the bucket count.
+    pub b: u8,
+    /// Key size in bytes.
+    pub key_bytes: usize,
+    /// Value size in bytes.
+    pub value_bytes: usize,
+    /// The mixed workload.
+    pub mix: Mix,
+    /// Timed repetitions per quantity.
+    pub repeats: usize,
+    /// Seed of the keys and the schedule.
+    pub seed: u64,
+    /// The hasher, with its seed.
+    pub hasher: String,
+}
+
+/// The hasher description printed and recorded.
+pub fn hasher_description() -> String {
+    format!(
+        "foldhash::fast::FixedState::with_seed({HASH_SEED:#x}) (folded with evacmap's per-map \
+         random seed)"
+    )
+}
+
+/// What a finished run produced.
+#[derive(Clone, Debug)]
+pub struct TuneOutcome {
+    /// The shared settings.
+    pub settings: Settings,
+    /// One row per threshold, ascending.
+    pub rows: Vec<Row>,
+    /// The recommendation, or why there is none.
+    pub recommendation: Result<Recommendation, String>,
+    /// The run directory written, if records were on.
+    pub records_dir: Option<PathBuf>,
+}
+
+/// Why a run stopped or ended without a recommendation.
+#[derive(Debug)]
+pub enum TuneError {
+    /// A setting is invalid; nothing was measured or printed.
+    Invalid(String),
+    /// The run directory could not be written.
+    Records(reports::Error),
+    /// Writing the output failed.
+    Io(io::Error),
+    /// Everything was measured and printed, but no threshold qualifies (all failed
+    /// verification, or none meets the memory limit).
+    NoRecommendation(String),
+}
+
+impl TuneError {
+    /// The process exit code: 2 for invalid settings, 1 otherwise.
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            TuneError::Invalid(_) => 2,
+            _ => 1,
+        }
+    }
+}
+
+impl fmt::Display for TuneError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TuneError::Invalid(e) => f.write_str(e),
+            TuneError::Records(e) => write!(f, "writing the tune records: {e}"),
+            TuneError::Io(e) => write!(f, "writing the output: {e}"),
+            TuneError::NoRecommendation(e) => f.write_str(e),
+        }
+    }
+}
+
+impl std::error::Error for TuneError {}
+
+/// Runs a sweep: validates `config`, reports progress on `stderr` (unless quiet), measures every
+/// threshold, writes the records, and prints the results on `stdout` in the chosen format. For
+/// JSON and CSV the recommendation goes to `stderr`, so stdout stays machine-readable.
+///
+/// Nothing is written to `stdout` unless the settings are valid and the measurement finished.
+pub fn run(
+    config: &TuneConfig,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<TuneOutcome, TuneError> {
+    config.validate().map_err(TuneError::Invalid)?;
+    let settings = Settings {
+        b: config.b,
+        key_bytes: config.key_bytes,
+        value_bytes: config.value_bytes,
+        mix: config.mix,
+        repeats: config.repeats,
+        seed: config.seed,
+        hasher: hasher_description(),
+    };
+    let mut sink = io::sink();
+    let progress: &mut dyn Write = if config.quiet {
+        &mut sink
+    } else {
+        &mut *stderr
+    };
+    let _ = writeln!(
+        progress,
+        "tune: {} load factors; {}",
+        config.load_factors.len(),
+        output::settings_line(&settings)
+    );
+    let peak = config.estimated_peak_bytes();
+    if peak > 4 << 30 {
+        let _ = writeln!(
+            progress,
+            "tune: warning: this needs about {:.1} GiB of memory; lower --b to use less",
+            peak as f64 / f64::from(1u32 << 30)
+        );
+    }
+    let run_dir = match &config.records {
+        RecordsTarget::Off => None,
+        target => {
+            let environment =
+                crate::environment::probe("tune", &settings.hasher, vec![config.seed, HASH_SEED]);
+            let dir = match target {
+                RecordsTarget::Dir(dir) => dir.clone(),
+                _ => records::default_dir(&environment),
+            };
+            Some(records::create(&dir, environment).map_err(TuneError::Records)?)
+        }
+    };
+    let plan = measure::Plan {
+        b: config.b,
+        repeats: config.repeats,
+        mix: config.mix,
+        seed: config.seed,
+        load_factors: &config.load_factors,
+        progress,
+    };
+    let rows =
+        sizes::dispatch(config.key_bytes, config.value_bytes, plan).map_err(TuneError::Invalid)?;
+    let recommendation = recommend(
+        &rows,
+        config.effective_objective(),
+        config.max_bytes_per_entry,
+    );
+    let records_dir = match run_dir {
+        Some(run) => {
+            let dir = records::finish(run, &rows, &settings).map_err(TuneError::Records)?;
+            if !config.quiet {
+                let _ = writeln!(stderr, "tune: records written to {}", dir.display());
+            }
+            Some(dir)
+        }
+        None => None,
+    };
+    let text = match config.format {
+        Format::Table => output::table(&rows, &settings, &recommendation),
+        Format::Json => output::json(&rows, &settings, recommendation.as_ref().ok()),
+        Format::Csv => output::csv(&rows, &settings, recommendation.as_ref().ok()),
+    };
+    stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+        .map_err(TuneError::Io)?;
+    if config.format != Format::Table {
+        let _ = write!(stderr, "{}", output::recommendation_text(&recommendation));
+    }
+    match recommendation {
+        Ok(_) => Ok(TuneOutcome {
+            settings,
+            rows,
+            recommendation,
+            records_dir,
+        }),
+        Err(e) => Err(TuneError::NoRecommendation(e)),
+    }
+}

@@ -1,0 +1,245 @@
+//! `evacbench tune` end to end: the built binary on tiny tables (B = 8), its three output
+//! formats, its errors, and the records it writes rendered by the `reports` crate.
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+/// Tiny settings: two thresholds on 256-bucket tables, one timed repetition.
+const TINY: [&str; 6] = ["--b", "8", "--load-factors", "4,6.5", "--repeats", "1"];
+
+fn tune(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_evacbench"))
+        .arg("tune")
+        .args(args)
+        .output()
+        .expect("the evacbench binary runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
+}
+
+/// A fresh, empty temporary directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("evacbench-tune-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+#[test]
+fn table_goes_to_stdout_with_a_recommendation_and_progress_to_stderr() {
+    let out = tune(&[&TINY[..], &["--no-records"]].concat());
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stdout.contains("load_factor") && stdout.contains("bytes/entry"),
+        "{stdout}"
+    );
+    let rows: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.trim_start().starts_with("4 ") || l.trim_start().starts_with("6.5 "))
+        .collect();
+    assert_eq!(rows.len(), 2, "{stdout}");
+    assert!(rows[1].contains("Go default"), "{stdout}");
+    assert!(
+        stdout.contains("recommendation (balanced): load factor "),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("[1/2] load factor 4: 1024 keys in 2^8 buckets"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[2/2] load factor 6.5: 1664 keys"),
+        "{stderr}"
+    );
+    assert!(!stdout.contains("[1/2]"), "progress leaked into stdout");
+}
+
+#[test]
+fn json_is_an_array_with_the_report_fields() {
+    let out = tune(&[&TINY[..], &["--no-records", "--format", "json"]].concat());
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("stdout is only JSON");
+    let rows = rows.as_array().expect("an array");
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        for field in [
+            "load_factor",
+            "overflow_pct",
+            "bytes_per_entry",
+            "hit_probe",
+            "miss_probe",
+            "lookup_hit_ns",
+            "lookup_miss_ns",
+            "insert_ns",
+            "sweep_ns_per_entry",
+            "mix_ns_per_op",
+            "fill_bytes_per_entry",
+        ] {
+            let v = row[field]
+                .as_f64()
+                .unwrap_or_else(|| panic!("{field}: {row}"));
+            assert!(v.is_finite(), "{field}: {row}");
+        }
+        assert_eq!(row["status"], "ok");
+        assert_eq!(row["b"], 8);
+        assert_eq!(row["key_bytes"], 8);
+    }
+    assert_eq!(rows[0]["load_factor"], 4.0);
+    assert_eq!(rows[1]["is_default"], true);
+    // The measured max-load table: probe lengths as in Go's table (missprobe = load factor).
+    assert_eq!(rows[0]["miss_probe"], 4.0);
+    assert_eq!(rows[1]["miss_probe"], 6.5);
+    assert_eq!(
+        rows.iter().filter(|r| r["recommended"] == true).count(),
+        1,
+        "exactly one row is recommended"
+    );
+    assert!(stderr.contains("recommendation (balanced)"), "{stderr}");
+}
+
+#[test]
+fn csv_has_a_header_and_a_line_per_threshold() {
+    let out = tune(
+        &[
+            &TINY[..],
+            &[
+                "--no-records",
+                "--format",
+                "csv",
+                "--key-bytes",
+                "32",
+                "--value-bytes",
+                "0",
+            ],
+        ]
+        .concat(),
+    );
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(
+        lines[0].starts_with(
+            "load_factor,status,overflow_pct,bytes_per_entry,hit_probe,miss_probe,lookup_hit_ns,\
+             lookup_miss_ns,insert_ns,sweep_ns_per_entry,mix_ns_per_op"
+        ),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("4,ok,"), "{}", lines[1]);
+    assert!(lines[2].starts_with("6.5,ok,"), "{}", lines[2]);
+    assert!(
+        lines[1].contains(",32,0,\"lookup=80,insert=10,delete=10\","),
+        "{}",
+        lines[1]
+    );
+}
+
+#[test]
+fn invalid_settings_are_clear_errors_with_nothing_on_stdout() {
+    for (args, says) in [
+        (&["--load-factors", "nan"][..], "invalid load factor NaN"),
+        (&["--load-factors", "0"], "invalid load factor 0"),
+        (&["--load-factors", "-1"], "invalid load factor -1"),
+        (&["--load-factors", "17"], "invalid load factor 17"),
+        (&["--load-factors", "4,x"], "`x` is not a number"),
+        (
+            &["--key-bytes", "7"],
+            "accepted key sizes are 8, 16, 24, 32, 64, 128, 256 bytes",
+        ),
+        (
+            &["--value-bytes", "2048"],
+            "accepted value sizes are 0, 8, 16",
+        ),
+        (&["--mix", "lookup=90,insert=20"], "sum to 110, not 100"),
+        (&["--b", "30"], "expected an integer from 4 to 24"),
+        (&["--load-factors", "0.5", "--b", "4"], "use --b 5 or more"),
+        (
+            &["--max-bytes-per-entry", "-3"],
+            "expected a finite number of bytes above 0",
+        ),
+    ] {
+        let out = tune(&[args, &["--no-records"]].concat());
+        let stderr = text(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        assert!(
+            out.stdout.is_empty(),
+            "{args:?} wrote to stdout: {}",
+            text(&out.stdout)
+        );
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains("(0, 16]") || !says.contains("load factor "),
+            "{stderr}"
+        );
+    }
+}
+
+#[test]
+fn an_unmet_memory_limit_prints_the_table_and_fails() {
+    let out = tune(&[&TINY[..], &["--no-records", "--max-bytes-per-entry", "0.5"]].concat());
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stdout.contains("no recommendation: no load factor meets --max-bytes-per-entry 0.5"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("error: no load factor meets"), "{stderr}");
+}
+
+#[test]
+fn records_render_as_a_pareto_plot_in_the_report() {
+    let dir = scratch("run");
+    let report_dir = scratch("report");
+    let out = tune(&[&TINY[..], &["--out", dir.to_str().unwrap(), "-q"]].concat());
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).is_empty() || !text(&out.stderr).contains("[1/2]"),
+        "quiet"
+    );
+
+    let run = reports::load(&dir).expect("the run directory loads");
+    assert!(!run.is_partial());
+    assert_eq!(run.records.len(), 2 * 8);
+    assert!(run.meta.environment.hasher.contains("foldhash"));
+    assert!(run.meta.environment.seeds.contains(&0x7475_6e65));
+    assert!(run
+        .records
+        .iter()
+        .all(|r| r.workload == reports::schema::TUNE_WORKLOAD && r.value().is_some()));
+
+    let paths = reports::render(&run, None, &report_dir).expect("the report renders");
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(&paths.json).unwrap()).unwrap();
+    let tuning = report["tuning"].as_array().expect("a tuning section");
+    assert_eq!(tuning.len(), 1, "one sweep: {}", report["tuning"]);
+    let chart = &tuning[0]["chart"]["kind"];
+    assert_eq!(chart["kind"], "pareto", "{chart}");
+    assert_eq!(chart["points"].as_array().unwrap().len(), 2, "{chart}");
+    assert_eq!(chart["default_load_factor"], 6.5);
+    assert!(tuning[0]["recommendation"].is_object(), "{}", tuning[0]);
+    let html = std::fs::read_to_string(&paths.html).unwrap();
+    assert!(
+        html.contains("Load-factor tuning") && html.contains("<svg"),
+        "no Pareto plot"
+    );
+
+    // A second run into the same directory is refused before measuring anything.
+    let again = tune(&[&TINY[..], &["--out", dir.to_str().unwrap()]].concat());
+    assert!(!again.status.success());
+    assert!(again.stdout.is_empty());
+    assert!(
+        text(&again.stderr).contains("error: writing the tune records"),
+        "{}",
+        text(&again.stderr)
+    );
+
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&report_dir);
+}
