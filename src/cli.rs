@@ -33,6 +33,51 @@ pub(crate) enum Command {
     /// bytes per entry over a typical fill. Every answer the map gives is verified. Progress goes
     /// to stderr; the results go to stdout; records for the report go to a run directory.
     Tune(TuneArgs),
+
+    /// Render the HTML report of a benchmark run (by default the last complete one), with the
+    /// newest tune run's load-factor section and, with --baseline, every metric's change
+    /// against an earlier run.
+    Report(ReportArgs),
+}
+
+/// Arguments of `evacbench report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The run directory to render (default: the one named by
+    /// <target>/evacbench/runs/latest).
+    #[arg(value_name = "RUN_DIR")]
+    pub(crate) run: Option<PathBuf>,
+
+    /// An earlier run directory to compare against.
+    #[arg(long, value_name = "RUN_DIR")]
+    pub(crate) baseline: Option<PathBuf>,
+
+    /// Where to write index.html and report.json (default: <target>/evacbench/report).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) out: Option<PathBuf>,
+
+    /// Leave out the newest tune run.
+    #[arg(long)]
+    pub(crate) no_tune: bool,
+
+    /// The cargo target directory (default: $CARGO_TARGET_DIR, else ./target).
+    #[arg(long, value_name = "DIR")]
+    pub(crate) target_dir: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    /// The library's options.
+    pub(crate) fn into_options(self) -> evacbench::report::ReportOptions {
+        evacbench::report::ReportOptions {
+            target: self
+                .target_dir
+                .unwrap_or_else(evacbench::report::default_target),
+            run: self.run,
+            baseline: self.baseline,
+            out: self.out,
+            no_tune: self.no_tune,
+        }
+    }
 }
 
 /// Arguments of `evacbench tune`.

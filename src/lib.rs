@@ -7,6 +7,7 @@
 //! * [`oracle`]: the verification every measured run passes before it counts.
 //! * [`probes`]: counting allocator, latency percentiles, heap trace, callgrind cache misses.
 //! * [`readme`]: README's workload and metric tables, generated and checked.
+//! * [`report`]: `evacbench report` (a run, the newest tune run, an optional baseline).
 //! * [`runner`]: drives every contender of [`strategies`] through criterion and the probes
 //!   and writes records in the schema of the `reports` crate.
 //! * [`suite`]: the `cargo bench` entry point (run directory, criterion, report).
@@ -21,6 +22,7 @@ pub mod keys;
 pub mod oracle;
 pub mod probes;
 pub mod readme;
+pub mod report;
 pub mod runner;
 pub mod suite;
 pub mod tune;

@@ -22,6 +22,15 @@ fn main() -> ExitCode {
         )
         .map(drop)
         .map_err(|e| (e.to_string(), e.exit_code())),
+        Command::Report(args) => evacbench::report::render(&args.into_options())
+            .map(|(paths, tune)| {
+                if let Some(t) = tune {
+                    eprintln!("evacbench: including the tune run {}", t.display());
+                }
+                eprintln!("evacbench: wrote {}", paths.json.display());
+                println!("{}", paths.html.display());
+            })
+            .map_err(|e| (e, 1)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

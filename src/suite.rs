@@ -219,8 +219,17 @@ fn run(target: &Path) -> Result<ExitCode, String> {
         summary.records,
         dir.display()
     );
-    let loaded = reports::load(&dir).map_err(|e| e.to_string())?;
-    let paths = reports::render(&loaded, None, &report_dir(target)).map_err(|e| e.to_string())?;
+    let (paths, tune) = crate::report::render(&crate::report::ReportOptions {
+        target: target.to_path_buf(),
+        run: Some(dir),
+        ..Default::default()
+    })?;
+    if let Some(t) = tune {
+        eprintln!(
+            "evacbench: the report includes the tune run {}",
+            t.display()
+        );
+    }
     eprintln!("evacbench: report: {}", paths.html.display());
     Ok(ExitCode::SUCCESS)
 }

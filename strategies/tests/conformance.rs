@@ -18,6 +18,10 @@
 //! 5. [`invalid_builds_are_clear_errors`]: bad `Build` values are errors that say how to fix
 //!    them.
 //! 6. [`info_is_true_and_complete`]: each contender's `Info` agrees with the registry.
+//! 7. [`doomed_values_overwritten_during_a_sweep`]: shared contenders, a writer replacing
+//!    doomed values with kept ones while the sweep judges them: no write lost, counts right.
+//! 8. [`traversal_during_a_sweep`]: shared contenders, a traversal while another thread
+//!    sweeps; snapshot and blocking contenders must see all doomed entries or none.
 //!
 //! Environment: `CONFORMANCE_ONLY=name1,name2` runs only those contenders;
 //! `CONFORMANCE_SEED=<u64>` replays a run (failure messages print the seed);
@@ -31,9 +35,11 @@ mod conformance {
     pub(crate) mod info;
     pub(crate) mod keys;
     pub(crate) mod model;
+    pub(crate) mod overwrite;
     pub(crate) mod readers;
     pub(crate) mod sweep;
     pub(crate) mod traverse;
+    pub(crate) mod traverse_sweep;
 }
 
 use conformance::harness::run;
@@ -74,6 +80,19 @@ fn invalid_builds_are_clear_errors() {
 #[test]
 fn info_is_true_and_complete() {
     run(&conformance::info::InfoSane);
+}
+
+/// Property 7: doomed values overwritten with kept ones during a sweep
+/// (`conformance/overwrite.rs`).
+#[test]
+fn doomed_values_overwritten_during_a_sweep() {
+    run(&conformance::overwrite::OverwriteDuringSweep);
+}
+
+/// Property 8: a traversal while another thread sweeps (`conformance/traverse_sweep.rs`).
+#[test]
+fn traversal_during_a_sweep() {
+    run(&conformance::traverse_sweep::TraversalDuringSweep);
 }
 
 /// The registry lists the same contenders, the same way, for both value types.

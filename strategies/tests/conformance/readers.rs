@@ -15,7 +15,13 @@
 //! have certainly happened. The sweeper sets `swept` (Release) right after `sweep` returns; a
 //! reader that loads it (Acquire) as true before looking a doomed key up must not find it.
 //! The sweep starts once every reader is looking keys up, and its predicate yields the thread
-//! now and then, so readers run in the middle of it even on two cores.
+//! now and then, so readers run in the middle of it even on two cores. The sweep itself must
+//! judge every prefilled key (all are present throughout it: only the sweep removes doomed
+//! ones); its counts are exact, and each kept key judged once, except for
+//! [`Consistency::AtLeastOnce`] contenders, which may judge an entry again (papaya repeats the
+//! predicate when a removal loses to a concurrent update or a resize; scc's walk revisits
+//! entries a concurrent shrink moved) and count the calls: for them `visited` and `removed`
+//! are lower bounds.
 //!
 //! Rounds alternate between readers alone and readers with the writer: without the writer,
 //! nothing writes after the sweep returns, so a contender that only makes removals visible at
@@ -26,7 +32,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::thread;
 
-use strategies::{check_word, Build, Contender, Key, Ops, Shared, Value};
+use strategies::{check_word, Build, Consistency, Contender, Key, Ops, Shared, Value};
 
 use crate::conformance::checks::{self, some};
 use crate::conformance::harness::{entries, join_all, Applies, Ctx, Property, SetOnDrop, Watchdog};
@@ -207,6 +213,7 @@ fn round_case<V: Value, C: Shared<V>>(seed: u64, sizes: Sizes) {
     if !sizes.writer {
         progress.writer_done.store(true, Ordering::Release);
     }
+    let exact = C::INFO.consistency != Consistency::AtLeastOnce;
     let sweeper = map.handle();
     let writer = map.handle();
     let readers: Vec<C::Handle> = (0..READERS).map(|_| map.handle()).collect();
@@ -215,7 +222,9 @@ fn round_case<V: Value, C: Shared<V>>(seed: u64, sizes: Sizes) {
     thread::scope(|s| {
         let (keys, progress, barrier, case) = (&keys, &progress, &barrier, &case);
         let mut threads = Vec::new();
-        threads.push(s.spawn(move || sweep_thread::<V, _>(sweeper, keys, progress, barrier, case)));
+        threads.push(s.spawn(move || {
+            sweep_thread::<V, _>(sweeper, keys, progress, barrier, exact, case);
+        }));
         if sizes.writer {
             threads
                 .push(s.spawn(move || write_thread::<V, _>(writer, keys, progress, barrier, case)));
@@ -254,11 +263,14 @@ fn round_case<V: Value, C: Shared<V>>(seed: u64, sizes: Sizes) {
     checks::contents::<V, C>(&mut map, &expected, &absent, &format!("{case}, after join"));
 }
 
+/// Sweeps once readers are running; `exact`: the contender's counts are exact and it judges
+/// each entry once (a doomed one possibly twice, to re-check it).
 fn sweep_thread<V: Value, H: Ops<V>>(
     mut h: H,
     keys: &Keys,
     progress: &Progress,
     barrier: &Barrier,
+    exact: bool,
     case: &str,
 ) {
     let _done = SetOnDrop(&progress.sweeper_done);
@@ -267,11 +279,12 @@ fn sweep_thread<V: Value, H: Ops<V>>(
     while progress.readers_started.load(Ordering::Acquire) < READERS {
         thread::yield_now();
     }
-    let mut calls = 0usize;
+    let mut calls: HashMap<Key, usize> = HashMap::with_capacity(keys.sizes.prefill);
     let mut wrong = Vec::new();
     let sweep = h.sweep(|k, v| {
-        calls += 1;
-        if calls % 256 == 255 {
+        let n = calls.entry(k).or_default();
+        *n += 1;
+        if calls.len() % 256 == 255 {
             thread::yield_now();
         }
         let known = match Class::of(k) {
@@ -290,19 +303,52 @@ fn sweep_thread<V: Value, H: Ops<V>>(
         "{case}: the predicate saw keys never inserted or wrong values (key, check): {}",
         some(wrong)
     );
+    let missed: Vec<Key> = keys
+        .kept
+        .iter()
+        .chain(&keys.doomed)
+        .copied()
+        .filter(|k| !calls.contains_key(k))
+        .collect();
+    assert!(
+        missed.is_empty(),
+        "{case}: the sweep never judged prefilled keys, present throughout it: {}",
+        some(missed)
+    );
+    let Sizes {
+        prefill, max_fresh, ..
+    } = keys.sizes;
+    if !exact {
+        assert!(
+            sweep.removed >= keys.doomed.len() && sweep.visited >= prefill,
+            "{case}: {sweep:?}, but the sweep removed {} doomed entries and judged {prefill} \
+             present throughout (at-least-once counts are lower bounds)",
+            keys.doomed.len()
+        );
+        return;
+    }
+    let repeated: Vec<(Key, usize)> = calls
+        .iter()
+        .filter(|&(&k, &n)| n > if keys.is_doomed(k) { 2 } else { 1 })
+        .map(|(&k, &n)| (k, n))
+        .collect();
+    assert!(
+        repeated.is_empty(),
+        "{case}: the sweep judged keys more than once (key, calls; a doomed key may be \
+         re-checked once): {}",
+        some(repeated)
+    );
     assert_eq!(
         sweep.removed,
         keys.doomed.len(),
         "{case}: the sweep must remove exactly the doomed keys ({sweep:?})"
     );
-    let Sizes {
-        prefill, max_fresh, ..
-    } = keys.sizes;
     assert!(
-        (prefill..=prefill + max_fresh).contains(&sweep.visited),
-        "{case}: the sweep visited {} entries; the prefill alone is {prefill}, with at most \
-         {max_fresh} inserted during it",
-        sweep.visited
+        sweep.visited == calls.len() && (prefill..=prefill + max_fresh).contains(&sweep.visited),
+        "{case}: the sweep reports {} visited entries and judged {} distinct keys; the prefill \
+         alone is {prefill}, with at most {max_fresh} inserted during it",
+        sweep.visited,
+        calls.len()
     );
 }
 

@@ -6,7 +6,9 @@
 //! size and doomed fraction, `sweep` must pass every live entry to the predicate (with its
 //! current value) exactly once, remove exactly the doomed ones, count both right, and leave a
 //! map whose every read operation agrees. The same holds for `sweep_interleaved` (inserts of
-//! never-doomed keys between the visits) and after `shrink`.
+//! never-doomed keys between the visits) and after `shrink`. And a sweep that removes nothing
+//! must not give back the room a map was built with: a service that presized its map for a
+//! peak would otherwise pay for growing it again after every quiet sweep.
 
 use std::collections::{HashMap, HashSet};
 
@@ -22,6 +24,8 @@ const SIZES: [usize; 5] = [0, 1, 7, 100, 5_000];
 const PERMILLES: [u64; 3] = [0, 300, 1000];
 /// Map sizes swept with `sweep_interleaved`, and how often it inserts (every n visits).
 const INTERLEAVED: [(usize, usize); 4] = [(0, 1), (7, 1), (100, 4), (1_000, 3)];
+/// The capacity of the presized map, and the entries it holds when swept.
+const PRESIZED: (usize, usize) = (4_096, 64);
 
 /// Property 1 (see the module docs).
 #[derive(Debug)]
@@ -41,6 +45,7 @@ impl Property for SweepExact {
             let seed = ctx.case_seed(0x1e_0000 + i as u64);
             interleaved_case::<V, C>(entries::<V, C>(size), every, seed);
         }
+        presized_case::<V, C>(ctx.case_seed(0x9e_0000));
         Applies::Checked
     }
 }
@@ -278,4 +283,36 @@ fn interleaved_case<V: Value, C: Contender<V>>(size: usize, every: usize, seed: 
     }
     expected.extend(inserts.iter().map(|&k| (k, 7)));
     checks::contents::<V, C>(&mut map, &expected, &doomed_keys, &format!("{case}, after"));
+}
+
+/// A sweep that removes nothing from a map presized for far more entries than it holds keeps
+/// its memory: nothing was removed, so nothing may be given back.
+fn presized_case<V: Value, C: Contender<V>>(seed: u64) {
+    let (capacity, size) = PRESIZED;
+    let case = format!(
+        "sweep dooming nothing in a map built for {capacity} entries holding {size}, seed \
+         {seed:#x}"
+    );
+    let mut rng = Rng::new(seed);
+    let mut map = C::build(&Build::with_capacity(capacity))
+        .unwrap_or_else(|e| panic!("{case}: build failed: {e}"));
+    let keys = random_keys(&mut rng, size);
+    for &k in &keys {
+        assert!(map.insert(k, V::new(k, 0)), "{case}: insert");
+    }
+    let before = map.memory().heap_bytes;
+    let sweep = map.sweep(|_, _| false);
+    assert_eq!(
+        (sweep.visited, sweep.removed),
+        (size, 0),
+        "{case}: Sweep {{ visited, removed }} is wrong"
+    );
+    let after = map.memory().heap_bytes;
+    assert!(
+        after >= before,
+        "{case}: the sweep removed nothing but heap_bytes fell from {before} to {after}: it gave \
+         back the room the map was built with"
+    );
+    let expected: HashMap<Key, u64> = keys.iter().map(|&k| (k, 0)).collect();
+    checks::contents::<V, C>(&mut map, &expected, &[], &format!("{case}, after"));
 }
