@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use crate::grid::WorkloadGrid;
 use crate::model::{Cell, Change, Comparison, Verdict};
 use crate::schema::{Metric, Params};
+use crate::summarize::is_series;
 use crate::LoadedRun;
 
 /// Smallest relative change that can count, whatever the confidence intervals.
@@ -15,7 +16,7 @@ type Key = (String, Metric, Params, String);
 fn cells(grids: &[WorkloadGrid]) -> BTreeMap<Key, &Cell> {
     let mut cells = BTreeMap::new();
     for grid in grids {
-        for table in &grid.tables {
+        for table in grid.tables.iter().filter(|t| !is_series(t.metric)) {
             for row in &table.rows {
                 for (contender, cell) in table.contenders.iter().zip(&row.cells) {
                     let key = (

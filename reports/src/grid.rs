@@ -4,8 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Cell, ContenderStatus, MetricTable, Row};
-use crate::schema::{Metric, Outcome, Params, Record, TUNE_WORKLOAD};
+use crate::model::{Cell, ContenderStatus, MetricTable, Row, Skipped, Status};
+use crate::schema::{Metric, Outcome, Params, Record, TIME_PARAM, TUNE_WORKLOAD};
 use crate::LoadedRun;
 
 /// All tables of one workload.
@@ -21,7 +21,7 @@ impl WorkloadGrid {
     pub(crate) fn failed(&self, contender: &str) -> bool {
         self.contenders
             .iter()
-            .any(|c| c.name == contender && c.failed.is_some())
+            .any(|c| c.name == contender && c.failed().is_some())
     }
 
     /// The table of `metric`, if the workload has one.
@@ -43,12 +43,39 @@ fn first_seen<'a>(names: impl Iterator<Item = &'a str>) -> Vec<String> {
         .collect()
 }
 
+/// The configuration a record belongs to: its parameters without the heap sample time.
+pub(crate) fn configuration(params: &Params) -> Params {
+    params.without(&[TIME_PARAM])
+}
+
+/// What one contender's records say about one configuration of a workload.
+#[derive(Debug, Default)]
+struct Coverage {
+    verified: bool,
+    failed: bool,
+    /// Distinct not-measured reasons, in record order.
+    reasons: Vec<String>,
+}
+
+impl Coverage {
+    /// The reason, if the configuration was skipped: only not-measured records.
+    fn skipped(&self) -> Option<String> {
+        (!self.verified && !self.failed && !self.reasons.is_empty())
+            .then(|| self.reasons.join("; "))
+    }
+}
+
 /// Arranges a run's records into tables, workloads in order of first appearance.
 ///
 /// A table's columns are the contenders measured on its metric anywhere in the run that also
 /// appear in the workload (in a partial run: every benchmark contender, so unfinished work shows
-/// as gaps), plus contenders that failed verification in the workload. A later duplicate record replaces an
-/// earlier one.
+/// as gaps), plus contenders that failed verification in the workload. A later duplicate record
+/// replaces an earlier one.
+///
+/// A cell without a record is [`Cell::Missing`], except: a contender that failed verification
+/// in the workload shows as failed everywhere in it, and a configuration the producer skipped
+/// for a contender (it wrote only `not-measured` records there, e.g. one record saying the
+/// contender is single-threaded) gives every metric of that configuration the same reason.
 pub(crate) fn build(run: &LoadedRun) -> Vec<WorkloadGrid> {
     let order = contenders(&run.records);
     let measured: BTreeSet<(Metric, &str)> = run
@@ -66,21 +93,28 @@ pub(crate) fn build(run: &LoadedRun) -> Vec<WorkloadGrid> {
         .into_iter()
         .map(|name| {
             let records: Vec<&Record> = run.records.iter().filter(|r| r.workload == name).collect();
+            let mut coverage: BTreeMap<(&str, Params), Coverage> = BTreeMap::new();
+            for r in &records {
+                let c = coverage
+                    .entry((r.contender.as_str(), configuration(&r.params)))
+                    .or_default();
+                match &r.outcome {
+                    Outcome::Ok { .. } => c.verified = true,
+                    Outcome::FailedVerification { .. } => c.failed = true,
+                    Outcome::NotMeasured { reason } => {
+                        if !c.reasons.contains(reason) {
+                            c.reasons.push(reason.clone());
+                        }
+                    }
+                }
+            }
             // In a partial run every benchmark contender is expected on every benchmark workload.
             let expected =
                 |c: &str| run.is_partial() && name != TUNE_WORKLOAD && bench_contenders.contains(c);
             let contenders: Vec<ContenderStatus> = order
                 .iter()
                 .filter(|c| expected(c) || records.iter().any(|r| &r.contender == *c))
-                .map(|c| ContenderStatus {
-                    name: c.clone(),
-                    failed: records.iter().find_map(|r| match &r.outcome {
-                        Outcome::FailedVerification { reason } if &r.contender == c => {
-                            Some(reason.clone())
-                        }
-                        _ => None,
-                    }),
-                })
+                .map(|c| status(c, &records, &coverage))
                 .collect();
             let tables = Metric::ALL
                 .into_iter()
@@ -89,12 +123,13 @@ pub(crate) fn build(run: &LoadedRun) -> Vec<WorkloadGrid> {
                     let columns: Vec<&ContenderStatus> = contenders
                         .iter()
                         .filter(|c| {
-                            c.failed.is_some() || measured.contains(&(metric, c.name.as_str()))
+                            c.failed().is_some() || measured.contains(&(metric, c.name.as_str()))
                         })
                         .collect();
                     table(
                         metric,
                         &columns,
+                        &coverage,
                         records.iter().copied().filter(|r| r.metric == metric),
                     )
                 })
@@ -108,19 +143,77 @@ pub(crate) fn build(run: &LoadedRun) -> Vec<WorkloadGrid> {
         .collect()
 }
 
+fn status(
+    contender: &str,
+    records: &[&Record],
+    coverage: &BTreeMap<(&str, Params), Coverage>,
+) -> ContenderStatus {
+    let failed = records.iter().find_map(|r| match &r.outcome {
+        Outcome::FailedVerification { reason } if r.contender == contender => Some(reason.clone()),
+        _ => None,
+    });
+    let mine: Vec<(&Params, &Coverage)> = coverage
+        .iter()
+        .filter(|((c, _), _)| *c == contender)
+        .map(|((_, p), cov)| (p, cov))
+        .collect();
+    let skipped: Vec<Skipped> = mine
+        .iter()
+        .filter_map(|(p, cov)| {
+            cov.skipped().map(|reason| Skipped {
+                params: (*p).clone(),
+                reason,
+            })
+        })
+        .collect();
+    let status = match failed {
+        Some(reason) => Status::Failed { reason },
+        None if mine.is_empty() => Status::NoRecords,
+        None if skipped.len() == mine.len() => {
+            let mut reasons: Vec<&str> = Vec::new();
+            for s in &skipped {
+                if !reasons.contains(&s.reason.as_str()) {
+                    reasons.push(&s.reason);
+                }
+            }
+            Status::NotMeasured {
+                reason: reasons.join("; "),
+            }
+        }
+        None => Status::Passed,
+    };
+    ContenderStatus {
+        name: contender.to_owned(),
+        skipped: if matches!(status, Status::NotMeasured { .. }) {
+            Vec::new()
+        } else {
+            skipped
+        },
+        status,
+    }
+}
+
 fn table<'a>(
     metric: Metric,
     columns: &[&ContenderStatus],
+    coverage: &BTreeMap<(&str, Params), Coverage>,
     records: impl Iterator<Item = &'a Record>,
 ) -> MetricTable {
-    let empty_row = || -> Vec<Cell> {
+    let empty_row = |params: &Params| -> Vec<Cell> {
+        let config = configuration(params);
         columns
             .iter()
-            .map(|c| match &c.failed {
+            .map(|c| match c.failed() {
                 Some(reason) => Cell::FailedVerification {
-                    reason: reason.clone(),
+                    reason: reason.to_owned(),
                 },
-                None => Cell::Missing,
+                None => match coverage
+                    .get(&(c.name.as_str(), config.clone()))
+                    .and_then(Coverage::skipped)
+                {
+                    Some(reason) => Cell::NotMeasured { reason },
+                    None => Cell::Missing,
+                },
             })
             .collect()
     };
@@ -129,9 +222,10 @@ fn table<'a>(
         let Some(column) = columns.iter().position(|c| c.name == record.contender) else {
             continue;
         };
-        rows.entry(record.params.clone()).or_insert_with(empty_row)[column] = cell(&record.outcome);
+        rows.entry(record.params.clone())
+            .or_insert_with_key(|p| empty_row(p))[column] = cell(&record.outcome);
     }
-    let eligible: Vec<bool> = columns.iter().map(|c| c.failed.is_none()).collect();
+    let eligible: Vec<bool> = columns.iter().map(|c| c.failed().is_none()).collect();
     let rows = rows
         .into_iter()
         .map(|(params, mut cells)| {

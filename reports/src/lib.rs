@@ -1,7 +1,7 @@
 //! Records schema and report rendering for evacbench.
 //!
 //! The benchmarks (the `evacbench` package) write a *run directory* through [`RunDir`]; the report
-//! reads it with [`load`] and writes `index.html` and `report.json` with [`render`]. This crate
+//! reads it with [`load()`] and writes `index.html` and `report.json` with [`render()`]. This crate
 //! depends on no other crate of the workspace: it owns the schema both sides agree on.
 //!
 //! ```no_run
@@ -24,7 +24,8 @@
 //!
 //! **Run directories**
 //! - `rundir`: [`RunDir`], the writer (`meta.json` + `records.jsonl`, incomplete until finished).
-//! - `load`: [`load`] and [`LoadedRun`], with errors naming file and line.
+//! - `load`: [`load()`] and [`LoadedRun`], with errors naming file and line; [`merge`] adds a tune
+//!   run (found with [`find_latest_tune`]) to a benchmark run.
 //! - `atomic`: [`write_atomic`], temp file + rename.
 //! - `error`: [`Error`].
 //!
@@ -35,7 +36,7 @@
 //!   `baseline`: changes against an earlier run and the noise rule.
 //! - `plot`: plotters SVG, one function per chart kind (lines, percentiles, bars, Pareto) and the
 //!   contender palette.
-//! - `html`: the page, from `html/template.html`; `render`: [`render`] and [`ReportPaths`].
+//! - `html`: the page, from `html/template.html`; `render`: [`render()`] and [`ReportPaths`].
 
 mod atomic;
 mod baseline;
@@ -55,7 +56,7 @@ mod tune;
 
 pub use atomic::write_atomic;
 pub use error::Error;
-pub use load::{load, LoadedRun};
+pub use load::{find_latest_tune, load, merge, LoadedRun, TuneSource};
 pub use render::{render, ReportPaths, HTML_FILE, JSON_FILE};
 pub use rundir::{RunDir, META_FILE, RECORDS_FILE};
 pub use schema::{

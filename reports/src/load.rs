@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::rundir::{META_FILE, RECORDS_FILE};
-use crate::schema::{Record, RunMeta, SCHEMA_VERSION};
+use crate::schema::{Record, RunMeta, SCHEMA_VERSION, TUNE_WORKLOAD};
 use crate::Error;
 
 /// A run directory read into memory.
@@ -21,6 +21,8 @@ pub struct LoadedRun {
     pub records: Vec<Record>,
     /// 1-based line of a record cut off by an interruption (only tolerated in a partial run).
     pub torn_line: Option<usize>,
+    /// The tune run whose records [`merge`] added, if any.
+    pub tune: Option<TuneSource>,
 }
 
 impl LoadedRun {
@@ -28,6 +30,103 @@ impl LoadedRun {
     pub fn is_partial(&self) -> bool {
         !self.meta.complete
     }
+}
+
+/// Where the tune records of a merged run came from (see [`merge`]).
+#[derive(Debug, Clone)]
+pub struct TuneSource {
+    /// The tune run directory.
+    pub dir: PathBuf,
+    /// Its `meta.json`; the report shows the benchmark run's environment, and this run's date,
+    /// commit and completeness next to the tuning section.
+    pub meta: RunMeta,
+    /// How many tune records were merged.
+    pub records: usize,
+}
+
+/// Adds the load-factor tuning of `tune` (a run written by `evacbench tune`) to the benchmark
+/// run `run`, so one report shows both.
+///
+/// The problem: benchmarks and `evacbench tune` write separate run directories, but the report
+/// has one tuning section. The result keeps `run`'s directory, environment and completeness;
+/// its tune records (workload [`TUNE_WORKLOAD`]) are replaced by those of `tune`, and
+/// [`LoadedRun::tune`] names the tune run, which the report shows. Records of other workloads in
+/// `tune` are ignored.
+///
+/// ```no_run
+/// # fn main() -> Result<(), reports::Error> {
+/// let runs = std::path::Path::new("target/evacbench/runs");
+/// let mut run = reports::load(runs.join("2025-01-31-abc1234"))?;
+/// if let Some(tune) = reports::find_latest_tune(runs)? {
+///     run = reports::merge(run, reports::load(tune)?);
+/// }
+/// reports::render(&run, None, "target/evacbench/report".as_ref())?;
+/// # Ok(()) }
+/// ```
+pub fn merge(mut run: LoadedRun, tune: LoadedRun) -> LoadedRun {
+    run.records.retain(|r| r.workload != TUNE_WORKLOAD);
+    let tune_records: Vec<Record> = tune
+        .records
+        .into_iter()
+        .filter(|r| r.workload == TUNE_WORKLOAD)
+        .collect();
+    run.tune = Some(TuneSource {
+        dir: tune.dir,
+        meta: tune.meta,
+        records: tune_records.len(),
+    });
+    run.records.extend(tune_records);
+    run
+}
+
+/// The newest complete tune run under `runs` (the directory holding run directories), if any.
+///
+/// A tune run is a run directory whose first record has workload [`TUNE_WORKLOAD`]; the newest
+/// is the one with the latest `meta.json` date, then the greatest directory name. Directories
+/// that are not run directories are skipped; a tune run that cannot be read is an error naming
+/// its file.
+pub fn find_latest_tune(runs: impl AsRef<Path>) -> Result<Option<PathBuf>, Error> {
+    let runs = runs.as_ref();
+    if !runs.is_dir() {
+        return Err(Error::MissingRunDir {
+            path: runs.to_path_buf(),
+        });
+    }
+    let mut best: Option<(String, PathBuf)> = None;
+    for entry in fs::read_dir(runs).map_err(Error::io(runs))? {
+        let dir = entry.map_err(Error::io(runs))?.path();
+        let meta_path = dir.join(META_FILE);
+        let Ok(meta_text) = fs::read_to_string(&meta_path) else {
+            continue;
+        };
+        let records_path = dir.join(RECORDS_FILE);
+        let first = match fs::read_to_string(&records_path) {
+            Ok(text) => text
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .map(str::to_owned),
+            Err(_) => None,
+        };
+        #[derive(Deserialize)]
+        struct WorkloadProbe {
+            workload: String,
+        }
+        let is_tune = first
+            .and_then(|l| serde_json::from_str::<WorkloadProbe>(&l).ok())
+            .is_some_and(|p| p.workload == TUNE_WORKLOAD);
+        if !is_tune {
+            continue;
+        }
+        let meta = parse_meta(&meta_path, &meta_text)?;
+        if !meta.complete {
+            continue;
+        }
+        let key = format!("{}\u{0}{}", meta.environment.date, dir.display());
+        if best.as_ref().is_none_or(|(k, _)| key > *k) {
+            best = Some((key, dir));
+        }
+    }
+    Ok(best.map(|(_, dir)| dir))
 }
 
 /// Just enough of a record or `meta.json` to check the version before trusting the rest.
@@ -72,6 +171,7 @@ pub fn load(dir: impl AsRef<Path>) -> Result<LoadedRun, Error> {
         meta,
         records,
         torn_line,
+        tune: None,
     })
 }
 

@@ -28,9 +28,28 @@ pub(crate) struct RunInfo {
     pub(crate) partial: bool,
     pub(crate) torn_line: Option<usize>,
     pub(crate) records: usize,
-    /// Cells with no record although the contender is measured on that metric elsewhere.
+    /// Cells of a partial run with no record (the interruption came first). Heap-over-time
+    /// samples are not counted: they form series, not a grid.
     pub(crate) gaps: usize,
+    /// Cells of a complete run with no record and no reason: the producer wrote neither.
+    pub(crate) absent: usize,
+    /// Cells with an explicit (or, for a skipped configuration, inherited) reason for no value.
+    pub(crate) not_measured: usize,
     pub(crate) meta: RunMeta,
+    /// The tune run merged in with [`merge`](crate::merge), if any.
+    pub(crate) tune: Option<SourceRun>,
+    /// Charts in the page; the HTML states it so a browser check can count the drawn plots.
+    pub(crate) plots: usize,
+}
+
+/// Another run whose records were merged into this report.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct SourceRun {
+    pub(crate) dir: String,
+    pub(crate) date: String,
+    pub(crate) git_commit: String,
+    pub(crate) complete: bool,
+    pub(crate) records: usize,
 }
 
 /// How best contenders, recommendations and significant changes are decided, in words.
@@ -56,8 +75,42 @@ pub(crate) struct MetricDoc {
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct ContenderStatus {
     pub(crate) name: String,
-    /// Reason of the first failed verification in this workload, if any.
-    pub(crate) failed: Option<String>,
+    #[serde(flatten)]
+    pub(crate) status: Status,
+    /// Configurations the producer skipped for this contender (only `not-measured` records),
+    /// although it measured others of the workload.
+    pub(crate) skipped: Vec<Skipped>,
+}
+
+impl ContenderStatus {
+    /// Reason of the failed verification, if the contender failed in this workload.
+    pub(crate) fn failed(&self) -> Option<&str> {
+        match &self.status {
+            Status::Failed { reason } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// What became of a contender in one workload.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "kebab-case")]
+pub(crate) enum Status {
+    /// It has verified values and never failed verification.
+    Passed,
+    /// It failed verification (first reason); none of its values count.
+    Failed { reason: String },
+    /// Every record it has here is `not-measured`: the workload does not apply to it.
+    NotMeasured { reason: String },
+    /// No record at all (only in a partial run: the interruption came first).
+    NoRecords,
+}
+
+/// A configuration skipped for one contender, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct Skipped {
+    pub(crate) params: Params,
+    pub(crate) reason: String,
 }
 
 /// One cell of a table: a contender's outcome for one metric and parameter set.
@@ -77,7 +130,7 @@ pub(crate) enum Cell {
     NotMeasured {
         reason: String,
     },
-    /// No record: a gap (the run may have been interrupted).
+    /// No record: a gap in a partial run, an unexplained absence in a complete one.
     Missing,
 }
 
@@ -135,6 +188,14 @@ pub(crate) struct Best {
     pub(crate) contender: Option<String>,
     /// Geometric-mean ratio to the per-configuration best (1 = best everywhere).
     pub(crate) score: Option<f64>,
+    /// The winner's value: its geometric mean over the configurations scored.
+    pub(crate) value: Option<f64>,
+    /// Other contenders with exactly the winner's score (e.g. all allocating nothing).
+    pub(crate) tied: usize,
+    /// The best contender with a worse score than the winner, its score and value.
+    pub(crate) runner_up: Option<String>,
+    pub(crate) runner_up_score: Option<f64>,
+    pub(crate) runner_up_value: Option<f64>,
     /// Configurations the score is computed over.
     pub(crate) configurations: usize,
 }
@@ -164,9 +225,13 @@ pub(crate) struct WorkloadPart {
 /// One plot: its title (workload, parameters, direction) and its data.
 #[derive(Debug, Serialize)]
 pub(crate) struct Chart {
+    /// Unique within the page; the figure's HTML id.
+    pub(crate) id: String,
     pub(crate) title: String,
-    /// Gaps, failures and unmeasured contenders behind this chart, in words.
+    /// Failures, unmeasured contenders and missing records behind this chart, in words.
     pub(crate) notes: Vec<String>,
+    /// Values drawn (points, bars, percentile marks); never 0, a chart without values is not made.
+    pub(crate) marks: usize,
     pub(crate) kind: ChartKind,
 }
 
@@ -174,11 +239,11 @@ pub(crate) struct Chart {
 #[derive(Debug, Serialize)]
 #[serde(tag = "kind", rename_all = "kebab-case")]
 pub(crate) enum ChartKind {
-    /// One line per contender, optional log axes and CI error bars.
+    /// One line per contender along a numeric parameter, optional log axes and CI error bars.
     Lines(LineChart),
-    /// One colour per contender, one line style per percentile.
-    Percentiles(LineChart),
-    /// Bars grouped by configuration, one bar per contender.
+    /// Per contender, its latency percentiles p50, p99, p99.9 and max on one horizontal rung.
+    Ladder(LadderChart),
+    /// Horizontal bars, one row per contender, one bar per configuration.
     Bars(BarChart),
     /// Memory against lookup latency for each load factor.
     Pareto(ParetoChart),
@@ -214,22 +279,37 @@ pub(crate) struct Point {
     pub(crate) ci_high: Option<f64>,
 }
 
-/// Data of a grouped bar chart.
+/// Data of a horizontal bar chart.
 #[derive(Debug, Serialize)]
 pub(crate) struct BarChart {
-    pub(crate) y_unit: &'static str,
-    /// What the group labels are, e.g. `delete_fraction / n`.
-    pub(crate) x_desc: String,
-    pub(crate) log_y: bool,
-    pub(crate) groups: Vec<String>,
-    pub(crate) bars: Vec<BarSeries>,
+    pub(crate) unit: &'static str,
+    pub(crate) log: bool,
+    /// One label per bar of a row, e.g. `shrink=no`, `shrink=yes`; one empty label for a
+    /// single configuration.
+    pub(crate) series: Vec<String>,
+    pub(crate) rows: Vec<BarRow>,
 }
 
-/// One contender's bars, one cell per group.
+/// One contender's bars, one cell per series.
 #[derive(Debug, Serialize)]
-pub(crate) struct BarSeries {
+pub(crate) struct BarRow {
     pub(crate) contender: String,
     pub(crate) cells: Vec<Cell>,
+}
+
+/// Data of a percentile ladder chart.
+#[derive(Debug, Serialize)]
+pub(crate) struct LadderChart {
+    pub(crate) unit: &'static str,
+    pub(crate) rows: Vec<LadderRow>,
+}
+
+/// One contender's percentiles, in [`Metric::PERCENTILES`] order; `None` where absent.
+#[derive(Debug, Serialize)]
+pub(crate) struct LadderRow {
+    pub(crate) contender: String,
+    pub(crate) failed: bool,
+    pub(crate) values: [Option<f64>; 4],
 }
 
 /// Data of the load-factor Pareto plot.

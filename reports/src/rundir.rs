@@ -110,7 +110,7 @@ impl RunDir {
     }
 
     /// Flushes the records to disk, then atomically rewrites `meta.json` with `"complete": true`.
-    /// Returns the run directory, ready for [`load`](crate::load).
+    /// Returns the run directory, ready for [`load`](crate::load()).
     pub fn finish(mut self) -> Result<PathBuf, Error> {
         let path = self.dir.join(RECORDS_FILE);
         self.records.sync_all().map_err(Error::io(&path))?;

@@ -2,8 +2,8 @@
 
 use crate::grid::{self, WorkloadGrid};
 use crate::model::{
-    Best, CategorySection, Cell, MetricDoc, MetricTable, Recommendation, Report, Row, Rules,
-    RunInfo, WorkloadPart, WorkloadSummary,
+    Best, CategorySection, Cell, Chart, MetricDoc, MetricTable, Recommendation, Report, Row, Rules,
+    RunInfo, Status, WorkloadPart, WorkloadSummary,
 };
 use crate::schema::{Category, Direction, Metric, SCHEMA_VERSION, TUNE_WORKLOAD};
 use crate::{baseline, charts, fmt, tune, LoadedRun};
@@ -29,31 +29,60 @@ const TIE_BREAKERS: [Metric; 5] = [
     Metric::DeferredGarbageBytes,
 ];
 
+/// True for metrics whose rows are samples of one series rather than configurations: they are
+/// plotted, but not scored, counted as gaps or compared with a baseline.
+pub(crate) fn is_series(metric: Metric) -> bool {
+    metric == Metric::HeapBytes
+}
+
 /// Builds the report of `run`, compared with `baseline` if given.
 pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report {
     let grids = grid::build(run);
     let baseline = baseline.map(|b| baseline::compare(&grids, &grid::build(b), b));
-    let gaps = grids
-        .iter()
-        .flat_map(|g| &g.tables)
-        .flat_map(|t| &t.rows)
-        .flat_map(|r| &r.cells)
-        .filter(|c| **c == Cell::Missing)
+    let cells = || {
+        grids
+            .iter()
+            .flat_map(|g| &g.tables)
+            .filter(|t| !is_series(t.metric))
+            .flat_map(|t| &t.rows)
+            .flat_map(|r| &r.cells)
+    };
+    let missing = cells().filter(|c| **c == Cell::Missing).count();
+    let not_measured = cells()
+        .filter(|c| matches!(c, Cell::NotMeasured { .. }))
         .count();
+    let partial = run.is_partial();
     let (tune_grids, bench): (Vec<WorkloadGrid>, Vec<WorkloadGrid>) =
         grids.into_iter().partition(|g| g.name == TUNE_WORKLOAD);
     let summary = bench.iter().map(summarize_workload).collect();
-    let tuning = tune_grids.iter().flat_map(tune::tables).collect();
-    let sections = [Category::Latency, Category::GcPressure, Category::Locality]
+    let tuning: Vec<_> = tune_grids.iter().flat_map(tune::tables).collect();
+    let mut ids = charts::Ids::default();
+    let sections: Vec<CategorySection> =
+        [Category::Latency, Category::GcPressure, Category::Locality]
+            .into_iter()
+            .map(|category| CategorySection {
+                category,
+                workloads: bench
+                    .iter()
+                    .filter_map(|g| workload_part(g, category, partial, &mut ids))
+                    .collect(),
+            })
+            .collect();
+    let tuning: Vec<_> = tuning
         .into_iter()
-        .map(|category| CategorySection {
-            category,
-            workloads: bench
-                .iter()
-                .filter_map(|g| workload_part(g, category))
-                .collect(),
+        .map(|mut t: crate::model::TuneTable| {
+            if let Some(chart) = &mut t.chart {
+                chart.id = ids.make(&chart.id);
+            }
+            t
         })
         .collect();
+    let plots = sections
+        .iter()
+        .flat_map(|s| &s.workloads)
+        .map(|w| w.charts.len())
+        .sum::<usize>()
+        + tuning.iter().filter(|t| t.chart.is_some()).count();
     let metrics = Metric::ALL
         .into_iter()
         .filter(|m| run.records.iter().any(|r| r.metric == *m))
@@ -69,11 +98,21 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
         schema: SCHEMA_VERSION,
         run: RunInfo {
             dir: run.dir.display().to_string(),
-            partial: run.is_partial(),
+            partial,
             torn_line: run.torn_line,
             records: run.records.len(),
-            gaps,
+            gaps: if partial { missing } else { 0 },
+            absent: if partial { 0 } else { missing },
+            not_measured,
             meta: run.meta.clone(),
+            tune: run.tune.as_ref().map(|t| crate::model::SourceRun {
+                dir: t.dir.display().to_string(),
+                date: t.meta.environment.date.clone(),
+                git_commit: t.meta.environment.git_commit.clone(),
+                complete: t.meta.complete,
+                records: t.records,
+            }),
+            plots,
         },
         contenders: grid::contenders(&run.records),
         summary,
@@ -91,8 +130,10 @@ fn rules() -> Rules {
                configurations that every eligible contender measured (all configurations if there is \
                none in common), of its value divided by the best value of that configuration (inverted \
                for higher-is-better metrics; if a configuration holds a 0, 1% of its largest value is \
-               added to all its values). 1.00 means best everywhere; the lowest score is best. \
-               Contenders that failed verification anywhere in the workload are not eligible."
+               added to all its values). 1.00 means best everywhere; the lowest score is best. The \
+               values shown next to a contender are the geometric mean of its own values over the \
+               same configurations. Contenders that failed verification anywhere in the workload are \
+               not eligible; heap-over-time samples are plotted but not scored."
             .into(),
         recommendation: format!(
             "The recommended contender has the best score on the workload's time metric (ns/op, else \
@@ -104,7 +145,8 @@ fn rules() -> Rules {
         noise: format!(
             "A change counts only if |change| > max({:.0}%, (half-width of the current CI + half-width \
              of the baseline CI) / baseline value); smaller changes are reported as unchanged. From a \
-             baseline of 0, any nonzero value counts.",
+             baseline of 0, any nonzero value counts. Heap-over-time samples are not compared (their \
+             peak is compared as peak extra heap).",
             baseline::MIN_CHANGE * 100.0
         ),
         tuning: "The recommended load factor is the Pareto-optimal one (no other threshold has both \
@@ -114,16 +156,31 @@ fn rules() -> Rules {
     }
 }
 
-fn workload_part(grid: &WorkloadGrid, category: Category) -> Option<WorkloadPart> {
+fn workload_part(
+    grid: &WorkloadGrid,
+    category: Category,
+    partial: bool,
+    ids: &mut charts::Ids,
+) -> Option<WorkloadPart> {
     let tables: Vec<MetricTable> = grid
         .tables
         .iter()
         .filter(|t| t.metric.category() == category)
         .cloned()
         .collect();
-    (!tables.is_empty()).then(|| WorkloadPart {
+    if tables.is_empty() {
+        return None;
+    }
+    let charts: Vec<Chart> = charts::charts(&grid.name, &tables, partial)
+        .into_iter()
+        .map(|mut c| {
+            c.id = ids.make(&c.id);
+            c
+        })
+        .collect();
+    Some(WorkloadPart {
         workload: grid.name.clone(),
-        charts: charts::charts(&grid.name, &tables),
+        charts,
         tables,
     })
 }
@@ -132,14 +189,25 @@ fn summarize_workload(grid: &WorkloadGrid) -> WorkloadSummary {
     let best = grid
         .tables
         .iter()
+        .filter(|t| !is_series(t.metric))
         .map(|table| {
             let scores = score_table(grid, table);
-            let winner = scores.best();
+            let ranked = scores.ranked();
+            let first = ranked.first().copied();
+            // Scores equal to the winner's (to rounding) are ties, not runners-up.
+            let same = |s: f64| first.is_some_and(|(_, b)| s <= b * (1.0 + 1e-9));
+            let tied = ranked.iter().skip(1).filter(|(_, s)| same(*s)).count();
+            let second = ranked.iter().copied().find(|(_, s)| !same(*s));
             Best {
                 metric: table.metric,
                 direction: table.metric.direction(),
-                contender: winner.map(|(i, _)| table.contenders[i].clone()),
-                score: winner.map(|(_, s)| s),
+                contender: first.map(|(i, _)| table.contenders[i].clone()),
+                score: first.map(|(_, s)| s),
+                value: first.and_then(|(i, _)| scores.geo[i]),
+                tied,
+                runner_up: second.map(|(i, _)| table.contenders[i].clone()),
+                runner_up_score: second.map(|(_, s)| s),
+                runner_up_value: second.and_then(|(i, _)| scores.geo[i]),
                 configurations: scores.configurations,
             }
         })
@@ -156,15 +224,16 @@ fn summarize_workload(grid: &WorkloadGrid) -> WorkloadSummary {
 struct Scores {
     /// Per column; `None` for ineligible contenders and those without verified values.
     by_column: Vec<Option<f64>>,
+    /// Per column, the geometric mean of its values over the scored configurations.
+    geo: Vec<Option<f64>>,
+    /// Indices of the scored rows.
+    rows: Vec<usize>,
+    /// True if every scored row has a value of every eligible contender.
+    common: bool,
     configurations: usize,
 }
 
 impl Scores {
-    /// Column and score of the best contender.
-    fn best(&self) -> Option<(usize, f64)> {
-        self.ranked().into_iter().next()
-    }
-
     /// `(column, score)` from best to worst.
     fn ranked(&self) -> Vec<(usize, f64)> {
         let mut ranked: Vec<(usize, f64)> = self
@@ -177,6 +246,11 @@ impl Scores {
         ranked
     }
 
+    /// Column and score of the best contender.
+    fn best(&self) -> Option<(usize, f64)> {
+        self.ranked().into_iter().next()
+    }
+
     fn of(&self, table: &MetricTable, contender: &str) -> Option<f64> {
         table
             .contenders
@@ -186,22 +260,53 @@ impl Scores {
     }
 }
 
+/// Geometric mean of the positive values; `None` if there is none or one is not positive.
+fn geo_mean(values: impl IntoIterator<Item = f64>) -> Option<f64> {
+    let (mut sum, mut n) = (0.0, 0usize);
+    for v in values {
+        if v <= 0.0 {
+            // A zero makes the mean meaningless on a log scale; fall back to the plain mean.
+            return None;
+        }
+        sum += v.ln();
+        n += 1;
+    }
+    (n > 0).then(|| (sum / n as f64).exp())
+}
+
+/// Mean of `column` over `rows`: geometric if every value is positive, else arithmetic.
+fn typical(table: &MetricTable, column: usize, rows: &[usize]) -> Option<f64> {
+    let values: Vec<f64> = rows
+        .iter()
+        .filter_map(|&r| table.rows[r].cells[column].value())
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    geo_mean(values.iter().copied())
+        .or_else(|| Some(values.iter().sum::<f64>() / values.len() as f64))
+}
+
 fn score_table(grid: &WorkloadGrid, table: &MetricTable) -> Scores {
     let direction = table.metric.direction();
     let candidates: Vec<usize> = (0..table.contenders.len())
         .filter(|&i| !grid.failed(&table.contenders[i]))
         .filter(|&i| table.rows.iter().any(|r| r.cells[i].value().is_some()))
         .collect();
-    let complete = |row: &&Row| candidates.iter().all(|&i| row.cells[i].value().is_some());
-    let common: Vec<_> = table.rows.iter().filter(complete).collect();
-    let rows = if common.is_empty() {
-        table.rows.iter().collect()
-    } else {
+    let complete = |row: &Row| candidates.iter().all(|&i| row.cells[i].value().is_some());
+    let common: Vec<usize> = (0..table.rows.len())
+        .filter(|&r| complete(&table.rows[r]))
+        .collect();
+    let is_common = !common.is_empty();
+    let rows = if is_common {
         common
+    } else {
+        (0..table.rows.len()).collect()
     };
     let mut log_sums = vec![(0.0, 0usize); table.contenders.len()];
     let mut configurations = 0;
-    for row in rows {
+    for &r in &rows {
+        let row = &table.rows[r];
         let values: Vec<(usize, f64)> = candidates
             .iter()
             .filter_map(|&i| row.cells[i].value().map(|v| (i, v)))
@@ -234,13 +339,38 @@ fn score_table(grid: &WorkloadGrid, table: &MetricTable) -> Scores {
             }
         }
     }
-    let by_column = log_sums
+    let by_column: Vec<Option<f64>> = log_sums
         .into_iter()
         .map(|(sum, n)| (n > 0).then(|| (sum / n as f64).exp()))
         .collect();
+    let geo = (0..table.contenders.len())
+        .map(|i| by_column[i].and_then(|_| typical(table, i, &rows)))
+        .collect();
     Scores {
         by_column,
+        geo,
+        rows,
+        common: is_common,
         configurations,
+    }
+}
+
+/// True if the confidence intervals of two cells overlap (false without intervals).
+fn overlap(a: &Cell, b: &Cell) -> bool {
+    match (a, b) {
+        (
+            Cell::Ok {
+                ci_low: Some(al),
+                ci_high: Some(ah),
+                ..
+            },
+            Cell::Ok {
+                ci_low: Some(bl),
+                ci_high: Some(bh),
+                ..
+            },
+        ) => al <= bh && bl <= ah,
+        _ => false,
     }
 }
 
@@ -254,115 +384,264 @@ fn recommend(grid: &WorkloadGrid) -> Option<Recommendation> {
     let (best_col, best_score) = ranked[0];
     let name = |i: usize| table.contenders[i].as_str();
     let metric = table.metric;
-    let failed: Vec<&str> = grid
-        .contenders
-        .iter()
-        .filter(|c| c.failed.is_some())
-        .map(|c| c.name.as_str())
-        .collect();
-    let excluded = match failed.as_slice() {
-        [] => String::new(),
-        names => format!(
-            " ({} failed verification and {} excluded)",
-            code_list(names),
-            if names.len() == 1 { "is" } else { "are" }
-        ),
-    };
+    let unit = metric.unit();
+    let higher = metric.direction() == Direction::Higher;
+    let lowest = if higher { "highest" } else { "lowest" };
+    let q = |v: Option<f64>| v.map_or_else(|| "no value".to_owned(), |v| fmt::quantity(v, unit));
+    let n_configs = scores.configurations;
+    let over_words = (n_configs > 1).then(|| {
+        if scores.common {
+            format!("geometric means over the {n_configs} configurations")
+        } else {
+            format!("geometric means over {n_configs} configurations, not all measured by every contender")
+        }
+    });
+    let over = over_words
+        .as_ref()
+        .map(|w| format!(" ({w})"))
+        .unwrap_or_default();
+    let context = context(grid, ranked.len());
     let tied: Vec<(usize, f64)> = ranked
         .iter()
         .copied()
         .filter(|(_, s)| *s <= best_score * (1.0 + TIE_MARGIN))
         .collect();
-    let memory = (tied.len() > 1)
-        .then(|| {
-            TIE_BREAKERS.iter().find_map(|m| {
-                let mt = grid.table(*m)?;
-                let ms = score_table(grid, mt);
-                let tied_scores: Vec<Option<f64>> =
-                    tied.iter().map(|(i, _)| ms.of(mt, name(*i))).collect();
-                tied_scores
-                    .iter()
-                    .any(Option::is_some)
-                    .then_some((*m, tied_scores))
-            })
-        })
-        .flatten();
-    let (choice, reason) = match memory {
-        Some((mem_metric, mem_scores)) => {
-            let pick = (0..tied.len())
-                .min_by(|&a, &b| {
-                    let key = |k: usize| mem_scores[k].unwrap_or(f64::INFINITY);
-                    key(a).total_cmp(&key(b))
-                })
-                .unwrap_or(0);
-            let (col, score) = tied[pick];
-            let others: Vec<String> = tied
-                .iter()
-                .enumerate()
-                .filter(|(k, _)| *k != pick)
-                .map(|(k, (i, s))| {
-                    let mem = mem_scores[k].map_or_else(|| "not measured".to_owned(), fmt::score);
+    let (choice, reason) = if tied.len() > 1 {
+        let (col, why) = break_tie(grid, table, &tied);
+        let names: Vec<&str> = tied.iter().map(|(i, _)| name(*i)).collect();
+        let times: Vec<String> = tied.iter().map(|(i, _)| q(scores.geo[*i])).collect();
+        (
+            col,
+            format!(
+                "{} are within {:.0}% of each other on {} ({}{}). {why} {context}",
+                code_list(&names),
+                TIE_MARGIN * 100.0,
+                metric.name(),
+                and_list(&times),
+                over_words.map(|w| format!("; {w}")).unwrap_or_default(),
+            ),
+        )
+    } else {
+        let reason = match ranked.get(1) {
+            Some(&(next, next_score)) => {
+                let (worst, _) = ranked[ranked.len() - 1];
+                let (b, r) = (scores.geo[best_col], scores.geo[next]);
+                let versus = match (b, r, scores.common || n_configs == 1) {
+                        (Some(b), Some(r), true) => format!(
+                            "{} against {} ({}) for the runner-up `{}`",
+                            q(Some(b)),
+                            q(Some(r)),
+                            fmt::worse_by(b, r, higher),
+                            name(next)
+                        ),
+                        _ => format!(
+                            "it is on average {} times the best value of each configuration, the runner-up `{}` {} times",
+                            fmt::score(best_score),
+                            name(next),
+                            fmt::score(next_score)
+                        ),
+                    };
+                let slowest = if worst != next {
                     format!(
-                        "`{}` (time score {}, memory score {mem})",
-                        name(*i),
-                        fmt::score(*s)
+                        " and {} for the last, `{}`",
+                        q(scores.geo[worst]),
+                        name(worst)
                     )
-                })
-                .collect();
-            let mem = mem_scores[pick].map_or_else(|| "not measured".to_owned(), fmt::score);
-            (
-                col,
+                } else {
+                    String::new()
+                };
+                let wins = scores
+                    .rows
+                    .iter()
+                    .filter(|&&r| {
+                        matches!(table.rows[r].cells[best_col], Cell::Ok { best: true, .. })
+                    })
+                    .count();
+                let wins = if n_configs > 1 {
+                    format!(" It is the best in {wins} of the {n_configs} configurations.")
+                } else {
+                    String::new()
+                };
+                let overlapping = scores
+                    .rows
+                    .iter()
+                    .filter(|&&r| {
+                        overlap(&table.rows[r].cells[best_col], &table.rows[r].cells[next])
+                    })
+                    .count();
+                let noise = match (overlapping, n_configs) {
+                        (0, _) => String::new(),
+                        (_, 1) => format!(" The confidence intervals of `{}` and `{}` overlap, so this lead is within the measurement noise.", name(best_col), name(next)),
+                        (k, n) => format!(" The confidence intervals of `{}` and `{}` overlap in {k} of the {n} configurations.", name(best_col), name(next)),
+                    };
                 format!(
-                    "`{}` ties within {:.0}% on {} ({}) with {}; it has the lowest {} (score {mem} vs the others), time score {}{excluded}.",
-                    name(col),
-                    TIE_MARGIN * 100.0,
-                    metric.name(),
-                    metric.unit(),
-                    others.join(", "),
-                    mem_metric.name(),
-                    fmt::score(score),
-                ),
-            )
-        }
-        None => {
-            let reason = match ranked.get(1) {
-                Some(&(next, next_score)) => format!(
-                    "`{}` has the lowest {} ({}) among the {} contenders that passed verification: score {} vs {} for the runner-up `{}`, over {}{excluded}.",
-                    name(best_col),
-                    metric.name(),
-                    metric.unit(),
-                    ranked.len(),
-                    fmt::score(best_score),
-                    fmt::score(next_score),
-                    name(next),
-                    configurations(scores.configurations),
-                ),
-                None => format!(
-                    "`{}` is the only contender with verified {} values{excluded}.",
-                    name(best_col),
-                    metric.name()
-                ),
-            };
-            (best_col, reason)
-        }
+                        "`{}` has the {lowest} {} ({unit}): {versus}{slowest}{over}.{wins}{noise} {context}",
+                        name(best_col),
+                        metric.name(),
+                    )
+            }
+            None => format!(
+                "`{}` is the only contender with verified {} values: {}{over}. {context}",
+                name(best_col),
+                metric.name(),
+                q(scores.geo[best_col]),
+            ),
+        };
+        (best_col, reason)
     };
     Some(Recommendation {
         choice: name(choice).to_owned(),
-        reason,
+        reason: reason.trim_end().to_owned(),
     })
 }
 
-/// "1 configuration", "9 configurations".
-fn configurations(n: usize) -> String {
-    format!("{n} configuration{}", if n == 1 { "" } else { "s" })
+/// Picks among `tied` (columns of `table` within the tie margin on time) by the first memory
+/// metric that separates them; returns the column and the reason in words.
+fn break_tie(grid: &WorkloadGrid, table: &MetricTable, tied: &[(usize, f64)]) -> (usize, String) {
+    let name = |i: usize| table.contenders[i].as_str();
+    let fastest = tied[0].0;
+    let mut same = None;
+    for m in TIE_BREAKERS {
+        let Some(mt) = grid.table(m) else { continue };
+        let ms = score_table(grid, mt);
+        let mem: Vec<Option<f64>> = tied.iter().map(|(i, _)| ms.of(mt, name(*i))).collect();
+        let known: Vec<f64> = mem.iter().flatten().copied().collect();
+        let (Some(min), Some(max)) = (
+            known.iter().copied().reduce(f64::min),
+            known.iter().copied().reduce(f64::max),
+        ) else {
+            continue;
+        };
+        // Memory values of the tied contenders over the rows all measured ones have.
+        let cols: Vec<Option<usize>> = tied
+            .iter()
+            .zip(&mem)
+            .map(|((i, _), s)| s.and_then(|_| mt.contenders.iter().position(|c| c == name(*i))))
+            .collect();
+        let rows: Vec<usize> = (0..mt.rows.len())
+            .filter(|&r| {
+                cols.iter()
+                    .flatten()
+                    .all(|&c| mt.rows[r].cells[c].value().is_some())
+            })
+            .collect();
+        let value = |k: usize| -> String {
+            cols[k].and_then(|c| typical(mt, c, &rows)).map_or_else(
+                || "not measured".into(),
+                |v| fmt::quantity(v, mt.metric.unit()),
+            )
+        };
+        if max <= min * (1.0 + TIE_MARGIN) {
+            same.get_or_insert_with(|| format!("{} ({})", mt.metric.name(), value(0)));
+            continue;
+        }
+        // The contenders within the margin of the least memory; the fastest of them wins.
+        let low: Vec<usize> = (0..tied.len())
+            .filter(|&k| mem[k].is_some_and(|s| s <= min * (1.0 + TIE_MARGIN)))
+            .collect();
+        let high: Vec<usize> = (0..tied.len()).filter(|k| !low.contains(k)).collect();
+        let pick = low[0];
+        let list = |ks: &[usize]| -> String {
+            let items: Vec<String> = ks
+                .iter()
+                .map(|&k| format!("{} for `{}`", value(k), name(tied[k].0)))
+                .collect();
+            and_list(&items)
+        };
+        let earlier = same
+            .map(|s| format!("They need about the same {s}, but "))
+            .unwrap_or_default();
+        let why = if low.len() == 1 {
+            format!(
+                "{earlier}`{}` needs the least {}: {}, against {}; so it is recommended.",
+                name(tied[pick].0),
+                m.name(),
+                value(pick),
+                list(&high)
+            )
+        } else {
+            format!(
+                "{earlier}{} need{} more {} ({}) than the others ({}); so the fastest of those, `{}`, is recommended.",
+                code_list(&high.iter().map(|&k| name(tied[k].0)).collect::<Vec<_>>()),
+                if high.len() == 1 { "s" } else { "" },
+                m.name(),
+                list(&high),
+                list(&low),
+                name(tied[pick].0)
+            )
+        };
+        return (tied[pick].0, capitalize(&why));
+    }
+    let why = match same {
+        Some(same) => format!(
+            "They need about the same memory, {same}, so the fastest, `{}`, is recommended.",
+            name(fastest)
+        ),
+        None => format!(
+            "No memory metric was measured for them, so the fastest, `{}`, is recommended.",
+            name(fastest)
+        ),
+    };
+    (fastest, why)
+}
+
+/// "18 contenders passed verification; `x` failed verification and is excluded; 8 were not
+/// measured here (reason)."
+fn context(grid: &WorkloadGrid, ranked: usize) -> String {
+    let mut parts = vec![format!(
+        "{ranked} contender{} passed verification",
+        if ranked == 1 { "" } else { "s" }
+    )];
+    let failed: Vec<&str> = grid
+        .contenders
+        .iter()
+        .filter(|c| c.failed().is_some())
+        .map(|c| c.name.as_str())
+        .collect();
+    if !failed.is_empty() {
+        parts.push(format!(
+            "{} failed verification and {} excluded",
+            code_list(&failed),
+            if failed.len() == 1 { "is" } else { "are" }
+        ));
+    }
+    let mut reasons: Vec<(&str, usize)> = Vec::new();
+    for c in &grid.contenders {
+        if let Status::NotMeasured { reason } = &c.status {
+            match reasons.iter_mut().find(|(r, _)| r == reason) {
+                Some((_, n)) => *n += 1,
+                None => reasons.push((reason, 1)),
+            }
+        }
+    }
+    for (reason, n) in reasons {
+        parts.push(format!(
+            "{n} {} not measured here ({reason})",
+            if n == 1 { "was" } else { "were" }
+        ));
+    }
+    format!("{}.", parts.join("; "))
+}
+
+/// `text` with its first letter in upper case.
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// "`a`, `b` and `c`".
 fn code_list(names: &[&str]) -> String {
     let quoted: Vec<String> = names.iter().map(|n| format!("`{n}`")).collect();
-    match quoted.split_last() {
+    and_list(&quoted)
+}
+
+/// "a, b and c".
+fn and_list(items: &[String]) -> String {
+    match items.split_last() {
         Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => quoted.concat(),
+        _ => items.concat(),
     }
 }
 
@@ -382,6 +661,7 @@ mod tests {
             meta,
             records,
             torn_line: None,
+            tune: None,
         }
     }
 
@@ -410,8 +690,12 @@ mod tests {
             rec("b", 2000, Metric::LatencyNsPerOp, 24.0),
         ]);
         assert_eq!(r.choice, "a");
+        // sqrt(10 * 20) = 14.14 against sqrt(12 * 24) = 16.97.
         assert!(
-            r.reason.contains("score 1.00 vs 1.20") && r.reason.contains("2 configurations"),
+            r.reason
+                .contains("14.14 ns/op against 16.97 ns/op (20% more) for the runner-up `b`")
+                && r.reason.contains("over the 2 configurations")
+                && r.reason.contains("best in 2 of the 2"),
             "{}",
             r.reason
         );
@@ -432,10 +716,144 @@ mod tests {
             "c is cheapest on memory but not tied on time"
         );
         assert!(
-            r.reason.contains("ties within 5%") && r.reason.contains("peak extra heap"),
+            r.reason.contains("within 5% of each other")
+                && r.reason.contains(
+                    "`b` needs the least peak extra heap: 50 bytes, against 100 bytes for `a`"
+                ),
             "{}",
             r.reason
         );
+    }
+
+    #[test]
+    fn a_tie_with_equal_memory_goes_to_the_fastest() {
+        let r = recommendation(vec![
+            rec("a", 1000, Metric::LatencyNsPerOp, 10.2),
+            rec("b", 1000, Metric::LatencyNsPerOp, 10.0),
+            rec("a", 1000, Metric::PeakExtraHeapBytes, 0.0),
+            rec("b", 1000, Metric::PeakExtraHeapBytes, 0.0),
+        ]);
+        assert_eq!(r.choice, "b");
+        assert!(
+            r.reason
+                .contains("about the same memory, peak extra heap (0 bytes),")
+                && r.reason.contains("the fastest, `b`"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn overlapping_intervals_are_called_noise() {
+        let ci = |c: &str, v: f64, lo: f64, hi: f64| {
+            Record::new(
+                c,
+                "sweep",
+                Params::new().with("n", 1000u64),
+                Metric::LatencyNsPerOp,
+                1,
+                Outcome::with_ci(v, lo, hi),
+            )
+        };
+        let r = recommendation(vec![ci("a", 10.0, 8.0, 13.0), ci("b", 12.0, 11.0, 14.0)]);
+        assert_eq!(r.choice, "a");
+        assert!(
+            r.reason.contains("10 ns/op against 12 ns/op (20% more)")
+                && r.reason
+                    .contains("overlap, so this lead is within the measurement noise"),
+            "{}",
+            r.reason
+        );
+    }
+
+    #[test]
+    fn a_skipped_configuration_gives_its_reason_to_every_metric_and_status() {
+        let p = |readers: u64| Params::new().with("readers", readers);
+        let mut records = Vec::new();
+        for readers in [1u64, 2] {
+            records.push(Record::new(
+                "single",
+                "readers",
+                p(readers),
+                Metric::LatencyNsPerOp,
+                1,
+                Outcome::not_measured("single-threaded"),
+            ));
+            for m in [Metric::LatencyNsPerOp, Metric::AllocsPerOp] {
+                records.push(Record::new(
+                    "shared",
+                    "readers",
+                    p(readers),
+                    m,
+                    1,
+                    Outcome::value(3.0),
+                ));
+            }
+        }
+        // `single` measured allocations elsewhere, so it has a column in that table.
+        records.push(rec("single", 1000, Metric::AllocsPerOp, 1.0));
+        let report = summarize(&run(records), None);
+        assert_eq!(
+            report.run.absent, 0,
+            "skipped configurations are not missing"
+        );
+        assert_eq!(report.run.gaps, 0);
+        let readers = report
+            .summary
+            .iter()
+            .find(|w| w.workload == "readers")
+            .unwrap();
+        let single = readers
+            .contenders
+            .iter()
+            .find(|c| c.name == "single")
+            .unwrap();
+        assert_eq!(
+            single.status,
+            Status::NotMeasured {
+                reason: "single-threaded".into()
+            }
+        );
+        assert!(readers
+            .recommendation
+            .as_ref()
+            .unwrap()
+            .reason
+            .contains("1 was not measured here (single-threaded)"));
+        let allocs = report
+            .sections
+            .iter()
+            .flat_map(|s| &s.workloads)
+            .filter(|w| w.workload == "readers")
+            .flat_map(|w| &w.tables)
+            .find(|t| t.metric == Metric::AllocsPerOp)
+            .unwrap();
+        let col = allocs
+            .contenders
+            .iter()
+            .position(|c| c == "single")
+            .unwrap();
+        for row in &allocs.rows {
+            assert_eq!(
+                row.cells[col],
+                Cell::NotMeasured {
+                    reason: "single-threaded".into()
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn an_absent_value_of_a_finished_run_is_not_a_gap() {
+        let report = summarize(
+            &run(vec![
+                rec("a", 1000, Metric::LatencyNsPerOp, 1.0),
+                rec("b", 1000, Metric::LatencyNsPerOp, 2.0),
+                rec("a", 2000, Metric::LatencyNsPerOp, 1.0),
+            ]),
+            None,
+        );
+        assert_eq!((report.run.gaps, report.run.absent), (0, 1));
     }
 
     #[test]

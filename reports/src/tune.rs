@@ -62,7 +62,8 @@ fn table(grid: &WorkloadGrid, contender: String, fixed: Params) -> TuneTable {
     load_factors.dedup();
     let cell = |metric: Metric, lf: f64| -> Cell {
         let params = fixed.clone().with(LOAD_FACTOR_PARAM, lf);
-        grid.table(metric)
+        let mut cell = grid
+            .table(metric)
             .and_then(|t| {
                 let col = t.contenders.iter().position(|c| *c == contender)?;
                 t.rows
@@ -70,7 +71,12 @@ fn table(grid: &WorkloadGrid, contender: String, fixed: Params) -> TuneTable {
                     .find(|r| r.params == params)
                     .map(|r| r.cells[col].clone())
             })
-            .unwrap_or(Cell::Missing)
+            .unwrap_or(Cell::Missing);
+        // "Best of its row" means nothing here: each load factor has one contender.
+        if let Cell::Ok { best, .. } = &mut cell {
+            *best = false;
+        }
+        cell
     };
     let mut rows: Vec<TuneRow> = load_factors
         .iter()
@@ -111,6 +117,8 @@ fn table(grid: &WorkloadGrid, contender: String, fixed: Params) -> TuneTable {
     let chart = (!points.is_empty()).then(|| {
         let fixed_text = if fixed.is_empty() { String::new() } else { format!(" | {fixed}") };
         Chart {
+            id: format!("tune-{contender}-{fixed}"),
+            marks: points.len(),
             title: format!(
                 "tune ({contender}): bytes per entry vs lookup hit ns by load factor{fixed_text} | lower is better on both axes (down-left)"
             ),

@@ -20,38 +20,53 @@ pub struct Sample {
 /// A running sampler; [`HeapTrace::stop`] returns the samples.
 #[derive(Debug)]
 pub struct HeapTrace {
+    start: Instant,
     stop: Arc<AtomicBool>,
     thread: JoinHandle<Vec<Sample>>,
 }
 
 impl HeapTrace {
-    /// Starts sampling every `interval` (the allocation [`Phase`] must be open).
+    /// Takes the first sample now, then samples every `interval` on a background thread (the
+    /// allocation [`Phase`] must be open).
     pub fn start(interval: Duration) -> HeapTrace {
+        let start = Instant::now();
+        let first = Sample {
+            t_ms: 0.0,
+            net_bytes: Phase::net_bytes_now(),
+        };
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
         let thread = std::thread::spawn(move || {
-            let start = Instant::now();
             // Reserve up front so the sampler's own pushes rarely allocate during the phase.
             let mut samples = Vec::with_capacity(4096);
-            loop {
+            samples.push(first);
+            while !flag.load(Ordering::Acquire) {
+                std::thread::sleep(interval);
                 samples.push(Sample {
                     t_ms: start.elapsed().as_secs_f64() * 1e3,
                     net_bytes: Phase::net_bytes_now(),
                 });
-                if flag.load(Ordering::Acquire) {
-                    break;
-                }
-                std::thread::sleep(interval);
             }
             samples
         });
-        HeapTrace { stop, thread }
+        HeapTrace {
+            start,
+            stop,
+            thread,
+        }
     }
 
-    /// Stops sampling (taking one last sample) and returns the samples in time order.
+    /// Stops sampling, takes a last sample now, and returns the samples in time order.
     pub fn stop(self) -> Vec<Sample> {
+        let last = Sample {
+            t_ms: self.start.elapsed().as_secs_f64() * 1e3,
+            net_bytes: Phase::net_bytes_now(),
+        };
         self.stop.store(true, Ordering::Release);
-        self.thread.join().expect("the heap sampler does not panic")
+        let mut samples = self.thread.join().expect("the heap sampler does not panic");
+        samples.retain(|s| s.t_ms <= last.t_ms);
+        samples.push(last);
+        samples
     }
 }
 

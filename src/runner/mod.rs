@@ -60,6 +60,13 @@ pub struct Timing {
     pub slow_budget: Duration,
 }
 
+/// Interval of the heap trace's samples.
+const TRACE_INTERVAL: Duration = Duration::from_micros(250);
+/// How long the allocation pass of a steady-state workload keeps running for its heap trace.
+const TRACE_SPAN: Duration = Duration::from_millis(200);
+/// Most runs of a steady-state workload in its allocation pass.
+const TRACE_MAX_RUNS: usize = 64;
+
 /// Most runs timed for a contender over [`Timing::slow_run`].
 pub const SLOW_RUNS: usize = 3;
 
@@ -542,11 +549,23 @@ impl<'c> Runner<'c> {
         let mut st = s.setup()?;
         let before = phase.now();
         phase.reset_peak();
-        let trace = traced.then(|| HeapTrace::start(Duration::from_millis(1)));
+        let trace = traced.then(|| HeapTrace::start(TRACE_INTERVAL));
         let mut probe = Probe {
             latencies: with_latency.then(Vec::new),
         };
-        let m = s.run(&mut st, &mut probe)?;
+        let mut m = s.run(&mut st, &mut probe)?;
+        if traced && !S::FRESH {
+            // A steady-state workload (churn) continues on the same map until the trace spans
+            // TRACE_SPAN, so it shows the heap over many runs, not one short one.
+            let started = Instant::now();
+            let mut runs = 1;
+            while started.elapsed() < TRACE_SPAN && runs < TRACE_MAX_RUNS {
+                let more = s.run(&mut st, &mut probe)?;
+                m.elapsed += more.elapsed;
+                m.ops += more.ops;
+                runs += 1;
+            }
+        }
         let samples = trace.map(HeapTrace::stop);
         let after = phase.now();
         let mem = s.memory(&mut st);
@@ -616,14 +635,30 @@ impl<'c> Runner<'c> {
             for r in &lat {
                 all.merge(r);
             }
-            if let Some(p) = all.percentiles() {
-                for (metric, v) in [
+            let pairs = |p: crate::probes::latency::Percentiles| {
+                [
                     (Metric::LatencyP50Ns, p.p50),
                     (Metric::LatencyP99Ns, p.p99),
                     (Metric::LatencyP999Ns, p.p999),
                     (Metric::LatencyMaxNs, p.max),
-                ] {
-                    out.push(rec.make(metric, Outcome::value(v)));
+                ]
+            };
+            match all.percentiles() {
+                Some(p) => {
+                    for (metric, v) in pairs(p) {
+                        out.push(rec.make(metric, Outcome::value(v)));
+                    }
+                }
+                None => {
+                    for metric in Metric::PERCENTILES {
+                        out.push(rec.make(
+                            metric,
+                            Outcome::not_measured(
+                                "no lookup completed while the phase ran (it ended before the \
+                                 reader threads were scheduled)",
+                            ),
+                        ));
+                    }
                 }
             }
         }

@@ -2,43 +2,53 @@
 //!
 //! Sections: summary, latency, GC pressure, memory locality, load-factor tuning (if the run has
 //! tune records), change against a baseline (if one is given), environment, metrics and rules.
+//! The page has no script; charts are inline SVG. `<body data-expected-plots>` states how many
+//! charts the page has, for `scripts/check-report.sh`.
 
 mod page;
 
 use page::{cell, contender, esc, figure, table};
 
+use crate::charts;
 use crate::model::{
-    CategorySection, Change, Comparison, Report, TuneTable, Verdict, WorkloadSummary,
+    CategorySection, Cell, Change, Comparison, MetricTable, Report, Status, TuneTable, Verdict,
+    WorkloadSummary,
 };
 use crate::plot::Palette;
-use crate::schema::Category;
+use crate::schema::{Category, Metric, Params, TIME_PARAM};
 use crate::{fmt, Error};
 
-/// The page skeleton: inline CSS, `{{title}}` and `{{body}}`.
+/// The page skeleton: inline CSS, `{{title}}`, `{{plots}}` and `{{body}}`.
 const TEMPLATE: &str = include_str!("template.html");
 
 /// Renders the whole page.
 pub(crate) fn page(report: &Report) -> Result<String, Error> {
     let palette = Palette::new(&report.contenders);
+    let partial = report.run.partial;
     let mut body = header(report);
     body.push_str(&summary(report, &palette));
     for section in &report.sections {
-        body.push_str(&category(section, &palette)?);
+        body.push_str(&category(section, &palette, partial)?);
     }
     if !report.tuning.is_empty() {
-        body.push_str(&tuning(&report.tuning, &report.rules.tuning, &palette)?);
+        body.push_str(&tuning(report, &palette)?);
     }
     if let Some(comparison) = &report.baseline {
-        body.push_str(&baseline(comparison, &report.rules.noise, &palette));
+        body.push_str(&baseline(
+            comparison,
+            &report.rules.noise,
+            &palette,
+            partial,
+        ));
     }
     body.push_str(&environment(report));
     body.push_str(&glossary(report));
     let title = format!("evacbench report: {}", report.run.meta.environment.date);
     let (head, tail) = TEMPLATE.split_once("{{body}}").unwrap_or((TEMPLATE, ""));
-    Ok(format!(
-        "{}{body}{tail}",
-        head.replace("{{title}}", &esc(&title))
-    ))
+    let head = head
+        .replace("{{title}}", &esc(&title))
+        .replace("{{plots}}", &report.run.plots.to_string());
+    Ok(format!("{head}{body}{tail}"))
 }
 
 fn section_title(category: Category) -> (&'static str, &'static str) {
@@ -47,6 +57,15 @@ fn section_title(category: Category) -> (&'static str, &'static str) {
         Category::GcPressure => ("gc-pressure", "GC pressure"),
         Category::Locality => ("locality", "Memory locality"),
     }
+}
+
+/// `section-workload`, the id of a workload's heading within a section.
+fn anchor(section: &str, workload: &str) -> String {
+    let slug: String = workload
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    format!("{section}-{slug}")
 }
 
 fn header(report: &Report) -> String {
@@ -75,6 +94,16 @@ fn header(report: &Report) -> String {
         esc(&env.profile),
         report.run.records
     );
+    if let Some(tune) = &report.run.tune {
+        out.push_str(&format!(
+            "<p class=\"muted\">Load-factor tuning from the tune run <code>{}</code> ({} at commit <code>{}</code>, {} records{}).</p>\n",
+            esc(&tune.dir),
+            esc(&tune.date),
+            esc(&tune.git_commit),
+            tune.records,
+            if tune.complete { "" } else { ", partial: interrupted before it finished" }
+        ));
+    }
     if report.run.partial {
         out.push_str(&format!(
             "<p class=\"banner partial\"><strong>Partial run.</strong> This run was interrupted before it finished; \
@@ -86,17 +115,42 @@ fn header(report: &Report) -> String {
                 .map(|l| format!(" Line {l} of the records was cut off by the interruption and skipped."))
                 .unwrap_or_default()
         ));
-    } else if report.run.gaps > 0 {
+    } else if report.run.absent > 0 {
         out.push_str(&format!(
-            "<p class=\"banner partial\">{} values are missing (marked <span class=\"gap\">gap</span>).</p>\n",
-            report.run.gaps
+            "<p class=\"banner absent\">The run finished, but {} values have no record and no reason \
+             (the benchmark wrote neither); they are marked <span class=\"absent\">no record</span> in \
+             the tables and listed under the charts.</p>\n",
+            report.run.absent
+        ));
+    }
+    if report.run.not_measured > 0 {
+        out.push_str(&format!(
+            "<p class=\"muted\">{} values were not measured, each for a stated reason (for example, a \
+             single-threaded contender cannot be read during a sweep); they are marked \
+             <span class=\"not-measured\">not measured</span> with the reason, never counted as \
+             missing.</p>\n",
+            report.run.not_measured
         ));
     }
     out
 }
 
 fn summary(report: &Report, palette: &Palette) -> String {
+    let env = &report.run.meta.environment;
     let mut out = String::from("<section id=\"summary\">\n<h2>Summary</h2>\n");
+    if !env.hasher.is_empty() {
+        out.push_str(&format!(
+            "<p>Hasher: <strong>{}</strong>. Every contender hashes with it, so differences come \
+             from the maps, not the hash function.</p>\n",
+            esc(&env.hasher)
+        ));
+    }
+    out.push_str(
+        "<p class=\"muted\">For each workload: the recommended contender and why, which contenders \
+         passed verification, and the best contender per metric (the full values are in the \
+         latency, GC pressure and memory locality sections). Each contender has one colour and \
+         marker shape in every chart and table.</p>\n",
+    );
     if report.summary.is_empty() {
         out.push_str("<p>No benchmark records in this run.</p>\n");
     }
@@ -107,44 +161,145 @@ fn summary(report: &Report, palette: &Palette) -> String {
     out
 }
 
+/// Escapes `text` and shows its `code` spans as code.
+fn prose(text: &str) -> String {
+    let mut out = String::new();
+    for (i, part) in esc(text).split('`').enumerate() {
+        if i % 2 == 1 {
+            out.push_str(&format!("<code>{part}</code>"));
+        } else {
+            out.push_str(part);
+        }
+    }
+    out
+}
+
+/// Groups `(contender, reason)` pairs by reason, keeping first-seen order.
+fn by_reason<'a>(pairs: impl Iterator<Item = (&'a str, String)>) -> Vec<(String, Vec<&'a str>)> {
+    let mut groups: Vec<(String, Vec<&str>)> = Vec::new();
+    for (name, reason) in pairs {
+        match groups.iter_mut().find(|(r, _)| *r == reason) {
+            Some((_, names)) => names.push(name),
+            None => groups.push((reason, vec![name])),
+        }
+    }
+    groups
+}
+
+fn names(list: &[&str], palette: &Palette) -> String {
+    list.iter()
+        .map(|n| contender(n, palette))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn workload_summary(w: &WorkloadSummary, palette: &Palette) -> String {
-    let mut out = format!("<h3>{}</h3>\n", esc(&w.workload));
+    let mut out = format!("<h3 id=\"summary-{0}\">{0}</h3>\n", esc(&w.workload));
     match &w.recommendation {
         Some(r) => out.push_str(&format!(
             "<p class=\"recommendation\"><strong>Recommendation: {}</strong>. {}</p>\n",
             contender(&r.choice, palette),
-            esc(&r.reason)
+            prose(&r.reason)
         )),
         None => out.push_str("<p class=\"recommendation\">No recommendation: no contender has verified time values.</p>\n"),
     }
-    let statuses: Vec<String> = w
+    let mut items = Vec::new();
+    let passed: Vec<&str> = w
         .contenders
         .iter()
-        .map(|c| match &c.failed {
-            Some(reason) => format!(
+        .filter(|c| c.status == Status::Passed)
+        .map(|c| c.name.as_str())
+        .collect();
+    if !passed.is_empty() {
+        items.push(format!(
+            "Passed verification ({}): {}",
+            passed.len(),
+            names(&passed, palette)
+        ));
+    }
+    for c in &w.contenders {
+        if let Some(reason) = c.failed() {
+            items.push(format!(
                 "{} <span class=\"failed\">FAILED verification: {}</span>",
                 contender(&c.name, palette),
                 esc(reason)
-            ),
-            None => format!("{} passed", contender(&c.name, palette)),
-        })
+            ));
+        }
+    }
+    let not_measured = by_reason(w.contenders.iter().filter_map(|c| match &c.status {
+        Status::NotMeasured { reason } => Some((c.name.as_str(), reason.clone())),
+        _ => None,
+    }));
+    for (reason, list) in not_measured {
+        items.push(format!(
+            "<span class=\"not-measured\">Not measured on this workload</span> ({}): {}: {}",
+            list.len(),
+            names(&list, palette),
+            esc(&reason)
+        ));
+    }
+    let no_records: Vec<&str> = w
+        .contenders
+        .iter()
+        .filter(|c| c.status == Status::NoRecords)
+        .map(|c| c.name.as_str())
         .collect();
-    out.push_str(&format!("<p>Contenders: {}.</p>\n", statuses.join("; ")));
+    if !no_records.is_empty() {
+        items.push(format!(
+            "<span class=\"gap\">No records yet (the run was interrupted)</span>: {}",
+            names(&no_records, palette)
+        ));
+    }
+    for c in &w.contenders {
+        for s in &c.skipped {
+            items.push(format!(
+                "{} <span class=\"not-measured\">not measured at {}: {}</span>",
+                contender(&c.name, palette),
+                esc(&s.params.to_string()),
+                esc(&s.reason)
+            ));
+        }
+    }
+    out.push_str("<ul class=\"statuses\">");
+    for item in items {
+        out.push_str(&format!("<li>{item}</li>"));
+    }
+    out.push_str("</ul>\n");
     let rows = w.best.iter().map(|b| {
-        let best = match (&b.contender, b.score) {
-            (Some(name), Some(score)) => format!(
-                "<td>{}</td><td class=\"num\">{}</td>",
+        let unit = b.metric.unit();
+        let higher = b.direction == crate::schema::Direction::Higher;
+        let best = match (&b.contender, b.value) {
+            (Some(name), value) => format!(
+                "<td>{}{}</td><td class=\"num\">{}</td>",
                 contender(name, palette),
-                fmt::score(score)
+                if b.tied > 0 {
+                    format!(
+                        " <span class=\"ci\">and {} more with the same value</span>",
+                        b.tied
+                    )
+                } else {
+                    String::new()
+                },
+                value.map_or_else(String::new, |v| esc(&fmt::quantity(v, unit)))
             ),
             _ => "<td class=\"not-measured\">no verified values</td><td></td>".to_owned(),
+        };
+        let runner = match (&b.runner_up, b.runner_up_value, b.value) {
+            (Some(name), Some(v), Some(best)) => format!(
+                "<td>{}</td><td class=\"num\">{} <span class=\"ci\">({})</span></td>",
+                contender(name, palette),
+                esc(&fmt::quantity(v, unit)),
+                esc(&fmt::worse_by(best, v, higher))
+            ),
+            (Some(name), _, _) => format!("<td>{}</td><td></td>", contender(name, palette)),
+            _ => "<td></td><td></td>".to_owned(),
         };
         (
             String::new(),
             format!(
-                "<td>{} ({})</td><td>{}</td>{best}<td class=\"num\">{}</td>",
+                "<td>{} ({})</td><td>{}</td>{best}{runner}<td class=\"num\">{}</td>",
                 esc(b.metric.name()),
-                esc(b.metric.unit()),
+                esc(unit),
                 b.direction.phrase(),
                 b.configurations
             ),
@@ -154,58 +309,203 @@ fn workload_summary(w: &WorkloadSummary, palette: &Palette) -> String {
         "metric",
         "better",
         "best contender",
-        "score",
+        "its value",
+        "runner-up",
+        "its value",
         "configurations",
     ]
     .map(String::from);
     out.push_str(&table(
-        "Best contender per metric (failed contenders excluded)",
+        &format!(
+            "{}: best contender per metric (failed contenders excluded; values are geometric means over the configurations)",
+            esc(&w.workload)
+        ),
         &header,
         rows,
     ));
     out
 }
 
-fn category(section: &CategorySection, palette: &Palette) -> Result<String, Error> {
+fn category(section: &CategorySection, palette: &Palette, partial: bool) -> Result<String, Error> {
     let (id, title) = section_title(section.category);
     let mut out = format!("<section id=\"{id}\">\n<h2>{title}</h2>\n");
     if section.workloads.is_empty() {
         out.push_str("<p>No records of this kind in this run.</p>\n");
     }
     for part in &section.workloads {
-        out.push_str(&format!("<h3>{}</h3>\n", esc(&part.workload)));
+        out.push_str(&format!(
+            "<h3 id=\"{}\">{}</h3>\n",
+            anchor(id, &part.workload),
+            esc(&part.workload)
+        ));
         for chart in &part.charts {
             out.push_str(&figure(chart, palette)?);
         }
-        for t in &part.tables {
-            let mut header = vec!["parameters".to_owned()];
-            header.extend(t.contenders.iter().map(|c| contender(c, palette)));
-            let rows = t.rows.iter().map(|r| {
-                let cells: String = r.cells.iter().map(cell).collect();
-                (
-                    String::new(),
-                    format!("<td>{}</td>{cells}", esc(&r.params.to_string())),
-                )
-            });
-            let caption = format!(
-                "{}: {} ({}), {}; best of each row in bold",
-                esc(&part.workload),
-                esc(t.metric.name()),
-                esc(t.metric.unit()),
-                t.metric.direction().phrase()
-            );
-            out.push_str(&table(&caption, &header, rows));
-        }
+        let tables: String = part
+            .tables
+            .iter()
+            .map(|t| {
+                if t.metric == Metric::HeapBytes {
+                    heap_tables(&part.workload, t, palette)
+                } else {
+                    metric_table(&part.workload, t, palette, partial)
+                }
+            })
+            .collect();
+        let names: Vec<&str> = part.tables.iter().map(|t| t.metric.name()).collect();
+        out.push_str(&format!(
+            "<details class=\"values\"><summary>All values of {}: {}</summary>\n{tables}</details>\n",
+            esc(&part.workload),
+            esc(&names.join(", "))
+        ));
     }
     out.push_str("</section>\n");
     Ok(out)
 }
 
-fn tuning(tables: &[TuneTable], rule: &str, palette: &Palette) -> Result<String, Error> {
+/// One metric's values: a row per contender, a column per configuration. Contenders not
+/// measured in any configuration are named once below, with the reason.
+fn metric_table(workload: &str, t: &MetricTable, palette: &Palette, partial: bool) -> String {
+    let sets: Vec<&Params> = t.rows.iter().map(|r| &r.params).collect();
+    let labels = charts::labels(&sets);
+    let mut header = vec!["contender".to_owned()];
+    header.extend(t.rows.iter().zip(&labels.labels).map(|(r, label)| {
+        let label = if label.is_empty() { "value" } else { label };
+        format!(
+            "<span title=\"{}\">{}</span>",
+            esc(&r.params.to_string()),
+            esc(label)
+        )
+    }));
+    let mut unmeasured: Vec<(&str, String)> = Vec::new();
+    let mut rows = Vec::new();
+    for (col, name) in t.contenders.iter().enumerate() {
+        let cells: Vec<&Cell> = t.rows.iter().map(|r| &r.cells[col]).collect();
+        let reasons: Option<Vec<&str>> = cells
+            .iter()
+            .map(|c| match c {
+                Cell::NotMeasured { reason } => Some(reason.as_str()),
+                _ => None,
+            })
+            .collect();
+        if let Some(mut reasons) = reasons.filter(|r| !r.is_empty()) {
+            reasons.dedup();
+            unmeasured.push((name, reasons.join("; ")));
+            continue;
+        }
+        let tds: String = cells.iter().map(|c| cell(c, partial)).collect();
+        rows.push((
+            String::new(),
+            format!("<th>{}</th>{tds}", contender(name, palette)),
+        ));
+    }
+    let mut caption = format!(
+        "{}: {} ({}), {}; best of each column in bold",
+        esc(workload),
+        esc(t.metric.name()),
+        esc(t.metric.unit()),
+        t.metric.direction().phrase()
+    );
+    if !labels.fixed.is_empty() {
+        caption.push_str(&format!(
+            ". All columns: {}",
+            esc(&labels.fixed.to_string())
+        ));
+    }
+    if let Some(base) = &labels.base {
+        caption.push_str(&format!(
+            ". Column \"base\": {}; the other columns change what they name",
+            esc(&base.to_string())
+        ));
+    }
+    let mut out = if rows.is_empty() {
+        format!("<p class=\"caption\">{caption}</p>\n")
+    } else {
+        table(&caption, &header, rows)
+    };
+    for (reason, list) in by_reason(unmeasured.into_iter()) {
+        out.push_str(&format!(
+            "<p class=\"note\"><span class=\"not-measured\">Not measured</span>: {}: {}</p>\n",
+            names(&list, palette),
+            esc(&reason)
+        ));
+    }
+    out
+}
+
+/// The heap-over-time samples, summarized per configuration: samples, time span, peak, last.
+fn heap_tables(workload: &str, t: &MetricTable, palette: &Palette) -> String {
+    let mut slices: Vec<Params> = Vec::new();
+    for r in &t.rows {
+        let slice = r.params.without(&[TIME_PARAM]);
+        if !slices.contains(&slice) {
+            slices.push(slice);
+        }
+    }
+    let mut out = String::new();
+    for slice in slices {
+        let rows = t.contenders.iter().enumerate().filter_map(|(col, name)| {
+            let mut samples: Vec<(f64, f64)> = t
+                .rows
+                .iter()
+                .filter(|r| r.params.without(&[TIME_PARAM]) == slice)
+                .filter_map(|r| Some((r.params.num(TIME_PARAM)?, r.cells[col].value()?)))
+                .collect();
+            if samples.is_empty() {
+                return None;
+            }
+            samples.sort_by(|a, b| a.0.total_cmp(&b.0));
+            let peak = samples.iter().map(|s| s.1).fold(f64::NEG_INFINITY, f64::max);
+            let (first, last) = (samples[0], samples[samples.len() - 1]);
+            Some((
+                String::new(),
+                format!(
+                    "<th>{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+                    contender(name, palette),
+                    samples.len(),
+                    fmt::number(first.0),
+                    fmt::number(last.0),
+                    fmt::number(peak),
+                    fmt::number(last.1)
+                ),
+            ))
+        });
+        let header = [
+            "contender",
+            "samples",
+            "first t_ms",
+            "last t_ms",
+            "peak (bytes)",
+            "last (bytes)",
+        ]
+        .map(String::from);
+        out.push_str(&table(
+            &format!(
+                "{}: heap over time, summarized | {}; lower is better",
+                esc(workload),
+                esc(&slice.to_string())
+            ),
+            &header,
+            rows,
+        ));
+    }
+    out
+}
+
+fn tuning(report: &Report, palette: &Palette) -> Result<String, Error> {
+    let tables: &[TuneTable] = &report.tuning;
     let mut out = format!(
         "<section id=\"tuning\">\n<h2>Load-factor tuning</h2>\n<p class=\"muted\">{}</p>\n",
-        esc(rule)
+        esc(&report.rules.tuning)
     );
+    if let Some(tune) = &report.run.tune {
+        out.push_str(&format!(
+            "<p class=\"muted\">From the tune run <code>{}</code> ({} at commit <code>{}</code>).</p>\n",
+            esc(&tune.dir),
+            esc(&tune.date),
+            esc(&tune.git_commit)
+        ));
+    }
     for t in tables {
         out.push_str(&format!(
             "<h3>{} | {}</h3>\n",
@@ -218,6 +518,9 @@ fn tuning(tables: &[TuneTable], rule: &str, palette: &Palette) -> Result<String,
                 esc(&r.choice),
                 esc(&r.reason)
             ));
+        }
+        if let Some(chart) = &t.chart {
+            out.push_str(&figure(chart, palette)?);
         }
         let mut header = vec!["load factor".to_owned()];
         header.extend(t.columns.iter().map(|m| {
@@ -242,9 +545,17 @@ fn tuning(tables: &[TuneTable], rule: &str, palette: &Palette) -> Result<String,
             } else {
                 format!(" ({})", marks.join(", "))
             };
-            let cells: String = r.cells.iter().map(cell).collect();
+            let cells: String = r
+                .cells
+                .iter()
+                .map(|c| cell(c, report.run.partial))
+                .collect();
             (
-                String::new(),
+                if r.is_recommended {
+                    "recommended".to_owned()
+                } else {
+                    String::new()
+                },
                 format!(
                     "<td class=\"num\">{}{marks}</td>{cells}<td>{}</td>",
                     fmt::number(r.load_factor),
@@ -253,15 +564,12 @@ fn tuning(tables: &[TuneTable], rule: &str, palette: &Palette) -> Result<String,
             )
         });
         out.push_str(&table("Trade-off per growth threshold", &header, rows));
-        if let Some(chart) = &t.chart {
-            out.push_str(&figure(chart, palette)?);
-        }
     }
     out.push_str("</section>\n");
     Ok(out)
 }
 
-fn baseline(c: &Comparison, rule: &str, palette: &Palette) -> String {
+fn baseline(c: &Comparison, rule: &str, palette: &Palette, partial: bool) -> String {
     let count = |f: fn(Verdict) -> bool| c.changes.iter().filter(|ch| f(ch.verdict)).count();
     let regressions = count(Verdict::is_regression);
     let improvements = count(|v| matches!(v, Verdict::Improvement | Verdict::Fixed));
@@ -309,8 +617,8 @@ fn baseline(c: &Comparison, rule: &str, palette: &Palette) -> String {
                 esc(ch.metric.unit()),
                 ch.metric.direction().phrase(),
                 esc(&ch.params.to_string()),
-                cell(&ch.baseline),
-                cell(&ch.current),
+                cell(&ch.baseline, false),
+                cell(&ch.current, partial),
                 pct(ch.change),
                 pct(ch.threshold).trim_start_matches('+'),
                 verdict(ch.verdict)
@@ -349,7 +657,7 @@ fn environment(report: &Report) -> String {
     let meta = &report.run.meta;
     let env = &meta.environment;
     let seeds: Vec<String> = env.seeds.iter().map(u64::to_string).collect();
-    let fields = [
+    let mut fields = vec![
         ("date", env.date.clone()),
         ("git commit", env.git_commit.clone()),
         ("rustc", env.rustc.clone()),
@@ -370,6 +678,12 @@ fn environment(report: &Report) -> String {
         ),
         ("records schema version", meta.schema.to_string()),
     ];
+    if let Some(tune) = &report.run.tune {
+        fields.push((
+            "tune run",
+            format!("{} ({}, commit {})", tune.dir, tune.date, tune.git_commit),
+        ));
+    }
     let rows = fields
         .iter()
         .map(|(k, v)| (String::new(), format!("<th>{k}</th><td>{}</td>", esc(v))));
@@ -411,7 +725,7 @@ fn glossary(report: &Report) -> String {
     let header = ["id", "name", "unit", "better", "definition"].map(String::from);
     let rules = &report.rules;
     format!(
-        "<section id=\"rules\">\n<h2>Metrics and rules</h2>\n{}<ul>\n<li><strong>Best:</strong> {}</li>\n<li><strong>Recommendation:</strong> {}</li>\n<li><strong>Baseline noise rule:</strong> {}</li>\n<li><strong>Tuning:</strong> {}</li>\n<li><strong>Colours:</strong> each contender keeps one colour in every chart and table, fixed by the order in which contenders first appear in the records.</li>\n</ul>\n<p class=\"muted\">Every number on this page is in <code>report.json</code> next to it.</p>\n</section>\n",
+        "<section id=\"rules\">\n<h2>Metrics and rules</h2>\n{}<ul>\n<li><strong>Best:</strong> {}</li>\n<li><strong>Recommendation:</strong> {}</li>\n<li><strong>Baseline noise rule:</strong> {}</li>\n<li><strong>Tuning:</strong> {}</li>\n<li><strong>Colours and shapes:</strong> each contender keeps one colour and marker shape in every chart and table, fixed by the order in which contenders first appear in the records.</li>\n<li><strong>Missing values:</strong> <span class=\"not-measured\">not measured</span> values have a reason written by the benchmark (a configuration skipped for a contender gives all its metrics that reason); <span class=\"gap\">gap</span> marks a value an interrupted run never reached; <span class=\"absent\">no record</span> marks a value a finished run wrote neither a number nor a reason for.</li>\n</ul>\n<p class=\"muted\">Every number on this page is in <code>report.json</code> next to it.</p>\n</section>\n",
         table("Metrics in this run", &header, rows),
         esc(&rules.best),
         esc(&rules.recommendation),

@@ -20,17 +20,19 @@ pub(super) fn esc(text: &str) -> String {
     out
 }
 
-/// A contender name with its colour swatch.
+/// A contender name after its marker: the shape and colour it has in every chart.
 pub(super) fn contender(name: &str, palette: &Palette) -> String {
     format!(
-        r#"<span class="swatch" style="background:{}"></span>{}"#,
+        r#"<span class="swatch" style="color:{}">{}</span>{}"#,
         palette.css(name),
+        palette.shape(name).glyph(),
         esc(name)
     )
 }
 
-/// A table cell for one outcome; failures, unmeasured values and gaps are marked in words.
-pub(super) fn cell(cell: &Cell) -> String {
+/// A table cell for one outcome; failures, unmeasured values and missing records are marked in
+/// words. `partial` says whether a missing record is a gap of an interrupted run.
+pub(super) fn cell(cell: &Cell, partial: bool) -> String {
     match cell {
         Cell::Ok {
             value,
@@ -61,17 +63,23 @@ pub(super) fn cell(cell: &Cell) -> String {
                 esc(reason)
             )
         }
-        Cell::Missing => r#"<td class="gap">gap (no record)</td>"#.to_owned(),
+        Cell::Missing if partial => {
+            r#"<td class="gap" title="the run was interrupted before this value was measured">gap (no record)</td>"#.to_owned()
+        }
+        Cell::Missing => {
+            r#"<td class="absent" title="the run finished without writing this value or a reason">no record</td>"#.to_owned()
+        }
     }
 }
 
-/// A table with a caption, a header row and pre-rendered rows (`<tr>` content only).
+/// A table with a caption, a header row and pre-rendered rows (`<tr>` content only), in a box
+/// that scrolls sideways when the table is wider than the page.
 pub(super) fn table(
     caption: &str,
     header: &[String],
     rows: impl IntoIterator<Item = (String, String)>,
 ) -> String {
-    let mut out = format!("<table>\n<caption>{caption}</caption>\n<tr>");
+    let mut out = format!("<div class=\"scroll\"><table>\n<caption>{caption}</caption>\n<tr>");
     for h in header {
         out.push_str(&format!("<th>{h}</th>"));
     }
@@ -83,11 +91,12 @@ pub(super) fn table(
             out.push_str(&format!("<tr class=\"{class}\">{cells}</tr>\n"));
         }
     }
-    out.push_str("</table>\n");
+    out.push_str("</table></div>\n");
     out
 }
 
-/// A chart drawn inline as SVG, its notes (gaps, failures) below.
+/// A chart drawn inline as SVG, its notes (failures, unmeasured contenders, missing records)
+/// below. `data-plot` and `data-marks` let a browser check count the drawn plots and values.
 pub(super) fn figure(chart: &Chart, palette: &Palette) -> Result<String, Error> {
     let svg = plot::draw(chart, palette)?;
     let notes: String = chart
@@ -101,7 +110,9 @@ pub(super) fn figure(chart: &Chart, palette: &Palette) -> Result<String, Error> 
         format!("<figcaption><ul>{notes}</ul></figcaption>")
     };
     Ok(format!(
-        "<figure class=\"chart\">\n{svg}\n{caption}</figure>\n"
+        "<figure class=\"chart\" id=\"{0}\" data-plot=\"{0}\" data-marks=\"{1}\">\n{svg}\n{caption}</figure>\n",
+        esc(&chart.id),
+        chart.marks
     ))
 }
 
@@ -119,21 +130,32 @@ mod tests {
 
     #[test]
     fn cells_name_their_status() {
-        assert!(cell(&Cell::FailedVerification {
-            reason: "<lost keys>".into()
-        })
+        assert!(cell(
+            &Cell::FailedVerification {
+                reason: "<lost keys>".into()
+            },
+            false
+        )
         .contains("FAILED verification: &lt;lost keys&gt;"));
-        assert!(cell(&Cell::NotMeasured {
-            reason: "no valgrind".into()
-        })
+        assert!(cell(
+            &Cell::NotMeasured {
+                reason: "no valgrind".into()
+            },
+            false
+        )
         .contains("not measured"));
-        assert!(cell(&Cell::Missing).contains("gap"));
-        let ok = cell(&Cell::Ok {
-            value: 12.345,
-            ci_low: Some(12.0),
-            ci_high: Some(13.0),
-            best: true,
-        });
+        assert!(cell(&Cell::Missing, true).contains("gap (no record)"));
+        let complete = cell(&Cell::Missing, false);
+        assert!(complete.contains("no record") && !complete.contains("gap"));
+        let ok = cell(
+            &Cell::Ok {
+                value: 12.345,
+                ci_low: Some(12.0),
+                ci_high: Some(13.0),
+                best: true,
+            },
+            false,
+        );
         assert!(
             ok.contains("12.35") && ok.contains("best") && ok.contains("[12, 13]"),
             "{ok}"

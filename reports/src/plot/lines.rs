@@ -1,22 +1,17 @@
-//! Line charts: one line per contender along a parameter, log axes, CI error bars, broken at gaps.
+//! Line charts: one line per contender along a parameter, log axes, CI error bars, broken at
+//! gaps, each contender with its colour and marker shape.
 
 use plotters::prelude::*;
 
 use super::frame::{self, Axis, Body, Coord, DrawResult, Entry, Mark, Plot};
 use super::Palette;
-use crate::model::{LineChart, Point, Series};
+use crate::model::{LineChart, Series};
 use crate::Error;
 
-/// Draws a [`LineChart`] with one colour per contender.
+/// Draws a [`LineChart`].
 pub(super) fn lines(title: &str, chart: &LineChart, palette: &Palette) -> Result<String, Error> {
-    let (x, y) = axes(chart);
-    frame::svg(title, &x, &y, &Lines { chart, palette })
-}
-
-/// The axes of a line or percentile chart, spanning all points and interval ends.
-pub(super) fn axes(chart: &LineChart) -> (Axis, Axis) {
     let points = || chart.series.iter().flat_map(|s| &s.points);
-    let log = |log: bool| if log { " (log)" } else { "" };
+    let log = |log: bool| if log { " (log scale)" } else { "" };
     let x = Axis::fit(
         points().map(|p| p.x),
         chart.log_x,
@@ -30,7 +25,9 @@ pub(super) fn axes(chart: &LineChart) -> (Axis, Axis) {
         chart.log_y,
         format!("{}{}", chart.y_unit, log(chart.log_y)),
     );
-    (x, y)
+    let body = Lines { chart, palette };
+    let height = frame::height(0, 0, body.legend().len());
+    frame::svg(title, height, &x, &y, &body)
 }
 
 /// The runs of consecutive points not separated by a gap.
@@ -49,54 +46,6 @@ pub(super) fn segments(series: &Series) -> Vec<Vec<(f64, f64)>> {
     segments
 }
 
-/// One legend entry per contender, in series order, failures named.
-pub(super) fn contender_entries(series: &[Series], palette: &Palette, mark: Mark) -> Vec<Entry> {
-    let mut entries: Vec<Entry> = Vec::new();
-    for s in series {
-        if entries
-            .iter()
-            .any(|e| e.label.starts_with(s.contender.as_str()))
-        {
-            continue;
-        }
-        let label = if s.failed {
-            format!("{} (FAILED verification)", s.contender)
-        } else {
-            s.contender.clone()
-        };
-        entries.push(Entry {
-            label,
-            colour: palette.colour(&s.contender),
-            mark,
-        });
-    }
-    entries
-}
-
-/// Draws the points of a series with their confidence-interval whiskers.
-pub(super) fn markers<X: Coord, Y: Coord>(
-    plot: &mut Plot<'_, '_, X, Y>,
-    points: &[Point],
-    colour: RGBColor,
-) -> DrawResult {
-    plot.draw_series(
-        points
-            .iter()
-            .map(|p| Circle::new((p.x, p.y), 3, colour.filled())),
-    )?;
-    plot.draw_series(points.iter().filter_map(|p| {
-        Some(ErrorBar::new_vertical(
-            p.x,
-            p.ci_low?,
-            p.y,
-            p.ci_high?,
-            colour.stroke_width(1),
-            8,
-        ))
-    }))?;
-    Ok(())
-}
-
 struct Lines<'a> {
     chart: &'a LineChart,
     palette: &'a Palette,
@@ -109,19 +58,43 @@ impl Body for Lines<'_> {
             for segment in segments(series) {
                 plot.draw_series(LineSeries::new(segment, colour.stroke_width(2)))?;
             }
-            markers(plot, &series.points, colour)?;
+            for p in &series.points {
+                if let (Some(lo), Some(hi)) = (p.ci_low, p.ci_high) {
+                    frame::whisker(plot, p.x, (lo, hi), true, colour)?;
+                }
+            }
+            frame::shapes(
+                plot,
+                series.points.iter().map(|p| (p.x, p.y)),
+                self.palette.shape(&series.contender),
+                4,
+                colour,
+            )?;
         }
         Ok(())
     }
 
     fn legend(&self) -> Vec<Entry> {
-        contender_entries(&self.chart.series, self.palette, Mark::Line(2, None))
+        self.chart
+            .series
+            .iter()
+            .map(|s| Entry {
+                label: if s.failed {
+                    format!("{} (FAILED verification)", s.contender)
+                } else {
+                    s.contender.clone()
+                },
+                colour: self.palette.colour(&s.contender),
+                mark: Mark::Line(2, None, Some(self.palette.shape(&s.contender))),
+            })
+            .collect()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Point;
     use crate::schema::Metric;
 
     #[test]

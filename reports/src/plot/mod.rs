@@ -4,10 +4,10 @@
 
 mod bars;
 mod frame;
+mod ladder;
 mod lines;
 mod palette;
 mod pareto;
-mod percentiles;
 
 pub(crate) use palette::Palette;
 
@@ -18,7 +18,7 @@ use crate::Error;
 pub(crate) fn draw(chart: &Chart, palette: &Palette) -> Result<String, Error> {
     match &chart.kind {
         ChartKind::Lines(data) => lines::lines(&chart.title, data, palette),
-        ChartKind::Percentiles(data) => percentiles::percentiles(&chart.title, data, palette),
+        ChartKind::Ladder(data) => ladder::ladder(&chart.title, data, palette),
         ChartKind::Bars(data) => bars::bars(&chart.title, data, palette),
         ChartKind::Pareto(data) => pareto::pareto(&chart.title, data, palette),
     }

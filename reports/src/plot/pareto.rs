@@ -3,6 +3,7 @@
 use plotters::prelude::*;
 
 use super::frame::{self, Axis, Body, Coord, DrawResult, Entry, Mark, Plot};
+use super::palette::Shape;
 use super::Palette;
 use crate::model::{ParetoChart, ParetoPoint};
 use crate::{fmt, Error};
@@ -15,17 +16,22 @@ const FRONTIER: RGBColor = RGBColor(120, 120, 120);
 
 /// Draws a [`ParetoChart`]; down-left is better.
 pub(super) fn pareto(title: &str, chart: &ParetoChart, palette: &Palette) -> Result<String, Error> {
-    let x = Axis::fit(
+    let x = Axis::tight(
         chart.points.iter().map(|p| p.bytes_per_entry),
-        false,
         "bytes per entry",
     );
-    let y = Axis::fit(
+    let y = Axis::tight(
         chart.points.iter().map(|p| p.lookup_hit_ns),
-        false,
         "lookup hit ns/op",
     );
-    frame::svg(title, &x, &y, &Pareto { chart, palette })
+    let body = Pareto { chart, palette };
+    frame::svg(
+        title,
+        frame::height(0, 0, body.legend().len()),
+        &x,
+        &y,
+        &body,
+    )
 }
 
 struct Pareto<'a> {
@@ -118,24 +124,24 @@ impl Body for Pareto<'_> {
             Entry {
                 label: format!("{} (per load factor)", self.chart.contender),
                 colour: self.palette.colour(&self.chart.contender),
-                mark: Mark::Dot,
+                mark: Mark::Shape(Shape::Circle),
             },
             Entry {
                 label: "Pareto frontier".into(),
                 colour: FRONTIER,
-                mark: Mark::Line(1, Some((6, 4))),
+                mark: Mark::Line(1, Some((6, 4)), None),
             },
             Entry {
                 label: format!("default {}", fmt::number(default)),
                 colour: BLACK,
-                mark: Mark::Ring(2),
+                mark: Mark::Shape(Shape::Circle),
             },
         ];
         if let Some(lf) = self.chart.recommended {
             entries.push(Entry {
                 label: format!("recommended {}", fmt::number(lf)),
                 colour: PICK,
-                mark: Mark::Ring(3),
+                mark: Mark::Shape(Shape::Circle),
             });
         }
         entries
