@@ -68,10 +68,11 @@ pub fn records(rows: &[Row], settings: &Settings) -> Vec<Record> {
         .collect()
 }
 
-/// `target/evacbench/runs/<YYYY-MM-DD>-<commit>-tune` under the current directory, with `-2`,
-/// `-3`, ... appended while that directory already holds a run.
+/// `<target>/evacbench/runs/<YYYY-MM-DD>-<commit>-tune`, where `<target>` is `CARGO_TARGET_DIR`
+/// or `target` under the current directory (beside the benchmark runs, where the report looks),
+/// with `-2`, `-3`, ... appended while that directory already holds a run.
 pub fn default_dir(environment: &Environment) -> PathBuf {
-    let base = Path::new("target").join("evacbench").join("runs");
+    let base = crate::suite::runs_dir(&crate::report::default_target());
     let stem = format!(
         "{}-{}-tune",
         crate::environment::day_of(&environment.date),
