@@ -522,6 +522,10 @@ impl<'c> Runner<'c> {
                 Metric::PeakExtraHeapBytes,
                 Metric::RetainedBytesPerEntry,
                 Metric::DeferredGarbageBytes,
+                Metric::HitProbe,
+                Metric::MissProbe,
+                Metric::OverflowPct,
+                Metric::BytesPerEntry,
             ] {
                 records.push(rec.make(m, Outcome::not_measured(why.clone())));
             }
