@@ -402,10 +402,12 @@ where
         let top = TopHash::for_hash(hash);
         self.writes += 1;
         self.ensure_table();
-        // At most one grow starts per insert. Go restarts the assignment after starting a grow
-        // and may start another once that one is done; with a load factor above 8 a tiny table
-        // (one or two buckets, evacuated within this insert) can then same-size grow forever.
-        let mut grew = false;
+        // At most one same-size grow starts per insert. Go restarts the assignment after
+        // starting a grow and may start another once that one is done: right for doublings (a
+        // low load factor may need several to fit the entries), but with a load factor above 8
+        // a tiny table (one or two buckets, evacuated within this insert) could same-size grow
+        // forever.
+        let mut same_size_started = false;
         loop {
             if self.grow.is_some() {
                 self.grow_work(hash);
@@ -437,17 +439,19 @@ where
                     b = next;
                 }
             }
-            if !grew
-                && self.grow.is_none()
-                && (over_load(self.count + 1, self.b, self.config.load_factor)
-                    || (too_many_overflow(self.counters.noverflow, self.b)
-                        && self.count < BUCKET_CNT << self.b))
-            {
+            if self.grow.is_none() {
+                let over = over_load(self.count + 1, self.b, self.config.load_factor);
                 // A same-size grow cannot help a table holding more entries than its primary
                 // buckets have cells (possible only with a load factor above 8).
-                grew = true;
-                self.start_grow();
-                continue;
+                let same_size = !over
+                    && !same_size_started
+                    && too_many_overflow(self.counters.noverflow, self.b)
+                    && self.count < BUCKET_CNT << self.b;
+                if over || same_size {
+                    same_size_started |= same_size;
+                    self.start_grow();
+                    continue;
+                }
             }
             let (b, slot) = match free {
                 Some(cell) => cell,
