@@ -208,7 +208,7 @@ const M2_INV: u64 = inverse(M2);
 
 /// splitmix64's finalizer: a bijection of u64 that looks random.
 #[inline]
-fn mix(mut x: u64) -> u64 {
+pub(crate) fn mix(mut x: u64) -> u64 {
     x = (x ^ (x >> 30)).wrapping_mul(M1);
     x = (x ^ (x >> 27)).wrapping_mul(M2);
     x ^ (x >> 31)
@@ -313,6 +313,16 @@ mod tests {
                 assert!(!set.rank_doomed(10_005), "extra ranks are never doomed");
             }
         }
+    }
+
+    #[test]
+    fn below_stays_in_range_and_covers_it() {
+        let mut rng = Rng::new(9);
+        let mut hits = [0usize; 10];
+        for _ in 0..10_000 {
+            hits[rng.below(10) as usize] += 1;
+        }
+        assert!(hits.iter().all(|&h| (800..1200).contains(&h)), "{hits:?}");
     }
 
     #[test]

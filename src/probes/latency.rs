@@ -2,7 +2,7 @@
 //! HDR histogram (3 significant digits, 1 ns to 60 s).
 //!
 //! Timing single operations includes the cost of reading the clock twice (tens of ns on a VM);
-//! [`clock_overhead_ns`] measures it so reports can state it. Percentiles are for comparing
+//! [`clock_overhead_ns`] measures it; the runner prints it when a run starts. Percentiles are for comparing
 //! contenders under the same probe, not absolute truths about a single lookup.
 
 use std::time::Instant;

@@ -233,6 +233,11 @@ impl<'c> Runner<'c> {
                 Err(e) => format!("off: {e}"),
             }
         );
+        eprintln!(
+            "evacbench: timing one lookup for the percentiles costs {:.0} ns of clock reads \
+             (included in them)",
+            crate::probes::latency::clock_overhead_ns()
+        );
         for (index, cell) in cells.iter().enumerate() {
             match cell.value {
                 ValueSize::V8 => registry::visit::<V8, _>(&mut CellVisitor {
@@ -440,14 +445,49 @@ impl<'c> Runner<'c> {
                 Outcome::not_measured("criterion took no samples (filtered or listed)"),
             )),
         }
-        // 3. Allocations, percentiles, heap trace, chain statistics.
-        if let Err(e) = self.allocation_pass(cell, s, &rec, &mut records) {
-            return self.fail(&id, &rec, e);
+        self.after_timing(cell, index, info, s, &id, &rec, records, None);
+    }
+
+    /// Steps 3 and 4 (allocations, percentiles, heap trace, chain statistics; cache misses),
+    /// then writes the cell's records. `skip_allocation` gives the reason to record the
+    /// allocation pass's metrics as not measured instead of running it.
+    #[allow(clippy::too_many_arguments)]
+    fn after_timing<S: Scenario>(
+        &mut self,
+        cell: &Cell,
+        index: usize,
+        info: Info,
+        s: &S,
+        id: &str,
+        rec: &Recs,
+        mut records: Vec<Record>,
+        skip_allocation: Option<String>,
+    ) {
+        match skip_allocation {
+            None => {
+                if let Err(e) = self.allocation_pass(cell, s, rec, &mut records) {
+                    return self.fail(id, rec, e);
+                }
+            }
+            Some(why) => {
+                for m in [
+                    Metric::AllocsPerOp,
+                    Metric::AllocBytesPerOp,
+                    Metric::PeakExtraHeapBytes,
+                    Metric::RetainedBytesPerEntry,
+                    Metric::DeferredGarbageBytes,
+                    Metric::HitProbe,
+                    Metric::MissProbe,
+                    Metric::OverflowPct,
+                    Metric::BytesPerEntry,
+                ] {
+                    records.push(rec.make(m, Outcome::not_measured(why.clone())));
+                }
+            }
         }
-        // 4. Cache misses.
         if is_cache_cell(self.opts.profile, cell) {
-            self.progress(&id, "cache simulation (callgrind)");
-            self.cache_pass(cell, index, info, &rec, &mut records);
+            self.progress(id, "cache simulation (callgrind)");
+            self.cache_pass(cell, index, info, rec, &mut records);
         }
         self.write(records);
     }
@@ -508,33 +548,11 @@ impl<'c> Runner<'c> {
                 samples.len()
             ),
         );
-        let mut records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::with_ci(mean, lo, hi))];
-        if one_run * 2 <= budget {
-            if let Err(e) = self.allocation_pass(cell, s, rec, &mut records) {
-                return self.fail(id, rec, e);
-            }
-        } else {
-            let why =
-                format!("one run took {one_run:.1?}, over half the slow budget of {budget:?}");
-            for m in [
-                Metric::AllocsPerOp,
-                Metric::AllocBytesPerOp,
-                Metric::PeakExtraHeapBytes,
-                Metric::RetainedBytesPerEntry,
-                Metric::DeferredGarbageBytes,
-                Metric::HitProbe,
-                Metric::MissProbe,
-                Metric::OverflowPct,
-                Metric::BytesPerEntry,
-            ] {
-                records.push(rec.make(m, Outcome::not_measured(why.clone())));
-            }
-        }
-        if is_cache_cell(self.opts.profile, cell) {
-            self.progress(id, "cache simulation (callgrind)");
-            self.cache_pass(cell, index, info, rec, &mut records);
-        }
-        self.write(records);
+        let records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::with_ci(mean, lo, hi))];
+        let skip = (one_run * 2 > budget).then(|| {
+            format!("one run took {one_run:.1?}, over half the slow budget of {budget:?}")
+        });
+        self.after_timing(cell, index, info, s, id, rec, records, skip);
     }
 
     fn allocation_pass<S: Scenario>(

@@ -71,13 +71,11 @@ pub(crate) fn build_for(_cell: &Cell, seed: u64) -> Build {
     }
 }
 
-fn prefill<V: Value, O: Ops<V>>(
-    map: &mut O,
-    keys: &KeySet,
-    ranks: std::ops::Range<u64>,
-) -> Result<(), String> {
-    let want = (ranks.end - ranks.start) as usize;
-    let fresh = map.bulk_load(ranks.map(|r| {
+/// A contender built for `build` and prefilled (through `bulk_load`) with every rank of `keys`.
+fn prefilled<V: Value, C: Contender<V>>(build: &Build, keys: &KeySet) -> Result<C, String> {
+    let mut map = C::build(build).map_err(|e| e.to_string())?;
+    let want = keys.n() as usize;
+    let fresh = map.bulk_load((0..keys.n()).map(|r| {
         let k = keys.key(r);
         (k, V::new(k, VERSION))
     }));
@@ -86,7 +84,13 @@ fn prefill<V: Value, O: Ops<V>>(
             "prefill of {want} fresh keys reported {fresh} inserted"
         ));
     }
-    Ok(())
+    Ok(map)
+}
+
+/// The oracle after a sweep of a prefilled map: exactly the undoomed ranks survive.
+fn verify_swept<V: Value, O: Ops<V>>(map: &mut O, keys: &KeySet) -> Result<(), String> {
+    let expected = keys.n() - keys.doomed_count();
+    verify::<V, O>(map, keys, 0..keys.n(), expected, |r| !keys.rank_doomed(r))
 }
 
 /// Checks a sweep's counts. Contenders of the [`Consistency::AtLeastOnce`] class may call the
@@ -143,9 +147,7 @@ impl<V: Value, C: Contender<V>> Scenario for SweepRun<'_, V, C> {
     const FRESH: bool = true;
 
     fn setup(&self) -> Result<C, String> {
-        let mut map = C::build(&self.build).map_err(|e| e.to_string())?;
-        prefill::<V, C>(&mut map, self.keys, 0..self.keys.n())?;
-        Ok(map)
+        prefilled::<V, C>(&self.build, self.keys)
     }
 
     fn run(&self, map: &mut C, _probe: &mut Probe) -> Result<Measured, String> {
@@ -159,9 +161,7 @@ impl<V: Value, C: Contender<V>> Scenario for SweepRun<'_, V, C> {
     }
 
     fn verify(&self, map: &mut C) -> Result<(), String> {
-        let keys = self.keys;
-        let expected = keys.n() - keys.doomed_count();
-        verify::<V, C>(map, keys, 0..keys.n(), expected, |r| !keys.rank_doomed(r))
+        verify_swept::<V, C>(map, self.keys)
     }
 
     common_state_methods!();
@@ -193,9 +193,7 @@ impl<V: Value, C: Contender<V>> Scenario for GrowthRun<'_, V, C> {
     const FRESH: bool = true;
 
     fn setup(&self) -> Result<C, String> {
-        let mut map = C::build(&self.build).map_err(|e| e.to_string())?;
-        prefill::<V, C>(&mut map, self.keys, 0..self.keys.n())?;
-        Ok(map)
+        prefilled::<V, C>(&self.build, self.keys)
     }
 
     fn run(&self, map: &mut C, _probe: &mut Probe) -> Result<Measured, String> {
@@ -241,9 +239,7 @@ impl<V: Value, C: Shared<V>> Scenario for SharedGrowthRun<'_, V, C> {
     const FRESH: bool = true;
 
     fn setup(&self) -> Result<C, String> {
-        let mut map = C::build(&self.build).map_err(|e| e.to_string())?;
-        prefill::<V, C>(&mut map, self.keys, 0..self.keys.n())?;
-        Ok(map)
+        prefilled::<V, C>(&self.build, self.keys)
     }
 
     fn run(&self, map: &mut C, _probe: &mut Probe) -> Result<Measured, String> {
@@ -307,9 +303,7 @@ impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
     const FRESH: bool = true;
 
     fn setup(&self) -> Result<C, String> {
-        let mut map = C::build(&self.build).map_err(|e| e.to_string())?;
-        prefill::<V, C>(&mut map, self.keys, 0..self.keys.n())?;
-        Ok(map)
+        prefilled::<V, C>(&self.build, self.keys)
     }
 
     fn run(&self, map: &mut C, probe: &mut Probe) -> Result<Measured, String> {
@@ -391,9 +385,7 @@ impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
     }
 
     fn verify(&self, map: &mut C) -> Result<(), String> {
-        let keys = self.keys;
-        let expected = keys.n() - keys.doomed_count();
-        verify::<V, C>(map, keys, 0..keys.n(), expected, |r| !keys.rank_doomed(r))
+        verify_swept::<V, C>(map, self.keys)
     }
 
     common_state_methods!();
@@ -420,10 +412,8 @@ impl<V: Value, C: Contender<V>> Scenario for ChurnRun<'_, V, C> {
     const FRESH: bool = false;
 
     fn setup(&self) -> Result<Churned<C>, String> {
-        let mut map = C::build(&self.build).map_err(|e| e.to_string())?;
-        prefill::<V, C>(&mut map, self.keys, 0..self.keys.n())?;
         Ok(Churned {
-            map,
+            map: prefilled::<V, C>(&self.build, self.keys)?,
             oldest: 0,
             rng: Rng::new(self.keys.seed() ^ 0xc4u64),
         })
@@ -498,8 +488,7 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
 
     fn setup(&self) -> Result<C, String> {
         let keys = self.keys;
-        let mut map = C::build(&self.build).map_err(|e| e.to_string())?;
-        prefill::<V, C>(&mut map, keys, 0..keys.n())?;
+        let mut map = prefilled::<V, C>(&self.build, keys)?;
         let s = map.sweep(|k, _| keys.is_doomed(k));
         check_sweep(
             s,
@@ -530,9 +519,7 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
     }
 
     fn verify(&self, map: &mut C) -> Result<(), String> {
-        let keys = self.keys;
-        let expected = keys.n() - keys.doomed_count();
-        verify::<V, C>(map, keys, 0..keys.n(), expected, |r| !keys.rank_doomed(r))
+        verify_swept::<V, C>(map, self.keys)
     }
 
     fn lookups(&self, map: &mut C) -> Option<Result<(f64, f64), String>> {

@@ -1,23 +1,19 @@
-//! Keys for the tuner: unique pseudo-random ids from a seed, and a small seeded generator.
+//! Keys for the tuner: unique pseudo-random ids from a seed, in disjoint families.
 //!
 //! A sweep needs keys that are random (so their buckets are), unique (so a table holds exactly
 //! the intended count without a set to deduplicate them), reproducible from a seed, and split
 //! into disjoint families: keys that are inserted (hits), keys that never are (misses) and keys
 //! the mixed workload inserts later (fresh). [`KeySpace`] gives all three: an id is a bijection
-//! (the splitmix64 finalizer) of a family offset plus an index, so distinct indices can never
-//! collide. The id is what a sized key carries in its first 8 bytes (see `sizes`).
+//! (the splitmix64 finalizer, [`crate::keys::mix`]) of a family offset plus an index, so
+//! distinct indices can never collide. The id is what a sized key carries in its first 8 bytes
+//! (see `sizes`).
+
+use crate::keys::mix;
 
 /// Index offset of the miss family.
 const MISS_FAMILY: u64 = 1 << 62;
 /// Index offset of the fresh-insert family.
 const FRESH_FAMILY: u64 = 1 << 63;
-
-/// splitmix64's output function: a bijection on `u64` that looks random.
-fn mix64(mut z: u64) -> u64 {
-    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-    z ^ (z >> 31)
-}
 
 /// The three disjoint key families of one seed.
 #[derive(Clone, Copy, Debug)]
@@ -29,12 +25,12 @@ impl KeySpace {
     /// The key space of `seed`.
     pub(crate) fn new(seed: u64) -> KeySpace {
         KeySpace {
-            base: mix64(seed ^ 0x7475_6e65_6b65_7973),
+            base: mix(seed ^ 0x7475_6e65_6b65_7973),
         }
     }
 
     fn id(self, index: u64) -> u64 {
-        mix64(index.wrapping_add(self.base))
+        mix(index.wrapping_add(self.base))
     }
 
     /// The `i`-th key that is inserted into the measured tables.
@@ -54,32 +50,6 @@ impl KeySpace {
     }
 }
 
-/// A seeded splitmix64 generator (not for cryptography).
-#[derive(Clone, Debug)]
-pub(crate) struct Rng {
-    state: u64,
-}
-
-impl Rng {
-    /// A generator whose sequence depends only on `seed`.
-    pub(crate) fn new(seed: u64) -> Rng {
-        Rng { state: seed }
-    }
-
-    /// The next 64 random bits.
-    pub(crate) fn next_u64(&mut self) -> u64 {
-        self.state = self.state.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        mix64(self.state)
-    }
-
-    /// A uniform number in `0..n` (Lemire's multiply-high; the bias is below 2^-32 for the
-    /// table sizes used here). `n` must be positive.
-    pub(crate) fn below(&mut self, n: usize) -> usize {
-        debug_assert!(n > 0);
-        ((u128::from(self.next_u64()) * n as u128) >> 64) as usize
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -96,15 +66,5 @@ mod tests {
         }
         assert_eq!(KeySpace::new(1).hit(5), keys.hit(5));
         assert_ne!(KeySpace::new(2).hit(5), keys.hit(5));
-    }
-
-    #[test]
-    fn below_stays_in_range_and_covers_it() {
-        let mut rng = Rng::new(9);
-        let mut hits = [0usize; 10];
-        for _ in 0..10_000 {
-            hits[rng.below(10)] += 1;
-        }
-        assert!(hits.iter().all(|&h| (800..1200).contains(&h)), "{hits:?}");
     }
 }

@@ -16,7 +16,8 @@
 
 use std::fmt;
 
-use super::keys::{KeySpace, Rng};
+use super::keys::KeySpace;
+use crate::keys::Rng;
 
 /// Shares of lookups, inserts and deletes, in percent, summing to 100.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -171,7 +172,7 @@ pub(crate) fn schedule(mix: Mix, max_len: usize, keys: KeySpace, seed: u64) -> S
         .map(|k| match k {
             0 => {
                 lookups += 1;
-                Op::Lookup(live[rng.below(live.len())])
+                Op::Lookup(live[rng.below(live.len() as u64) as usize])
             }
             1 => {
                 inserts += 1;
@@ -182,7 +183,7 @@ pub(crate) fn schedule(mix: Mix, max_len: usize, keys: KeySpace, seed: u64) -> S
             }
             _ => {
                 deletes += 1;
-                Op::Delete(live.swap_remove(rng.below(live.len())))
+                Op::Delete(live.swap_remove(rng.below(live.len() as u64) as usize))
             }
         })
         .collect();

@@ -19,6 +19,17 @@ pub struct Sweep {
     pub removed: usize,
 }
 
+impl Sweep {
+    /// Counts one entry judged by the predicate (`doom` is its verdict) and returns what a
+    /// `retain`-style closure must return: whether to keep it.
+    #[inline]
+    pub fn keep(&mut self, doom: bool) -> bool {
+        self.visited += 1;
+        self.removed += usize::from(doom);
+        !doom
+    }
+}
+
 /// Heap memory a contender holds, as it reports it.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Memory {

@@ -30,8 +30,9 @@ pub(crate) fn map_memory<V>(map: &Map<V>) -> Memory {
     }
 }
 
+/// `Ops` over `self.map`; `$extra` are further methods (overrides of the trait's defaults).
 macro_rules! evacmap_ops {
-    ($ty:ident) => {
+    ($ty:ident $(, $($extra:tt)*)?) => {
         impl<V: Value> Ops<V> for $ty<V> {
             #[inline]
             fn insert(&mut self, key: Key, value: V) -> bool {
@@ -75,14 +76,6 @@ macro_rules! evacmap_ops {
                 map_memory(&self.map)
             }
 
-            fn sweep_interleaved<F, I>(&mut self, doomed: F, inserts: I, every: usize) -> Sweep
-            where
-                F: FnMut(Key, &V) -> bool,
-                I: Iterator<Item = (Key, V)>,
-            {
-                self.sweep_interleaved_impl(doomed, inserts, every)
-            }
-
             fn shrink(&mut self) -> bool {
                 self.map.shrink_to_fit();
                 true
@@ -91,6 +84,8 @@ macro_rules! evacmap_ops {
             fn probe_stats(&mut self) -> Option<evacmap::ProbeStats> {
                 Some(self.map.probe_stats())
             }
+
+            $($($extra)*)?
         }
     };
 }
@@ -147,7 +142,16 @@ impl<V: Value> EvacMapCursor<V> {
     }
 }
 
-evacmap_ops!(EvacMapCursor);
+evacmap_ops!(
+    EvacMapCursor,
+    fn sweep_interleaved<F, I>(&mut self, doomed: F, inserts: I, every: usize) -> Sweep
+    where
+        F: FnMut(Key, &V) -> bool,
+        I: Iterator<Item = (Key, V)>,
+    {
+        self.sweep_interleaved_impl(doomed, inserts, every)
+    }
+);
 
 impl<V: Value> Contender<V> for EvacMapCursor<V> {
     const INFO: Info = Info {
@@ -180,29 +184,13 @@ pub struct EvacMapRetain<V> {
 impl<V: Value> EvacMapRetain<V> {
     fn sweep_impl<F: FnMut(Key, &V) -> bool>(&mut self, mut doomed: F) -> Sweep {
         let mut sweep = Sweep::default();
-        self.map.retain(|k, v| {
-            sweep.visited += 1;
-            let doom = doomed(*k, v);
-            sweep.removed += usize::from(doom);
-            !doom
-        });
-        sweep
-    }
-
-    fn sweep_interleaved_impl<F, I>(&mut self, doomed: F, inserts: I, _every: usize) -> Sweep
-    where
-        F: FnMut(Key, &V) -> bool,
-        I: Iterator<Item = (Key, V)>,
-    {
-        // `retain` borrows the map for the whole pass: insert afterwards.
-        let sweep = self.sweep_impl(doomed);
-        for (k, v) in inserts {
-            self.map.insert(k, v);
-        }
+        self.map.retain(|k, v| sweep.keep(doomed(*k, v)));
         sweep
     }
 }
 
+// `retain` borrows the map for the whole pass: the default `sweep_interleaved` (sweep, then
+// insert) is the nearest equivalent.
 evacmap_ops!(EvacMapRetain);
 
 impl<V: Value> Contender<V> for EvacMapRetain<V> {

@@ -87,12 +87,7 @@ impl<V: Value> Ops<V> for RwLockMap<V> {
         F: FnMut(Key, &V) -> bool,
     {
         let mut sweep = Sweep::default();
-        sync::write(&self.map).retain(|k, v| {
-            sweep.visited += 1;
-            let doom = doomed(*k, v);
-            sweep.removed += usize::from(doom);
-            !doom
-        });
+        sync::write(&self.map).retain(|k, v| sweep.keep(doomed(*k, v)));
         sweep
     }
 

@@ -148,12 +148,7 @@ impl<V: Value> Ops<V> for ShardedMap<V> {
     {
         let mut sweep = Sweep::default();
         for shard in self.inner.shards.iter() {
-            sync::write(shard).retain(|k, v| {
-                sweep.visited += 1;
-                let doom = doomed(*k, v);
-                sweep.removed += usize::from(doom);
-                !doom
-            });
+            sync::write(shard).retain(|k, v| sweep.keep(doomed(*k, v)));
         }
         sweep
     }
@@ -215,12 +210,7 @@ impl<V: Value> Ops<V> for ShardedMap<V> {
         let mut sweep = Sweep::default();
         let mut inserted = 0;
         for i in 0..self.shard_count() {
-            sync::write(&self.inner.shards[i]).retain(|k, v| {
-                sweep.visited += 1;
-                let doom = doomed(*k, v);
-                sweep.removed += usize::from(doom);
-                !doom
-            });
+            sync::write(&self.inner.shards[i]).retain(|k, v| sweep.keep(doomed(*k, v)));
             let due = sweep.visited / every - inserted;
             for (k, v) in inserts.by_ref().take(due) {
                 self.insert(k, v);

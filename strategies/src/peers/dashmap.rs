@@ -80,12 +80,7 @@ impl<V: Value> Ops<V> for DashMapRetain<V> {
         F: FnMut(Key, &V) -> bool,
     {
         let mut sweep = Sweep::default();
-        self.0.retain(|k, v| {
-            sweep.visited += 1;
-            let doom = doomed(*k, v);
-            sweep.removed += usize::from(doom);
-            !doom
-        });
+        self.0.retain(|k, v| sweep.keep(doomed(*k, v)));
         sweep
     }
 

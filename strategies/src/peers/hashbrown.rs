@@ -146,12 +146,7 @@ pub struct HashbrownRetain<V> {
 impl<V: Value> HashbrownRetain<V> {
     fn sweep_impl<F: FnMut(Key, &V) -> bool>(&mut self, mut doomed: F) -> Sweep {
         let mut sweep = Sweep::default();
-        self.map.retain(|k, v| {
-            sweep.visited += 1;
-            let doom = doomed(*k, v);
-            sweep.removed += usize::from(doom);
-            !doom
-        });
+        self.map.retain(|k, v| sweep.keep(doomed(*k, v)));
         sweep
     }
 }

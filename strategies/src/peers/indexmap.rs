@@ -148,12 +148,7 @@ pub struct IndexMapRetain<V>(Tracked<V>);
 impl<V: Value> IndexMapRetain<V> {
     fn sweep_impl<F: FnMut(Key, &V) -> bool>(&mut self, mut doomed: F) -> Sweep {
         let mut sweep = Sweep::default();
-        self.0.map.retain(|k, v| {
-            sweep.visited += 1;
-            let doom = doomed(*k, v);
-            sweep.removed += usize::from(doom);
-            !doom
-        });
+        self.0.map.retain(|k, v| sweep.keep(doomed(*k, v)));
         sweep
     }
 }

@@ -194,10 +194,7 @@ papaya_ops!(PapayaRetain {
     {
         let mut sweep = Sweep::default();
         self.map.pin().retain(|k, v| {
-            sweep.visited += 1;
-            let doom = doomed(*k, v);
-            sweep.removed += usize::from(doom);
-            !doom
+            sweep.keep(doomed(*k, v))
         });
         sweep
     }

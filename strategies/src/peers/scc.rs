@@ -209,12 +209,7 @@ scc_ops!(SccRetain, RETAIN_INFO, {
         F: FnMut(Key, &V) -> bool,
     {
         let mut sweep = Sweep::default();
-        self.0.retain_sync(|k, v| {
-            sweep.visited += 1;
-            let doom = doomed(*k, v);
-            sweep.removed += usize::from(doom);
-            !doom
-        });
+        self.0.retain_sync(|k, v| sweep.keep(doomed(*k, v)));
         sweep
     }
 });
