@@ -21,6 +21,12 @@ pub struct Config {
     /// halving. Must be positive and below `load_factor / 2`, so a halved table is not already
     /// over its load factor (hysteresis). `None` (the default) never shrinks, as Go.
     pub shrink_below: Option<f64>,
+    /// When `Some(s)`, the map's random draws (its hash seed, Go's `hash0`, redrawn when it
+    /// empties; its cursors' random starts; the sampled overflow count above B=15) follow a
+    /// fixed sequence derived from `s`, so the same operations give the same layout in every
+    /// run. `None` (the default) draws fresh randomness, as Go does; keep it for maps that hash
+    /// untrusted keys.
+    pub seed: Option<u64>,
 }
 
 impl Default for Config {
@@ -28,6 +34,7 @@ impl Default for Config {
         Config {
             load_factor: GO_LOAD_FACTOR,
             shrink_below: None,
+            seed: None,
         }
     }
 }
@@ -37,7 +44,7 @@ impl Config {
     pub fn new(load_factor: f64) -> Result<Config, ConfigError> {
         let config = Config {
             load_factor,
-            shrink_below: None,
+            ..Config::default()
         };
         config.validate()?;
         Ok(config)
@@ -51,6 +58,15 @@ impl Config {
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// The same config with its random draws fixed to the sequence of `seed` (see
+    /// [`Config::seed`]).
+    pub fn with_seed(self, seed: u64) -> Config {
+        Config {
+            seed: Some(seed),
+            ..self
+        }
     }
 
     /// A shrink threshold a quarter of the load factor: after a halving the table is half full.

@@ -30,7 +30,6 @@ use std::sync::Arc;
 
 use crate::bucket::{Bucket, BUCKET_CNT};
 use crate::grow::GrowKind;
-use crate::hash::random_u64;
 use crate::map::{evacuated, settle_tail, EvacMap};
 use crate::table::Table;
 use crate::tophash::TopHash;
@@ -149,7 +148,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// A cursor over this map, starting at a random bucket and slot offset. See [`Cursor`] for
     /// what survives between its steps.
     pub fn cursor(&self) -> Cursor<K, V> {
-        let r = random_u64();
+        let r = self.counters.entropy.next();
         let b_log = self.b;
         Cursor {
             map_id: self.id,

@@ -2,6 +2,7 @@
 
 use core::cell::Cell;
 use core::hash::{BuildHasher, Hash};
+use core::sync::atomic::{AtomicU64, Ordering};
 use std::collections::hash_map::RandomState;
 
 /// The default hasher: std's SipHash-1-3 with random keys drawn per map, which resists
@@ -46,4 +47,60 @@ pub(crate) fn random_u64() -> u64 {
         state.set(x);
         x.wrapping_mul(0x2545_f491_4f6c_dd1d)
     })
+}
+
+/// Where one map's random draws come from: its seeds (`hash0`), its cursors' random starts and
+/// its sampled overflow counts.
+///
+/// By default every draw is fresh per-thread randomness, as in Go. With
+/// [`Config::seed`](crate::Config::seed) set, the draws are a fixed sequence (splitmix64 of a
+/// counter starting at that seed), so the same operations on the same keys give the same table
+/// layout, overflow, probe lengths and iteration order in every run: what a benchmark that
+/// compares runs needs. A counter in an atomic keeps the map `Sync` while `cursor(&self)` draws.
+#[derive(Debug, Default)]
+pub(crate) struct Entropy {
+    fixed: Option<AtomicU64>,
+}
+
+impl Entropy {
+    /// Fresh randomness when `seed` is `None`, the fixed sequence of `seed` otherwise.
+    pub(crate) fn new(seed: Option<u64>) -> Self {
+        Entropy {
+            fixed: seed.map(AtomicU64::new),
+        }
+    }
+
+    /// The next draw.
+    #[inline]
+    pub(crate) fn next(&self) -> u64 {
+        match &self.fixed {
+            None => random_u64(),
+            Some(state) => {
+                // Relaxed: the counter only has to hand out distinct values; a map's draws that
+                // race (two cursors made on two threads at once) stay deterministic in set, and
+                // benchmarks draw from one thread.
+                let x = state.fetch_add(0x9e37_79b9_7f4a_7c15, Ordering::Relaxed);
+                splitmix64(x)
+            }
+        }
+    }
+}
+
+impl Clone for Entropy {
+    fn clone(&self) -> Self {
+        Entropy {
+            fixed: self
+                .fixed
+                .as_ref()
+                .map(|state| AtomicU64::new(state.load(Ordering::Relaxed))),
+        }
+    }
+}
+
+/// splitmix64's output function: a bijection that scatters consecutive counters.
+fn splitmix64(mut z: u64) -> u64 {
+    z = z.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }

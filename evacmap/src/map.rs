@@ -10,7 +10,7 @@ use std::sync::Arc;
 use crate::bucket::{Bucket, BUCKET_CNT};
 use crate::config::Config;
 use crate::grow::Growth;
-use crate::hash::{hash_key, random_u64, DefaultHashBuilder};
+use crate::hash::{hash_key, DefaultHashBuilder, Entropy};
 use crate::table::Table;
 use crate::tophash::TopHash;
 
@@ -58,6 +58,8 @@ pub(crate) struct Counters {
     pub(crate) grows: u64,
     pub(crate) same_size_grows: u64,
     pub(crate) shrinks: u64,
+    /// The map's random draws (fresh, or the fixed sequence of [`Config::seed`]).
+    pub(crate) entropy: Entropy,
     /// Evacuation units (old buckets, or bucket pairs when halving) moved so far.
     pub(crate) evacuations: u64,
 }
@@ -121,18 +123,22 @@ impl<K, V, S> EvacMap<K, V, S> {
         if let Err(err) = config.validate() {
             panic!("EvacMap: {err}");
         }
+        let entropy = Entropy::new(config.seed);
         EvacMap {
             hash_builder,
             config,
             id: new_map_id(),
             clears: 0,
             writes: 0,
-            seed: random_u64(),
+            seed: entropy.next(),
             count: 0,
             b: Self::b_for(capacity, config.load_factor),
             cur: None,
             grow: None,
-            counters: Counters::default(),
+            counters: Counters {
+                entropy,
+                ..Counters::default()
+            },
             marker: PhantomData,
         }
     }
@@ -190,10 +196,11 @@ impl<K, V, S> EvacMap<K, V, S> {
             same_size_grows: kept.same_size_grows,
             shrinks: kept.shrinks,
             evacuations: kept.evacuations,
+            entropy: kept.entropy,
             ..Counters::default()
         };
         self.count = 0;
-        self.seed = random_u64();
+        self.seed = self.counters.entropy.next();
         self.clears += 1;
         self.writes += 1;
     }
@@ -201,7 +208,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// Bookkeeping after entries were removed: reseed when empty, maybe start a halving.
     pub(crate) fn after_removal(&mut self) {
         if self.count == 0 {
-            self.seed = random_u64();
+            self.seed = self.counters.entropy.next();
         }
         self.maybe_start_shrink();
     }
@@ -524,7 +531,7 @@ impl Counters {
     /// sampled with probability 2^-(B-15) above) plus the exact count.
     pub(crate) fn note_overflow(&mut self, b: u8) {
         self.overflow_cur += 1;
-        if b < 16 || random_u64() & ((1u64 << (b - 15)) - 1) == 0 {
+        if b < 16 || self.entropy.next() & ((1u64 << (b - 15)) - 1) == 0 {
             self.noverflow = self.noverflow.saturating_add(1);
         }
     }

@@ -211,7 +211,8 @@ fn config_rejects_bad_load_factors() {
         assert!(err.to_string().contains("invalid load factor"), "{err}");
         assert!(Config {
             load_factor: bad,
-            shrink_below: None
+            shrink_below: None,
+            seed: None,
         }
         .validate()
         .is_err());
@@ -239,6 +240,7 @@ fn with_config_panics_on_nan_load_factor() {
     let _ = Map::with_config(Config {
         load_factor: f64::NAN,
         shrink_below: None,
+        seed: None,
     });
 }
 
@@ -248,6 +250,7 @@ fn with_config_panics_on_load_factor_above_16() {
     let _ = Map::with_config(Config {
         load_factor: 17.0,
         shrink_below: None,
+        seed: None,
     });
 }
 
@@ -257,6 +260,7 @@ fn with_config_panics_on_bad_shrink_threshold() {
     let _ = Map::with_config(Config {
         load_factor: 6.5,
         shrink_below: Some(6.0),
+        seed: None,
     });
 }
 
@@ -316,4 +320,42 @@ fn high_load_factors_never_loop_on_tiny_tables() {
         m.check_invariants().unwrap();
         assert!((0..5_000u64).all(|k| m.get(&k) == Some(&k)), "lf {lf}");
     }
+}
+
+#[test]
+fn a_fixed_seed_gives_the_same_layout_and_order_in_every_map() {
+    type Fixed = std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>;
+    let config = Config::default().with_seed(42);
+    let build = || {
+        let mut m: EvacMap<u64, u64, Fixed> =
+            EvacMap::with_config_and_hasher(config, Fixed::default());
+        for k in 0..5000u64 {
+            m.insert(k.wrapping_mul(0x9e37_79b9_7f4a_7c15), k);
+        }
+        for k in (0..5000u64).step_by(3) {
+            m.remove(&k.wrapping_mul(0x9e37_79b9_7f4a_7c15));
+        }
+        m
+    };
+    let (a, b) = (build(), build());
+    assert_eq!(a.stats().seed, b.stats().seed);
+    assert_eq!(a.stats().overflow_buckets, b.stats().overflow_buckets);
+    let walk = |m: &EvacMap<u64, u64, Fixed>| {
+        let mut c = m.cursor();
+        let mut order = Vec::new();
+        while let Some((k, _)) = c.next(m) {
+            order.push(*k);
+        }
+        order
+    };
+    assert_eq!(walk(&a), walk(&b), "cursors start at the same place");
+    // Without a fixed seed, two maps get different seeds (Go's hash0).
+    let mut x: EvacMap<u64, u64> = EvacMap::new();
+    let mut y: EvacMap<u64, u64> = EvacMap::new();
+    x.insert(1, 1);
+    y.insert(1, 1);
+    assert_ne!(x.stats().seed, y.stats().seed);
+    // A different fixed seed gives a different hash0.
+    let other: EvacMap<u64, u64> = EvacMap::with_config(Config::default().with_seed(43));
+    assert_ne!(other.stats().seed, a.stats().seed);
 }

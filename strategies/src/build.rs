@@ -171,6 +171,7 @@ mod tests {
             map: Config {
                 load_factor: f64::NAN,
                 shrink_below: None,
+                seed: None,
             },
             ..Build::default()
         };
