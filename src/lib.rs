@@ -19,6 +19,7 @@ pub use strategies;
 
 pub mod environment;
 pub mod keys;
+pub mod noise_check;
 pub mod oracle;
 pub mod probes;
 pub mod readme;

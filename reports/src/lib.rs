@@ -47,6 +47,7 @@ mod grid;
 mod html;
 mod load;
 mod model;
+mod noise;
 mod plot;
 mod render;
 mod rundir;
@@ -55,11 +56,15 @@ mod summarize;
 mod tune;
 
 pub use atomic::write_atomic;
+pub use baseline::{compare_runs, ComparisonSummary};
 pub use error::Error;
 pub use load::{find_latest_tune, load, merge, LoadedRun, TuneSource};
+pub use noise::{
+    mann_whitney_p, Floor, NoiseModel, DEFAULT_FLOOR, MIN_FLOOR, MIN_PAIRS, NOISE_ENV,
+};
 pub use render::{render, ReportPaths, HTML_FILE, JSON_FILE};
 pub use rundir::{RunDir, META_FILE, RECORDS_FILE};
 pub use schema::{
-    Category, Direction, Environment, Metric, Outcome, ParamValue, Params, Record, RunMeta,
-    SCHEMA_VERSION,
+    median, Category, Direction, Environment, Interval, Metric, Outcome, ParamValue, Params,
+    Record, RunMeta, SCHEMA_VERSION,
 };

@@ -231,7 +231,9 @@ fn parse_records(
                 found: probe.schema,
             });
         }
-        let record: Record = serde_json::from_str(json).map_err(corrupt)?;
+        let record = serde_json::from_str::<Record>(json)
+            .map_err(corrupt)?
+            .upgraded();
         record.validate().map_err(|reason| Error::InvalidRecord {
             path: Some(path.to_path_buf()),
             line,

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
-use reports::{Metric, Outcome, Params, Record, RunDir};
+use reports::{Interval, Metric, Outcome, Params, Record, RunDir};
 use strategies::registry::{self, Visit};
 use strategies::{Contender, Info, Shared, Value, V64, V8};
 
@@ -301,6 +301,7 @@ impl<'c> Runner<'c> {
             workload: cell.workload.id(),
             params: cell.params(),
             seed,
+            single_threaded: !S::THREADED,
         };
         // 1. Verify.
         let mut state = match s.setup() {
@@ -437,7 +438,7 @@ impl<'c> Runner<'c> {
                 );
                 records.push(rec.make(
                     Metric::LatencyNsPerOp,
-                    Outcome::with_ci(e.mean, e.low, e.high),
+                    Outcome::with_ci(e.mean, e.low, e.high, round_samples(&per_op)),
                 ));
             }
             None => records.push(rec.make(
@@ -548,7 +549,10 @@ impl<'c> Runner<'c> {
                 samples.len()
             ),
         );
-        let records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::with_ci(mean, lo, hi))];
+        let records = vec![rec.make(
+            Metric::LatencyNsPerOp,
+            Outcome::with_range(mean, round_samples(&samples)),
+        )];
         let skip = (one_run * 2 > budget).then(|| {
             format!("one run took {one_run:.1?}, over half the slow budget of {budget:?}")
         });
@@ -569,29 +573,32 @@ impl<'c> Runner<'c> {
         let with_latency = traced;
         let phase = Phase::start();
         let mut st = s.setup()?;
+        // The sampler thread starts before the counted span, so its own start-up allocations
+        // are not charged to the contender.
+        let trace = traced.then(|| HeapTrace::start(TRACE_INTERVAL));
         let before = phase.now();
         phase.reset_peak();
-        let trace = traced.then(|| HeapTrace::start(TRACE_INTERVAL));
         let mut probe = Probe {
             latencies: with_latency.then(Vec::new),
         };
-        let mut m = s.run(&mut st, &mut probe)?;
+        let m = s.run(&mut st, &mut probe)?;
+        // Counts, bytes, peak and retained heap describe exactly one run, so they do not depend
+        // on how many runs fit in the trace's time span (exact for a single-threaded cell).
+        let after = phase.now();
+        let mem = s.memory(&mut st);
+        let live = s.live(&mut st);
+        let chains = s.probe_stats(&mut st);
         if traced && !S::FRESH {
             // A steady-state workload (churn) continues on the same map until the trace spans
-            // TRACE_SPAN, so it shows the heap over many runs, not one short one.
+            // TRACE_SPAN, so the heap trace shows many runs, not one short one.
             let started = Instant::now();
             let mut runs = 1;
             while started.elapsed() < TRACE_SPAN && runs < TRACE_MAX_RUNS {
-                let more = s.run(&mut st, &mut probe)?;
-                m.elapsed += more.elapsed;
-                m.ops += more.ops;
+                s.run(&mut st, &mut probe)?;
                 runs += 1;
             }
         }
         let samples = trace.map(HeapTrace::stop);
-        let after = phase.now();
-        let mem = s.memory(&mut st);
-        let live = s.live(&mut st);
         drop(phase);
         s.verify(&mut st)?;
         let ops = m.ops.max(1) as f64;
@@ -689,7 +696,7 @@ impl<'c> Runner<'c> {
             out.push(rec.make(Metric::LookupHitNs, Outcome::value(hit)));
             out.push(rec.make(Metric::LookupMissNs, Outcome::value(miss)));
         }
-        match s.probe_stats(&mut st) {
+        match chains {
             Some(p) => {
                 out.push(rec.make(Metric::HitProbe, Outcome::value(p.hit_probe)));
                 out.push(rec.make(Metric::MissProbe, Outcome::value(p.miss_probe)));
@@ -789,11 +796,27 @@ impl<'c> Runner<'c> {
             workload: cell.workload.id(),
             params: cell.params(),
             seed,
+            single_threaded: false,
         };
         self.write(vec![
             rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))
         ]);
     }
+}
+
+/// Samples as records keep them: 4 significant digits are far below any run-to-run noise and
+/// keep `records.jsonl` small.
+fn round_samples(samples: &[f64]) -> Vec<f64> {
+    samples
+        .iter()
+        .map(|&v| {
+            if v == 0.0 || !v.is_finite() {
+                return v;
+            }
+            let scale = 10f64.powi(3 - v.abs().log10().floor() as i32);
+            (v * scale).round() / scale
+        })
+        .collect()
 }
 
 /// Record fields shared by one cell x contender.
@@ -802,10 +825,24 @@ struct Recs {
     workload: &'static str,
     params: Params,
     seed: u64,
+    /// The cell ran on one thread, so its deterministic metrics are exact for the seed.
+    single_threaded: bool,
 }
 
 impl Recs {
+    /// A record of `metric`. Where the metric is deterministic for a single-threaded run with a
+    /// fixed seed (counts, bytes, chain statistics, simulated cache misses) and this cell ran
+    /// on one thread, a plain value is recorded as exact, so a baseline comparison treats any
+    /// difference as real.
     fn make(&self, metric: Metric, outcome: Outcome) -> Record {
+        let outcome = match outcome {
+            Outcome::Ok {
+                value,
+                interval: Interval::None,
+                ..
+            } if self.single_threaded && metric.deterministic() => Outcome::exact(value),
+            other => other,
+        };
         Record::new(
             self.contender,
             self.workload,

@@ -225,6 +225,13 @@ impl Metric {
         self.info().category
     }
 
+    /// True if a single-threaded run with a fixed seed always measures the same value: counts,
+    /// bytes, chain statistics and simulated cache misses, but not times and not the heap
+    /// sampled over time. Producers record such values as exact on single-threaded cells.
+    pub fn deterministic(self) -> bool {
+        self.category() != Category::Latency && self != Metric::HeapBytes
+    }
+
     /// One-sentence definition, shown in the report's glossary.
     pub fn description(self) -> &'static str {
         self.info().description

@@ -9,10 +9,13 @@ mod record;
 
 pub use meta::{Environment, RunMeta};
 pub use metric::{Category, Direction, Metric, UnknownMetric};
-pub use record::{Outcome, ParamValue, Params, Record};
+pub use record::{median, Interval, Outcome, ParamValue, Params, Record};
 
 /// Version of the records schema written by this build; bump it on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2 added the interval kind (`interval`, `runs`) and per-sample values (`samples`) to
+/// measured outcomes; version-1 runs are still read (see [`Record::upgraded`]).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Workload name of the records written by `evacbench tune`.
 pub const TUNE_WORKLOAD: &str = "tune";
