@@ -10,7 +10,7 @@
 //! let dir = "target/evacbench/runs/2025-01-31-abc1234";
 //! let mut run = RunDir::create(dir, Environment { profile: "default".into(), ..Environment::default() })?;
 //! let params = Params::new().with("n", 65_536u64).with("delete_fraction", 0.5);
-//! run.append(&[Record::new("evacmap-cursor", "sweep", params, Metric::LatencyNsPerOp, 42, Outcome::with_ci(8.1, 7.9, 8.4))])?;
+//! run.append(&[Record::new("evacmap-cursor", "sweep", params, Metric::LatencyNsPerOp, 42, Outcome::with_ci(8.1, 7.9, 8.4, vec![8.0, 8.2]))])?;
 //! run.finish()?;
 //! let paths = reports::render(&reports::load(dir)?, None, "target/evacbench/report".as_ref())?;
 //! # let _ = paths; Ok(()) }
@@ -62,7 +62,7 @@ pub use load::{find_latest_tune, load, merge, LoadedRun, TuneSource};
 pub use noise::{
     mann_whitney_p, Floor, NoiseModel, DEFAULT_FLOOR, MIN_FLOOR, MIN_PAIRS, NOISE_ENV,
 };
-pub use render::{render, ReportPaths, HTML_FILE, JSON_FILE};
+pub use render::{render, render_with_noise, ReportPaths, HTML_FILE, JSON_FILE};
 pub use rundir::{RunDir, META_FILE, RECORDS_FILE};
 pub use schema::{
     median, Category, Direction, Environment, Interval, Metric, Outcome, ParamValue, Params,

@@ -43,7 +43,17 @@ pub fn render(
         Some(_) => NoiseModel::from_env()?,
         None => NoiseModel::shipped(),
     };
-    let report = summarize::summarize_with(run, baseline, &noise);
+    render_with_noise(run, baseline, &noise, out_dir)
+}
+
+/// [`render`] with the noise calibration `noise` for the baseline comparison.
+pub fn render_with_noise(
+    run: &LoadedRun,
+    baseline: Option<&LoadedRun>,
+    noise: &NoiseModel,
+    out_dir: &Path,
+) -> Result<ReportPaths, Error> {
+    let report = summarize::summarize_with(run, baseline, noise);
     let page = html::page(&report)?;
     fs::create_dir_all(out_dir).map_err(Error::io(out_dir))?;
     let paths = ReportPaths {
