@@ -112,6 +112,7 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
                 complete: t.meta.complete,
                 records: t.records,
             }),
+            go_reference: run.go_reference.as_ref().map(|g| g.meta.clone()),
             plots,
         },
         contenders: grid::contenders(&run.records),
@@ -662,6 +663,7 @@ mod tests {
             records,
             torn_line: None,
             tune: None,
+            go_reference: None,
         }
     }
 
