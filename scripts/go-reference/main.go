@@ -218,6 +218,9 @@ func parseCell(workload string, raw json.RawMessage, seed uint64) (*Cell, error)
 	}
 	var labels []string
 	for k, v := range p {
+		if f, ok := v.(float64); ok {
+			v = strconv.FormatFloat(f, 'f', -1, 64)
+		}
 		labels = append(labels, fmt.Sprintf("%s=%v", k, v))
 	}
 	sort.Strings(labels)
