@@ -381,8 +381,13 @@ fn recommend(grid: &WorkloadGrid) -> Option<Recommendation> {
         let scores = score_table(grid, table);
         scores.best().map(|_| (table, scores))
     })?;
-    let ranked = scores.ranked();
-    let (best_col, best_score) = ranked[0];
+    // Go's reference contenders are measured beside the Rust ones, never recommended.
+    let ranked: Vec<_> = scores
+        .ranked()
+        .into_iter()
+        .filter(|(i, _)| !table.contenders[*i].starts_with(crate::go_reference::GO_PREFIX))
+        .collect();
+    let (best_col, best_score) = *ranked.first()?;
     let name = |i: usize| table.contenders[i].as_str();
     let metric = table.metric;
     let unit = metric.unit();
@@ -681,6 +686,16 @@ mod tests {
     fn recommendation(records: Vec<Record>) -> Recommendation {
         let grids = grid::build(&run(records));
         recommend(&grids[0]).expect("a recommendation")
+    }
+
+    #[test]
+    fn go_reference_contenders_are_never_recommended() {
+        let r = recommendation(vec![
+            rec("go-range-delete", 1000, Metric::LatencyNsPerOp, 5.0),
+            rec("a", 1000, Metric::LatencyNsPerOp, 10.0),
+            rec("b", 1000, Metric::LatencyNsPerOp, 20.0),
+        ]);
+        assert_eq!(r.choice, "a");
     }
 
     #[test]
