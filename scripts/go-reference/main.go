@@ -262,6 +262,14 @@ func (r *runner) progress(id, what string) {
 func measure[V Value](r *runner, c *Cell, ks *KeySet, info Info) []Record {
 	id := fmt.Sprintf("%s/%s/%s", c.Workload, info.Name, c.Label)
 	w := &work[V]{cell: c, ks: ks, name: info.Name}
+	// A watchdog: the repetitions stop at their budget, but a phase that never ends (a lost
+	// wake-up, a deadlock) must not hang the run either.
+	limit := 20*r.set.Budget + 2*time.Minute
+	watchdog := time.AfterFunc(limit, func() {
+		fmt.Fprintf(os.Stderr, "go-reference: %s did not finish within %v; giving up\n", id, limit)
+		os.Exit(3)
+	})
+	defer watchdog.Stop()
 	var out []Record
 	fail := func(reason string) []Record {
 		r.failures++
