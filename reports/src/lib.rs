@@ -26,6 +26,8 @@
 //! - `rundir`: [`RunDir`], the writer (`meta.json` + `records.jsonl`, incomplete until finished).
 //! - `load`: [`load()`] and [`LoadedRun`], with errors naming file and line; [`merge`] adds a tune
 //!   run (found with [`find_latest_tune`]) to a benchmark run.
+//! - [`go_reference`]: Go's runtime map measured on the run's cells (companion files that
+//!   [`load()`] merges), and [`evacmap_vs_go`], evacmap's best contender against Go's loop.
 //! - `atomic`: [`write_atomic`], temp file + rename.
 //! - `error`: [`Error`].
 //!
@@ -43,6 +45,7 @@ mod baseline;
 mod charts;
 mod error;
 mod fmt;
+pub mod go_reference;
 mod grid;
 mod html;
 mod load;
@@ -58,6 +61,7 @@ mod tune;
 pub use atomic::write_atomic;
 pub use baseline::{compare_runs, ComparisonSummary};
 pub use error::Error;
+pub use go_reference::{evacmap_vs_go, GoRatio, GoReference, GoReferenceMeta};
 pub use load::{find_latest_tune, load, merge, LoadedRun, TuneSource};
 pub use noise::{
     mann_whitney_p, Floor, NoiseModel, DEFAULT_FLOOR, MIN_FLOOR, MIN_PAIRS, NOISE_ENV,

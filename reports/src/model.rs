@@ -38,6 +38,8 @@ pub(crate) struct RunInfo {
     pub(crate) meta: RunMeta,
     /// The tune run merged in with [`merge`](crate::merge), if any.
     pub(crate) tune: Option<SourceRun>,
+    /// The Go reference companion (Go version, GOGC, hash, contenders), if the run has one.
+    pub(crate) go_reference: Option<crate::GoReferenceMeta>,
     /// Charts in the page; the HTML states it so a browser check can count the drawn plots.
     pub(crate) plots: usize,
 }

@@ -123,6 +123,7 @@ pub(crate) fn summarize_with(
                 complete: t.meta.complete,
                 records: t.records,
             }),
+            go_reference: run.go_reference.as_ref().map(|g| g.meta.clone()),
             plots,
         },
         contenders: grid::contenders(&run.records),
@@ -396,8 +397,13 @@ fn recommend(grid: &WorkloadGrid) -> Option<Recommendation> {
         let scores = score_table(grid, table);
         scores.best().map(|_| (table, scores))
     })?;
-    let ranked = scores.ranked();
-    let (best_col, best_score) = ranked[0];
+    // Go's reference contenders are measured beside the Rust ones, never recommended.
+    let ranked: Vec<_> = scores
+        .ranked()
+        .into_iter()
+        .filter(|(i, _)| !table.contenders[*i].starts_with(crate::go_reference::GO_PREFIX))
+        .collect();
+    let (best_col, best_score) = *ranked.first()?;
     let name = |i: usize| table.contenders[i].as_str();
     let metric = table.metric;
     let unit = metric.unit();
@@ -678,6 +684,7 @@ mod tests {
             records,
             torn_line: None,
             tune: None,
+            go_reference: None,
         }
     }
 
@@ -695,6 +702,16 @@ mod tests {
     fn recommendation(records: Vec<Record>) -> Recommendation {
         let grids = grid::build(&run(records));
         recommend(&grids[0]).expect("a recommendation")
+    }
+
+    #[test]
+    fn go_reference_contenders_are_never_recommended() {
+        let r = recommendation(vec![
+            rec("go-range-delete", 1000, Metric::LatencyNsPerOp, 5.0),
+            rec("a", 1000, Metric::LatencyNsPerOp, 10.0),
+            rec("b", 1000, Metric::LatencyNsPerOp, 20.0),
+        ]);
+        assert_eq!(r.choice, "a");
     }
 
     #[test]

@@ -94,6 +94,13 @@ pub enum Metric {
     InsertNs,
     /// Time of a full sweep divided by the entries visited.
     SweepNsPerEntry,
+    /// Go reference contenders: automatic GC cycles completed during the timed phase.
+    GcCyclesPerPhase,
+    /// Go reference contenders: total stop-the-world GC pause during the timed phase.
+    GcPauseNsPerPhase,
+    /// Go reference contenders: heap allocated (garbage not yet collected included) right after
+    /// the timed phase, above the level before the map was built.
+    GcHeapAfterBytes,
 }
 
 /// Static facts about one metric.
@@ -108,7 +115,7 @@ struct Info {
 
 impl Metric {
     /// Every metric, in the order the report lists them.
-    pub const ALL: [Metric; 22] = [
+    pub const ALL: [Metric; 25] = [
         Metric::LatencyNsPerOp,
         Metric::LatencyP50Ns,
         Metric::LatencyP99Ns,
@@ -131,6 +138,9 @@ impl Metric {
         Metric::MissProbe,
         Metric::OverflowPct,
         Metric::LiveEntriesPerLine,
+        Metric::GcCyclesPerPhase,
+        Metric::GcPauseNsPerPhase,
+        Metric::GcHeapAfterBytes,
     ];
 
     /// The per-operation latency percentiles, drawn together as one chart.
@@ -189,6 +199,12 @@ impl Metric {
                 "Percentage of buckets that have an overflow bucket."),
             Metric::LiveEntriesPerLine => ("live-entries-per-line", "live entries per cache line", "entries/line", Higher, Locality,
                 "Live entries per cache line touched during a sweep."),
+            Metric::GcCyclesPerPhase => ("gc-cycles-per-phase", "GC cycles per phase", "cycles/phase", Lower, GcPressure,
+                "Go reference only: automatic GC cycles completed during the timed phase (runtime.MemStats NumGC - NumForcedGC, read before and after the phase)."),
+            Metric::GcPauseNsPerPhase => ("gc-pause-ns-per-phase", "GC pause per phase", "ns/phase", Lower, GcPressure,
+                "Go reference only: total stop-the-world GC pause during the timed phase (runtime.MemStats PauseTotalNs)."),
+            Metric::GcHeapAfterBytes => ("gc-heap-after-bytes", "heap right after the phase", "bytes", Lower, GcPressure,
+                "Go reference only: HeapAlloc right after the timed phase, uncollected garbage included, above the level before the map was built."),
         };
         Info {
             id,
