@@ -66,7 +66,7 @@ if [ -n "$reason" ]; then
     : >"$out/records.jsonl.tmp"
     while IFS=$'\t' read -r workload params seed; do
         for name in $names; do
-            printf '{"schema":1,"contender":"%s","workload":"%s","params":%s,"metric":"latency-ns-per-op","unit":"ns/op","seed":%s,"status":"not-measured","reason":"%s"}\n' \
+            printf '{"schema":2,"contender":"%s","workload":"%s","params":%s,"metric":"latency-ns-per-op","unit":"ns/op","seed":%s,"status":"not-measured","reason":"%s"}\n' \
                 "$name" "$workload" "$params" "$seed" "$r" >>"$out/records.jsonl.tmp"
         done
     done <"$out/cells.tmp"
@@ -74,7 +74,7 @@ if [ -n "$reason" ]; then
     mapimpl=none
     [ -n "$goversion" ] && mapimpl=swiss
     {
-        printf '{\n  "schema": 1,\n  "complete": true,\n  "measured": false,\n  "reason": "%s",\n' "$r"
+        printf '{\n  "schema": 2,\n  "complete": true,\n  "measured": false,\n  "reason": "%s",\n' "$r"
         printf '  "date": "%s",\n  "go_version": "%s",\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$(esc "$goversion")"
         printf '  "gogc": "%s",\n  "goexperiment": "%s",\n' "$(esc "${GOGC:-100 (default)}")" "$(esc "$goexperiment")"
         printf '  "map_implementation": "%s",\n' "$mapimpl"

@@ -399,7 +399,7 @@ mod tests {
         assert!(e.contains("go-reference") && e.contains(":2"), "{e}");
         // An invalid record (interval not around the value), same validation as the run's.
         let mut bad = rec("go-range-delete", "sweep", 1, Some(30.0));
-        bad.outcome = Outcome::with_ci(30.0, 31.0, 32.0);
+        bad.outcome = Outcome::with_ci(30.0, 31.0, 32.0, vec![]);
         let bad = serde_json::to_string(&bad).unwrap();
         write_companion(&dir, &format!("{line}\n{bad}\n"));
         let e = crate::load(&dir).unwrap_err().to_string();

@@ -24,7 +24,7 @@ import (
 )
 
 // schemaVersion is the records schema these records follow (reports/src/schema/mod.rs).
-const schemaVersion = 1
+const schemaVersion = 2
 
 // Metric ids and units (reports/src/schema/metric.rs).
 var units = map[string]string{
@@ -56,7 +56,12 @@ type Record struct {
 	Value     *float64        `json:"value,omitempty"`
 	CiLow     *float64        `json:"ci_low,omitempty"`
 	CiHigh    *float64        `json:"ci_high,omitempty"`
-	Reason    string          `json:"reason,omitempty"`
+	// Interval says what ci_low..ci_high is ("range": min..max of Runs repetitions).
+	Interval string `json:"interval,omitempty"`
+	Runs     int    `json:"runs,omitempty"`
+	// Samples are the per-repetition values, for the baseline's rank test.
+	Samples []float64 `json:"samples,omitempty"`
+	Reason  string    `json:"reason,omitempty"`
 }
 
 func record(c *Cell, contender, metric string) Record {
@@ -88,6 +93,9 @@ func rangeRecord(c *Cell, contender, metric string, vals []float64) Record {
 	if len(s) > 1 {
 		lo, hi := s[0], s[len(s)-1]
 		r.CiLow, r.CiHigh = &lo, &hi
+		r.Interval = "range"
+		r.Runs = len(s)
+		r.Samples = append([]float64(nil), vals...)
 	}
 	return r
 }

@@ -153,6 +153,9 @@ func TestRecordsHaveTheSchemaShape(t *testing.T) {
 	if m["status"] != "ok" || m["value"] != 2.0 || m["ci_low"] != 1.0 || m["ci_high"] != 3.0 || m["unit"] != "ns/op" {
 		t.Errorf("record %s", b)
 	}
+	if m["interval"] != "range" || m["runs"] != 3.0 || m["schema"] != float64(schemaVersion) {
+		t.Errorf("a range must say so: %s", b)
+	}
 	if _, ok := m["reason"]; ok {
 		t.Errorf("an ok record has a reason: %s", b)
 	}
