@@ -181,19 +181,89 @@ pub fn keys_for(cell: &Cell, seed: u64) -> KeySet {
     )
 }
 
-/// Whether callgrind measures this cell in `profile`: the middle sweep (and, in the full
-/// profile, the large one too); a callgrind run is about 50x slower than native.
+/// Whether callgrind measures this cell in `profile`: every `sweep` cell of the tiny and default
+/// profiles (the full profile skips the 1M-entry variants but its middle sweep); a callgrind run
+/// is about 50x slower than native.
 pub fn is_cache_cell(profile: Profile, cell: &Cell) -> bool {
     cell.workload == Workload::Sweep
-        && cell.delete_fraction == 0.5
-        && cell.keys == crate::keys::KeyOrder::Uniform
-        && cell.doom == crate::keys::DoomPattern::Uniform
-        && cell.value == ValueSize::V8
         && match profile {
-            Profile::Tiny => true,
-            Profile::Default => cell.n == 65_536,
-            Profile::Full => cell.n >= 65_536,
+            Profile::Tiny | Profile::Default => true,
+            Profile::Full => {
+                cell.n <= 65_536
+                    || (cell.delete_fraction == 0.5
+                        && cell.keys == crate::keys::KeyOrder::Uniform
+                        && cell.doom == crate::keys::DoomPattern::Uniform
+                        && cell.value == ValueSize::V8)
+            }
         }
+}
+
+/// Repetitions of the reader phases (idle, then during a sweep) of `readers-during-sweep`, and
+/// the fewest runs the churn percentiles come from; each percentile is recorded as the median
+/// over repetitions with their min..max range.
+pub fn repetitions(profile: Profile) -> usize {
+    match profile {
+        Profile::Tiny => 3,
+        Profile::Default => 6,
+        Profile::Full => 10,
+    }
+}
+
+/// A value measured over `runs` repetitions: their median, with the min..max range.
+fn ranged(values: &[f64]) -> Option<Outcome> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.is_empty() {
+        return None;
+    }
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    let median = if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    };
+    Some(Outcome::with_ci(median, v[0], v[v.len() - 1]))
+}
+
+/// The p50, p99, p99.9 and max of each recorder set (one set per repetition; a set with no
+/// lookups gives none).
+fn percentiles_per_run(runs: &[Vec<Recorder>]) -> Vec<crate::probes::latency::Percentiles> {
+    runs.iter()
+        .filter_map(|recs| {
+            let mut all = Recorder::new();
+            for r in recs {
+                all.merge(r);
+            }
+            all.percentiles()
+        })
+        .collect()
+}
+
+/// One record per percentile: the median over `runs` with its range.
+fn percentile_records(
+    rec: &Recs,
+    runs: &[crate::probes::latency::Percentiles],
+    params: &Params,
+    out: &mut Vec<Record>,
+) {
+    let pick: [(Metric, fn(&crate::probes::latency::Percentiles) -> f64); 4] = [
+        (Metric::LatencyP50Ns, |p| p.p50),
+        (Metric::LatencyP99Ns, |p| p.p99),
+        (Metric::LatencyP999Ns, |p| p.p999),
+        (Metric::LatencyMaxNs, |p| p.max),
+    ];
+    for (metric, f) in pick {
+        let values: Vec<f64> = runs.iter().map(f).collect();
+        let outcome = ranged(&values).unwrap_or_else(|| {
+            Outcome::not_measured(
+                "no lookup completed while the phase ran (it ended before the reader threads \
+                 were scheduled)",
+            )
+        });
+        let mut r = rec.make(metric, outcome);
+        r.params = params.clone();
+        out.push(r);
+    }
 }
 
 impl<'c> Runner<'c> {
@@ -485,9 +555,15 @@ impl<'c> Runner<'c> {
                 }
             }
         }
+        if cell.workload == Workload::ReadersDuringSweep {
+            self.progress(id, "reader phases (idle, then during the sweep)");
+            if let Err(e) = self.reader_phases(s, rec, &mut records) {
+                return self.fail(id, rec, e);
+            }
+        }
         if is_cache_cell(self.opts.profile, cell) {
             self.progress(id, "cache simulation (callgrind)");
-            self.cache_pass(cell, index, info, rec, &mut records);
+            self.cache_pass(index, info, rec, &mut records);
         }
         self.write(records);
     }
@@ -555,6 +631,54 @@ impl<'c> Runner<'c> {
         self.after_timing(cell, index, info, s, id, rec, records, skip);
     }
 
+    /// `readers-during-sweep`: the same readers for the same duration with no sweep
+    /// (`phase = idle`) and during the sweep (`phase = sweep`), over [`repetitions`] fresh maps;
+    /// records each phase's percentiles and the p99 slowdown (sweep / idle), each the median
+    /// over repetitions with its range.
+    fn reader_phases<S: Scenario>(
+        &mut self,
+        s: &S,
+        rec: &Recs,
+        out: &mut Vec<Record>,
+    ) -> Result<(), String> {
+        // A first, unrecorded run gives the duration the idle phase lasts.
+        let mut st = s.setup()?;
+        let mut duration = s.run(&mut st, &mut Probe::default())?.elapsed;
+        drop(st);
+        let (mut idle, mut sweep) = (Vec::new(), Vec::new());
+        for _ in 0..repetitions(self.opts.profile) {
+            let mut st = s.setup()?;
+            let Some(quiet) = s.idle_readers(&mut st, duration) else {
+                return Ok(());
+            };
+            idle.push(quiet?);
+            let mut probe = Probe {
+                latencies: Some(Vec::new()),
+            };
+            let m = s.run(&mut st, &mut probe)?;
+            s.verify(&mut st)?;
+            sweep.push(probe.latencies.unwrap_or_default());
+            duration = m.elapsed;
+        }
+        let (idle, sweep) = (percentiles_per_run(&idle), percentiles_per_run(&sweep));
+        let phase = |p: &str| rec.params.clone().with(reports::schema::PHASE_PARAM, p);
+        percentile_records(rec, &idle, &phase("idle"), out);
+        percentile_records(rec, &sweep, &phase("sweep"), out);
+        let slowdowns: Vec<f64> = idle
+            .iter()
+            .zip(&sweep)
+            .filter(|(i, _)| i.p99 > 0.0)
+            .map(|(i, s)| s.p99 / i.p99)
+            .collect();
+        out.push(rec.make(
+            Metric::ReaderP99Slowdown,
+            ranged(&slowdowns).unwrap_or_else(|| {
+                Outcome::not_measured("no repetition had lookups in both phases")
+            }),
+        ));
+        Ok(())
+    }
+
     fn allocation_pass<S: Scenario>(
         &mut self,
         cell: &Cell,
@@ -566,7 +690,7 @@ impl<'c> Runner<'c> {
             cell.workload,
             Workload::Churn | Workload::ReadersDuringSweep
         );
-        let with_latency = traced;
+        let with_latency = cell.workload == Workload::Churn;
         let phase = Phase::start();
         let mut st = s.setup()?;
         let before = phase.now();
@@ -581,7 +705,8 @@ impl<'c> Runner<'c> {
             // TRACE_SPAN, so it shows the heap over many runs, not one short one.
             let started = Instant::now();
             let mut runs = 1;
-            while started.elapsed() < TRACE_SPAN && runs < TRACE_MAX_RUNS {
+            let min_runs = repetitions(self.opts.profile);
+            while (started.elapsed() < TRACE_SPAN || runs < min_runs) && runs < TRACE_MAX_RUNS {
                 let more = s.run(&mut st, &mut probe)?;
                 m.elapsed += more.elapsed;
                 m.ops += more.ops;
@@ -653,36 +778,9 @@ impl<'c> Runner<'c> {
             },
         ));
         if let Some(lat) = probe.latencies {
-            let mut all = Recorder::new();
-            for r in &lat {
-                all.merge(r);
-            }
-            let pairs = |p: crate::probes::latency::Percentiles| {
-                [
-                    (Metric::LatencyP50Ns, p.p50),
-                    (Metric::LatencyP99Ns, p.p99),
-                    (Metric::LatencyP999Ns, p.p999),
-                    (Metric::LatencyMaxNs, p.max),
-                ]
-            };
-            match all.percentiles() {
-                Some(p) => {
-                    for (metric, v) in pairs(p) {
-                        out.push(rec.make(metric, Outcome::value(v)));
-                    }
-                }
-                None => {
-                    for metric in Metric::PERCENTILES {
-                        out.push(rec.make(
-                            metric,
-                            Outcome::not_measured(
-                                "no lookup completed while the phase ran (it ended before the \
-                                 reader threads were scheduled)",
-                            ),
-                        ));
-                    }
-                }
-            }
+            // One recorder per churn run: each run is a repetition.
+            let runs: Vec<Vec<Recorder>> = lat.into_iter().map(|r| vec![r]).collect();
+            percentile_records(rec, &percentiles_per_run(&runs), &rec.params, out);
         }
         if let Some(lookups) = s.lookups(&mut st) {
             let (hit, miss) = lookups?;
@@ -713,17 +811,12 @@ impl<'c> Runner<'c> {
 
     fn cache_pass(
         &mut self,
-        cell: &Cell,
         index: usize,
         info: Info,
         rec: &Recs,
         out: &mut Vec<Record>,
     ) {
-        let metrics = [
-            Metric::D1MissesPerOp,
-            Metric::LlMissesPerOp,
-            Metric::LiveEntriesPerLine,
-        ];
+        let metrics = [Metric::D1MissesPerOp, Metric::LlMissesPerOp];
         if let Err(why) = &self.valgrind {
             for m in metrics {
                 out.push(rec.make(m, Outcome::not_measured(why.clone())));
@@ -746,10 +839,6 @@ impl<'c> Runner<'c> {
                 out.push(rec.make(
                     Metric::LlMissesPerOp,
                     Outcome::value(counts.ll_misses as f64 / ops),
-                ));
-                out.push(rec.make(
-                    Metric::LiveEntriesPerLine,
-                    Outcome::value(cell.n as f64 / counts.d1_misses.max(1) as f64),
                 ));
             }
             Ok(_) => {
@@ -790,9 +879,16 @@ impl<'c> Runner<'c> {
             params: cell.params(),
             seed,
         };
-        self.write(vec![
-            rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))
-        ]);
+        let mut records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))];
+        if cell.workload == Workload::ReadersDuringSweep {
+            // The reader phases are configurations of their own (`phase = idle | sweep`).
+            for p in ["idle", "sweep"] {
+                let mut r = rec.make(Metric::LatencyP99Ns, Outcome::not_measured(why));
+                r.params = r.params.clone().with(reports::schema::PHASE_PARAM, p);
+                records.push(r);
+            }
+        }
+        self.write(records);
     }
 }
 

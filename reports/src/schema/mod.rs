@@ -7,7 +7,7 @@ mod meta;
 mod metric;
 mod record;
 
-pub use meta::{Environment, RunMeta};
+pub use meta::{ContenderInfo, Environment, Objective, RunMeta, Target};
 pub use metric::{Category, Direction, Metric, UnknownMetric};
 pub use record::{Outcome, ParamValue, Params, Record};
 
@@ -16,6 +16,10 @@ pub const SCHEMA_VERSION: u32 = 1;
 
 /// Workload name of the records written by `evacbench tune`.
 pub const TUNE_WORKLOAD: &str = "tune";
+
+/// Parameter of `readers-during-sweep` percentile records: `idle` (the same readers with no
+/// sweep running) or `sweep` (while the sweep runs).
+pub const PHASE_PARAM: &str = "phase";
 
 /// Parameter holding the growth threshold (entries per 8-slot bucket) in tune records.
 pub const LOAD_FACTOR_PARAM: &str = "load_factor";
