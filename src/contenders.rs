@@ -110,7 +110,12 @@ mod tests {
         assert_eq!(mode("hashbrown-retain"), AFTER_SWEEP);
         assert_eq!(mode("rwlock"), CONCURRENT_WRITER);
         for c in &all {
-            assert_eq!(c.is_shared(), mode(&c.name) == CONCURRENT_WRITER, "{}", c.name);
+            assert_eq!(
+                c.is_shared(),
+                mode(&c.name) == CONCURRENT_WRITER,
+                "{}",
+                c.name
+            );
             assert!(!c.choose_when.contains("  "), "{}", c.name);
         }
         let ordered: Vec<&str> = all

@@ -564,7 +564,10 @@ mod tests {
         let r = Workload::ReadersDuringSweep.objective();
         assert_eq!(r.primary[0].metric, Metric::LatencyP99Ns);
         assert_eq!(
-            r.primary[0].params.get(PHASE_PARAM).map(ToString::to_string),
+            r.primary[0]
+                .params
+                .get(PHASE_PARAM)
+                .map(ToString::to_string),
             Some("sweep".to_owned())
         );
     }

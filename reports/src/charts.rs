@@ -410,6 +410,7 @@ fn lines(workload: &str, table: &MetricTable, axis: &str, partial: bool) -> Vec<
                 title: title(workload, &what, &fixed, metric.direction().phrase()),
                 notes: notes.into_vec(),
                 marks,
+                recommended: Vec::new(),
                 kind: ChartKind::Lines(LineChart {
                     x_param: axis.to_owned(),
                     y_unit: metric.unit(),
@@ -507,6 +508,7 @@ fn bar_chart(workload: &str, table: &MetricTable, rows: &[&Row], partial: bool) 
         title: title(workload, &what, &labels.fixed, metric.direction().phrase()),
         notes: notes.into_vec(),
         marks: values.len(),
+        recommended: Vec::new(),
         kind: ChartKind::Bars(BarChart {
             unit: metric.unit(),
             log: log_suits(metric, &values) && {
@@ -599,6 +601,7 @@ fn ladders(workload: &str, tables: &[&MetricTable], partial: bool) -> Vec<Chart>
                 ),
                 notes: notes.into_vec(),
                 marks,
+                recommended: Vec::new(),
                 kind: ChartKind::Ladder(LadderChart {
                     unit: Metric::LatencyP50Ns.unit(),
                     rows,
@@ -692,6 +695,7 @@ fn heap(workload: &str, table: &MetricTable, partial: bool) -> Vec<Chart> {
                 title: title(workload, &what, &fixed, metric.direction().phrase()),
                 notes,
                 marks,
+                recommended: Vec::new(),
                 kind: ChartKind::Lines(LineChart {
                     x_param: TIME_PARAM.to_owned(),
                     y_unit: metric.unit(),

@@ -32,6 +32,8 @@
 //! **Report** (load -> summarize -> plot -> html)
 //! - `grid`: records arranged as workload x metric tables of parameter sets x contenders.
 //! - `summarize`: best contender per metric, recommendations, the report model (`model`).
+//! - `guide`: verdicts that follow each workload's declared objective, groups of contenders
+//!   that did the same work, the decision guide and its overview plots.
 //! - `charts`: which charts each workload gets; `tune`: load-factor trade-off and Pareto data;
 //!   `baseline`: changes against an earlier run and the noise rule.
 //! - `plot`: plotters SVG, one function per chart kind (lines, percentiles, bars, Pareto) and the
@@ -44,6 +46,7 @@ mod charts;
 mod error;
 mod fmt;
 mod grid;
+mod guide;
 mod html;
 mod load;
 mod model;

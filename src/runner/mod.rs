@@ -809,13 +809,7 @@ impl<'c> Runner<'c> {
         Ok(())
     }
 
-    fn cache_pass(
-        &mut self,
-        index: usize,
-        info: Info,
-        rec: &Recs,
-        out: &mut Vec<Record>,
-    ) {
+    fn cache_pass(&mut self, index: usize, info: Info, rec: &Recs, out: &mut Vec<Record>) {
         let metrics = [Metric::D1MissesPerOp, Metric::LlMissesPerOp];
         if let Err(why) = &self.valgrind {
             for m in metrics {

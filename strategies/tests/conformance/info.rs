@@ -133,10 +133,16 @@ fn check_order<V: Value, C: Contender<V>>() {
     }
     let mut seen = Vec::new();
     map.traverse(|k, _| seen.push(k));
-    assert_eq!(seen, keys, "{name} declares keeps_order but traverses out of insertion order");
+    assert_eq!(
+        seen, keys,
+        "{name} declares keeps_order but traverses out of insertion order"
+    );
     map.sweep(|k, _| k % 3 == 0);
     let mut after = Vec::new();
     map.traverse(|k, _| after.push(k));
     let want: Vec<u64> = keys.iter().copied().filter(|k| k % 3 != 0).collect();
-    assert_eq!(after, want, "{name} declares keeps_order but a sweep reordered the survivors");
+    assert_eq!(
+        after, want,
+        "{name} declares keeps_order but a sweep reordered the survivors"
+    );
 }
