@@ -466,6 +466,10 @@ pub(crate) fn overview(
     guide: &[Situation],
 ) -> Vec<Chart> {
     let mut charts = Vec::new();
+    if guide.is_empty() {
+        // No guide (a run without declared properties): no overview either.
+        return charts;
+    }
     let chosen = |workload: &str| -> Vec<String> {
         guide
             .iter()
@@ -715,9 +719,14 @@ pub(crate) fn split_chart(
         if marks == 0 {
             continue;
         }
+        // The group goes before the direction, which ends every title.
+        let title = match chart.title.rsplit_once(" | ") {
+            Some((head, direction)) => format!("{head} | {label} | {direction}"),
+            None => format!("{} | {label}", chart.title),
+        };
         out.push(Chart {
             id: format!("{}-{}", chart.id, k + 1),
-            title: format!("{} | {label}", chart.title),
+            title,
             notes: chart.notes.clone(),
             marks,
             recommended: recommended.to_vec(),

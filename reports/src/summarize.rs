@@ -797,7 +797,7 @@ mod tests {
         assert!(
             r.reason.contains("within 5% of each other")
                 && r.reason.contains(
-                    "`b` needs the least peak extra heap: 50 bytes, against 100 bytes for `a`"
+                    "`b` has the lowest peak extra heap: 50 bytes, against 100 bytes for `a`"
                 ),
             "{}",
             r.reason
@@ -815,8 +815,8 @@ mod tests {
         assert_eq!(r.choice, "b");
         assert!(
             r.reason
-                .contains("about the same memory, peak extra heap (0 bytes),")
-                && r.reason.contains("the fastest, `b`"),
+                .contains("about the same on peak extra heap (0 bytes),")
+                && r.reason.contains("the best on time per operation, `b`"),
             "{}",
             r.reason
         );
