@@ -582,10 +582,15 @@ fn ladders(workload: &str, tables: &[&MetricTable], partial: bool) -> Vec<Chart>
             if marks == 0 {
                 return None;
             }
-            let who = if params.get("readers").is_some() {
-                "reader latency during the sweep"
-            } else {
-                "latency"
+            let who = match (
+                params.get("readers"),
+                params.get(crate::schema::PHASE_PARAM),
+            ) {
+                (Some(_), Some(ParamValue::Text(p))) if p == "idle" => {
+                    "reader latency with no sweep (idle baseline)"
+                }
+                (Some(_), _) => "reader latency during the sweep",
+                _ => "latency (single steps)",
             };
             let what = format!(
                 "{who}: percentiles p50 / p99 / p99.9 / max ({})",

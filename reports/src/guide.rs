@@ -203,7 +203,10 @@ pub(crate) fn recommendations(
             let narrowed = restrict(grid, &keep, &filters, false);
             let mut r = summarize::recommend_by(&narrowed, &[first.metric], &tie)?;
             let among = match &label {
-                Some(l) => format!(" Compared only among the contenders that {l} ({}), which did the same work under the same rules.", members.len()),
+                Some(l) => format!(
+                    " Compared only within the group \"{l}\" ({} contenders), which did the same work under the same rules.",
+                    members.len()
+                ),
                 None => String::new(),
             };
             r.reason = format!(
@@ -403,14 +406,20 @@ fn situation(spec: &Spec, grids: &[WorkloadGrid], infos: &[ContenderInfo]) -> Si
         );
         return out;
     }
-    let filters: Vec<(Metric, Params)> = if spec.target.params.is_empty() {
-        Vec::new()
+    // Percentiles of readers-during-sweep are read in the sweep phase (ranking metric and
+    // tie-breakers alike); the idle phase is their baseline, not a result.
+    let phase = if spec.target.params.is_empty() {
+        Params::new().with(PHASE_PARAM, "sweep")
     } else {
-        // Every percentile of the phase, so the tie-breakers read the same phase.
+        spec.target.params.clone()
+    };
+    let filters: Vec<(Metric, Params)> = if spec.workload == "readers-during-sweep" {
         Metric::PERCENTILES
             .iter()
-            .map(|m| (*m, spec.target.params.clone()))
+            .map(|m| (*m, phase.clone()))
             .collect()
+    } else {
+        Vec::new()
     };
     let keep = |c: &str| eligible.iter().any(|e| e == c);
     let narrowed = restrict(grid, &keep, &filters, spec.collapse);
@@ -734,4 +743,65 @@ pub(crate) fn split_chart(
         });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn info(name: &str, kind: &str, access: &str) -> ContenderInfo {
+        ContenderInfo {
+            name: name.into(),
+            kind: kind.into(),
+            access: access.into(),
+            ..ContenderInfo::default()
+        }
+    }
+
+    #[test]
+    fn groups_of_a_chart_never_exceed_ten_and_cover_everyone() {
+        let mut infos = vec![info("evacmap-cursor", "evacmap", "exclusive")];
+        for k in 0..5 {
+            infos.push(info(&format!("s{k}"), "strategy", "shared"));
+        }
+        for k in 0..12 {
+            infos.push(info(&format!("p{k}"), "peer", "exclusive"));
+        }
+        for k in 0..5 {
+            infos.push(info(&format!("q{k}"), "peer", "shared"));
+        }
+        let names: Vec<String> = infos.iter().map(|i| i.name.clone()).collect();
+        let groups = split_groups(&names, &infos);
+        let labels: Vec<&str> = groups.iter().map(|g| g.0.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "evacmap and the five strategies",
+                "single-threaded peers (1)",
+                "single-threaded peers (2)",
+                "shared peers"
+            ]
+        );
+        assert!(groups.iter().all(|g| g.1.len() <= MAX_SERIES));
+        let mut all: Vec<String> = groups.into_iter().flat_map(|g| g.1).collect();
+        all.sort();
+        let mut want = names.clone();
+        want.sort();
+        assert_eq!(all, want);
+        // Without declared properties: chunks of ten, in order.
+        let chunks = split_groups(&names, &[]);
+        assert_eq!(
+            chunks.iter().map(|g| g.1.len()).collect::<Vec<_>>(),
+            [10, 10, 3]
+        );
+        // Ten or fewer stay in one chart.
+        assert_eq!(split_groups(&names[..10], &infos).len(), 1);
+    }
+
+    #[test]
+    fn the_go_reference_is_never_choosable() {
+        let infos = [info("go-map", ContenderInfo::GO_REFERENCE, "exclusive")];
+        assert!(!choosable(&infos, "go-map"));
+        assert!(choosable(&infos, "undeclared"));
+    }
 }

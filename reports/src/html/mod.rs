@@ -216,7 +216,7 @@ fn recommendation(r: &Recommendation, palette: &Palette) -> String {
     let group = r
         .group
         .as_ref()
-        .map(|g| format!(" among contenders that {}", esc(g)))
+        .map(|g| format!(" (group: {})", esc(g)))
         .unwrap_or_default();
     format!(
         "<p class=\"recommendation\"><strong>Recommendation{group}: {}</strong>. {}</p>\n",

@@ -12,7 +12,11 @@ pub use metric::{Category, Direction, Metric, UnknownMetric};
 pub use record::{Outcome, ParamValue, Params, Record};
 
 /// Version of the records schema written by this build; bump it on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2 adds the metric `reader-p99-slowdown`, the `phase` parameter of
+/// `readers-during-sweep` percentiles, and `contenders` and `objectives` in `meta.json`; it no
+/// longer writes `live-entries-per-line`. Runs of version 1 are still read.
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Workload name of the records written by `evacbench tune`.
 pub const TUNE_WORKLOAD: &str = "tune";
