@@ -346,13 +346,14 @@ fn the_decision_guide_admits_by_declared_properties_and_never_the_go_reference()
     }
     let purge = situation(&json, "Single-threaded purge");
     assert_eq!(purge["choice"], "hashbrown-retain");
-    assert_eq!(purge["value"], 5.0);
+    let close = |v: &Value, want: f64| (v.as_f64().unwrap() - want).abs() < 1e-9 * want;
+    assert!(close(&purge["value"], 5.0), "{}", purge["value"]);
     assert_eq!(purge["runner_up"], "scc-retain");
     let never = situation(&json, "Readers must never wait");
     assert_eq!(never["eligible"], serde_json::json!(["scc-retain"]));
     assert_eq!(never["choice"], "scc-retain");
     assert_eq!(never["metric"], "latency-p99-ns");
-    assert_eq!(never["value"], 500.0);
+    assert!(close(&never["value"], 500.0), "{}", never["value"]);
     let order = situation(&json, "Insertion order");
     assert_eq!(order["eligible"], serde_json::json!(["indexmap-retain"]));
     assert_eq!(order["choice"], "indexmap-retain");

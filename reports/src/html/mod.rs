@@ -200,6 +200,7 @@ fn decision_guide(report: &Report, palette: &Palette) -> Result<String, Error> {
     ]
     .map(String::from);
     out.push_str(&table("Decision guide", &header, rows));
+    out.push_str(&contender_properties(report, palette));
     if !report.overview.is_empty() {
         out.push_str("<div class=\"charts\">\n");
         for chart in &report.overview {
@@ -209,6 +210,52 @@ fn decision_guide(report: &Report, palette: &Palette) -> Result<String, Error> {
     }
     out.push_str("</section>\n");
     Ok(out)
+}
+
+/// The contenders' declared properties (`meta.json`'s `contenders`), folded.
+fn contender_properties(report: &Report, palette: &Palette) -> String {
+    let infos = &report.run.meta.environment.contenders;
+    if infos.is_empty() {
+        return String::new();
+    }
+    let rows = infos.iter().map(|i| {
+        let modes: Vec<String> = i
+            .modes
+            .iter()
+            .map(|(w, m)| format!("{}: {}", esc(w), esc(m)))
+            .collect();
+        (
+            String::new(),
+            format!(
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                contender(&i.name, palette),
+                esc(&i.kind),
+                esc(&i.access),
+                esc(&i.consistency),
+                esc(&i.readers_block),
+                if i.keeps_order { "yes" } else { "no" },
+                modes.join("; "),
+                esc(&i.extra_memory),
+                esc(&i.choose_when),
+            ),
+        )
+    });
+    let header = [
+        "contender",
+        "kind",
+        "access",
+        "consistency",
+        "readers block",
+        "keeps order",
+        "how it ran",
+        "extra memory",
+        "choose it when",
+    ]
+    .map(String::from);
+    format!(
+        "<details class=\"values\"><summary>Contenders' declared properties (what eligibility is decided from)</summary>\n{}</details>\n",
+        table("Contenders", &header, rows)
+    )
 }
 
 /// One recommendation: its group, choice and reason.
