@@ -232,10 +232,10 @@ fn ranged(values: &[f64]) -> Option<Outcome> {
     }
     v.sort_by(f64::total_cmp);
     let mid = v.len() / 2;
-    let median = if v.len() % 2 == 1 {
-        v[mid]
-    } else {
+    let median = if v.len().is_multiple_of(2) {
         (v[mid - 1] + v[mid]) / 2.0
+    } else {
+        v[mid]
     };
     Some(Outcome::with_ci(median, v[0], v[v.len() - 1]))
 }

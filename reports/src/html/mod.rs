@@ -15,7 +15,7 @@ use crate::model::{
     Status, TuneTable, Verdict, WorkloadSummary,
 };
 use crate::plot::Palette;
-use crate::schema::{Category, Metric, Params, TIME_PARAM};
+use crate::schema::{Category, ContenderInfo, Metric, Params, TIME_PARAM};
 use crate::{fmt, Error};
 
 /// The page skeleton: inline CSS, `{{title}}`, `{{plots}}` and `{{body}}`.
@@ -156,7 +156,7 @@ fn decision_guide(report: &Report, palette: &Palette) -> Result<String, Error> {
          ranks them by the metric that matters there. Values are geometric means over the \
          configurations compared; check them in the tables below.</p>\n",
     );
-    let rows = report.decision_guide.iter().map(|s| {
+    let rows = report.decision_guide.iter().flat_map(|s| {
         let unit = s.metric.unit();
         let q = |v: Option<f64>| v.map_or_else(String::new, |v| esc(&fmt::quantity(v, unit)));
         let choice = match &s.choice {
@@ -167,26 +167,46 @@ fn decision_guide(report: &Report, palette: &Palette) -> Result<String, Error> {
             .runner_up
             .as_ref()
             .map_or_else(String::new, |r| contender(r, palette));
-        let eligible = s
-            .eligible
+        let choosable = report
+            .run
+            .meta
+            .environment
+            .contenders
             .iter()
-            .map(|e| esc(e))
-            .collect::<Vec<_>>()
-            .join(", ");
-        (
-            String::new(),
+            .filter(|i| i.kind != ContenderInfo::GO_REFERENCE)
+            .count();
+        let eligible = if s.eligible.len() >= choosable && choosable > 0 {
+            format!("all {choosable} contenders")
+        } else {
             format!(
-                "<td>{}<br><span class=\"ci\">workload <code>{}</code></span></td>{choice}<td>{} <span class=\"ci\">({}, {})</span></td><td class=\"num\">{}</td><td>{runner}</td><td class=\"num\">{}</td><td class=\"ci\">{eligible}</td><td class=\"reason\">{}</td>",
-                esc(&s.situation),
-                esc(&s.workload),
-                esc(&s.meaning),
-                esc(s.metric.name()),
-                s.metric.direction().phrase(),
-                q(s.value),
-                q(s.runner_up_value),
-                prose(&s.reason),
+                "{}: {}",
+                s.eligible.len(),
+                s.eligible
+                    .iter()
+                    .map(|e| esc(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        [
+            (
+                "situation".to_owned(),
+                format!(
+                    "<td class=\"situation\">{}<br><span class=\"ci\">workload <code>{}</code></span></td>{choice}<td>{} <span class=\"ci\">({}, {})</span></td><td class=\"num\">{}</td><td>{runner}</td><td class=\"num\">{}</td><td class=\"eligible\">{eligible}</td>",
+                    esc(&s.situation),
+                    esc(&s.workload),
+                    esc(&s.meaning),
+                    esc(s.metric.name()),
+                    s.metric.direction().phrase(),
+                    q(s.value),
+                    q(s.runner_up_value),
+                ),
             ),
-        )
+            (
+                "why".to_owned(),
+                format!("<td colspan=\"7\" class=\"reason\">{}</td>", prose(&s.reason)),
+            ),
+        ]
     });
     let header = [
         "situation",
@@ -196,10 +216,13 @@ fn decision_guide(report: &Report, palette: &Palette) -> Result<String, Error> {
         "runner-up",
         "its value",
         "eligible",
-        "why",
     ]
     .map(String::from);
-    out.push_str(&table("Decision guide", &header, rows));
+    out.push_str(&table(
+        "Decision guide (each situation's reason in the row below it)",
+        &header,
+        rows,
+    ));
     out.push_str(&contender_properties(report, palette));
     if !report.overview.is_empty() {
         out.push_str("<div class=\"charts\">\n");
