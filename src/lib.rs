@@ -13,11 +13,13 @@
 //!   and writes records in the schema of the `reports` crate.
 //! * [`suite`]: the `cargo bench` entry point (run directory, criterion, report).
 //! * [`tune`]: the load-factor tuner (`evacbench tune`).
+//! * [`contenders`]: each contender's declared properties and modes, written into `meta.json`.
 //! * [`environment`]: the machine and toolchain facts written into every run's `meta.json`.
 
 pub use evacmap;
 pub use strategies;
 
+pub mod contenders;
 pub mod environment;
 pub mod key_sequence;
 pub mod keys;

@@ -34,6 +34,8 @@
 //! **Report** (load -> summarize -> plot -> html)
 //! - `grid`: records arranged as workload x metric tables of parameter sets x contenders.
 //! - `summarize`: best contender per metric, recommendations, the report model (`model`).
+//! - `guide`: verdicts that follow each workload's declared objective, groups of contenders
+//!   that did the same work, the decision guide and its overview plots.
 //! - `charts`: which charts each workload gets; `tune`: load-factor trade-off and Pareto data;
 //!   `baseline`: changes against an earlier run and the noise rule.
 //! - `plot`: plotters SVG, one function per chart kind (lines, percentiles, bars, Pareto) and the
@@ -47,6 +49,7 @@ mod error;
 mod fmt;
 pub mod go_reference;
 mod grid;
+mod guide;
 mod html;
 mod load;
 mod model;
@@ -69,6 +72,6 @@ pub use noise::{
 pub use render::{render, render_with_noise, ReportPaths, HTML_FILE, JSON_FILE};
 pub use rundir::{RunDir, META_FILE, RECORDS_FILE};
 pub use schema::{
-    median, Category, Direction, Environment, Interval, Metric, Outcome, ParamValue, Params,
-    Record, RunMeta, SCHEMA_VERSION,
+    median, Category, ContenderInfo, Direction, Environment, Interval, Metric, Objective, Outcome,
+    ParamValue, Params, Record, RunMeta, Target, SCHEMA_VERSION,
 };

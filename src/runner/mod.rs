@@ -181,19 +181,96 @@ pub fn keys_for(cell: &Cell, seed: u64) -> KeySet {
     )
 }
 
-/// Whether callgrind measures this cell in `profile`: the middle sweep (and, in the full
-/// profile, the large one too); a callgrind run is about 50x slower than native.
+/// Largest `sweep` cell the default profile simulates: callgrind runs the child's whole process
+/// (prefill included) about 50x slower than native, so a 1M-entry cell costs about 18 s per
+/// contender, over five minutes for the cell, which does not fit the profile's 10 minutes.
+pub const DEFAULT_CACHE_MAX_N: u64 = 65_536;
+
+/// Whether callgrind measures this cell in `profile`: every `sweep` cell of the tiny profile,
+/// every `sweep` cell up to [`DEFAULT_CACHE_MAX_N`] entries in the default profile, and in the
+/// full profile those plus the larger cells' plain half sweep.
 pub fn is_cache_cell(profile: Profile, cell: &Cell) -> bool {
-    cell.workload == Workload::Sweep
-        && cell.delete_fraction == 0.5
+    let plain_half = cell.delete_fraction == 0.5
         && cell.keys == crate::keys::KeyOrder::Uniform
         && cell.doom == crate::keys::DoomPattern::Uniform
-        && cell.value == ValueSize::V8
+        && cell.value == ValueSize::V8;
+    cell.workload == Workload::Sweep
         && match profile {
             Profile::Tiny => true,
-            Profile::Default => cell.n == 65_536,
-            Profile::Full => cell.n >= 65_536,
+            Profile::Default => cell.n <= DEFAULT_CACHE_MAX_N,
+            Profile::Full => cell.n <= DEFAULT_CACHE_MAX_N || plain_half,
         }
+}
+
+/// Why a `sweep` cell of `profile` has no cache simulation, if it has none.
+fn no_cache_reason(profile: Profile, cell: &Cell) -> Option<String> {
+    (cell.workload == Workload::Sweep && !is_cache_cell(profile, cell)).then(|| {
+        format!(
+            "not simulated in the {} profile for this cell above n={DEFAULT_CACHE_MAX_N} (callgrind \
+             takes about 18 s per contender at 1M entries, over the profile's time budget)",
+            profile.id()
+        )
+    })
+}
+
+/// Repetitions of the reader phases (idle, then during a sweep) of `readers-during-sweep`, and
+/// the fewest runs the churn percentiles come from; each percentile is recorded as the median
+/// over repetitions with their min..max range.
+pub fn repetitions(profile: Profile) -> usize {
+    match profile {
+        Profile::Tiny => 3,
+        Profile::Default => 6,
+        Profile::Full => 10,
+    }
+}
+
+/// A value measured over `runs` repetitions: their median, with the min..max range (and the
+/// repetitions kept for the baseline's rank test).
+fn ranged(values: &[f64]) -> Option<Outcome> {
+    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    Outcome::median_of(round_samples(&v))
+}
+
+/// The p50, p99, p99.9 and max of each recorder set (one set per repetition; a set with no
+/// lookups gives none).
+fn percentiles_per_run(runs: &[Vec<Recorder>]) -> Vec<crate::probes::latency::Percentiles> {
+    runs.iter()
+        .filter_map(|recs| {
+            let mut all = Recorder::new();
+            for r in recs {
+                all.merge(r);
+            }
+            all.percentiles()
+        })
+        .collect()
+}
+
+/// One record per percentile: the median over `runs` with its range.
+fn percentile_records(
+    rec: &Recs,
+    runs: &[crate::probes::latency::Percentiles],
+    params: &Params,
+    out: &mut Vec<Record>,
+) {
+    type Pick = fn(&crate::probes::latency::Percentiles) -> f64;
+    let pick: [(Metric, Pick); 4] = [
+        (Metric::LatencyP50Ns, |p| p.p50),
+        (Metric::LatencyP99Ns, |p| p.p99),
+        (Metric::LatencyP999Ns, |p| p.p999),
+        (Metric::LatencyMaxNs, |p| p.max),
+    ];
+    for (metric, f) in pick {
+        let values: Vec<f64> = runs.iter().map(f).collect();
+        let outcome = ranged(&values).unwrap_or_else(|| {
+            Outcome::not_measured(
+                "no lookup completed while the phase ran (it ended before the reader threads \
+                 were scheduled)",
+            )
+        });
+        let mut r = rec.make(metric, outcome);
+        r.params = params.clone();
+        out.push(r);
+    }
 }
 
 impl<'c> Runner<'c> {
@@ -486,9 +563,19 @@ impl<'c> Runner<'c> {
                 }
             }
         }
+        if cell.workload == Workload::ReadersDuringSweep {
+            self.progress(id, "reader phases (idle, then during the sweep)");
+            if let Err(e) = self.reader_phases(s, rec, &mut records) {
+                return self.fail(id, rec, e);
+            }
+        }
         if is_cache_cell(self.opts.profile, cell) {
             self.progress(id, "cache simulation (callgrind)");
-            self.cache_pass(cell, index, info, rec, &mut records);
+            self.cache_pass(index, info, rec, &mut records);
+        } else if let Some(why) = no_cache_reason(self.opts.profile, cell) {
+            for m in [Metric::D1MissesPerOp, Metric::LlMissesPerOp] {
+                records.push(rec.make(m, Outcome::not_measured(why.clone())));
+            }
         }
         self.write(records);
     }
@@ -559,6 +646,54 @@ impl<'c> Runner<'c> {
         self.after_timing(cell, index, info, s, id, rec, records, skip);
     }
 
+    /// `readers-during-sweep`: the same readers for the same duration with no sweep
+    /// (`phase = idle`) and during the sweep (`phase = sweep`), over [`repetitions`] fresh maps;
+    /// records each phase's percentiles and the p99 slowdown (sweep / idle), each the median
+    /// over repetitions with its range.
+    fn reader_phases<S: Scenario>(
+        &mut self,
+        s: &S,
+        rec: &Recs,
+        out: &mut Vec<Record>,
+    ) -> Result<(), String> {
+        // A first, unrecorded run gives the duration the idle phase lasts.
+        let mut st = s.setup()?;
+        let mut duration = s.run(&mut st, &mut Probe::default())?.elapsed;
+        drop(st);
+        let (mut idle, mut sweep) = (Vec::new(), Vec::new());
+        for _ in 0..repetitions(self.opts.profile) {
+            let mut st = s.setup()?;
+            let Some(quiet) = s.idle_readers(&mut st, duration) else {
+                return Ok(());
+            };
+            idle.push(quiet?);
+            let mut probe = Probe {
+                latencies: Some(Vec::new()),
+            };
+            let m = s.run(&mut st, &mut probe)?;
+            s.verify(&mut st)?;
+            sweep.push(probe.latencies.unwrap_or_default());
+            duration = m.elapsed;
+        }
+        let (idle, sweep) = (percentiles_per_run(&idle), percentiles_per_run(&sweep));
+        let phase = |p: &str| rec.params.clone().with(reports::schema::PHASE_PARAM, p);
+        percentile_records(rec, &idle, &phase("idle"), out);
+        percentile_records(rec, &sweep, &phase("sweep"), out);
+        let slowdowns: Vec<f64> = idle
+            .iter()
+            .zip(&sweep)
+            .filter(|(i, _)| i.p99 > 0.0)
+            .map(|(i, s)| s.p99 / i.p99)
+            .collect();
+        out.push(rec.make(
+            Metric::ReaderP99Slowdown,
+            ranged(&slowdowns).unwrap_or_else(|| {
+                Outcome::not_measured("no repetition had lookups in both phases")
+            }),
+        ));
+        Ok(())
+    }
+
     fn allocation_pass<S: Scenario>(
         &mut self,
         cell: &Cell,
@@ -570,7 +705,7 @@ impl<'c> Runner<'c> {
             cell.workload,
             Workload::Churn | Workload::ReadersDuringSweep
         );
-        let with_latency = traced;
+        let with_latency = cell.workload == Workload::Churn;
         let phase = Phase::start();
         let mut st = s.setup()?;
         // The sampler thread starts before the counted span, so its own start-up allocations
@@ -593,7 +728,8 @@ impl<'c> Runner<'c> {
             // TRACE_SPAN, so the heap trace shows many runs, not one short one.
             let started = Instant::now();
             let mut runs = 1;
-            while started.elapsed() < TRACE_SPAN && runs < TRACE_MAX_RUNS {
+            let min_runs = repetitions(self.opts.profile);
+            while (started.elapsed() < TRACE_SPAN || runs < min_runs) && runs < TRACE_MAX_RUNS {
                 s.run(&mut st, &mut probe)?;
                 runs += 1;
             }
@@ -660,36 +796,9 @@ impl<'c> Runner<'c> {
             },
         ));
         if let Some(lat) = probe.latencies {
-            let mut all = Recorder::new();
-            for r in &lat {
-                all.merge(r);
-            }
-            let pairs = |p: crate::probes::latency::Percentiles| {
-                [
-                    (Metric::LatencyP50Ns, p.p50),
-                    (Metric::LatencyP99Ns, p.p99),
-                    (Metric::LatencyP999Ns, p.p999),
-                    (Metric::LatencyMaxNs, p.max),
-                ]
-            };
-            match all.percentiles() {
-                Some(p) => {
-                    for (metric, v) in pairs(p) {
-                        out.push(rec.make(metric, Outcome::value(v)));
-                    }
-                }
-                None => {
-                    for metric in Metric::PERCENTILES {
-                        out.push(rec.make(
-                            metric,
-                            Outcome::not_measured(
-                                "no lookup completed while the phase ran (it ended before the \
-                                 reader threads were scheduled)",
-                            ),
-                        ));
-                    }
-                }
-            }
+            // One recorder per churn run: each run is a repetition.
+            let runs: Vec<Vec<Recorder>> = lat.into_iter().map(|r| vec![r]).collect();
+            percentile_records(rec, &percentiles_per_run(&runs), &rec.params, out);
         }
         if let Some(lookups) = s.lookups(&mut st) {
             let (hit, miss) = lookups?;
@@ -718,19 +827,8 @@ impl<'c> Runner<'c> {
         Ok(())
     }
 
-    fn cache_pass(
-        &mut self,
-        cell: &Cell,
-        index: usize,
-        info: Info,
-        rec: &Recs,
-        out: &mut Vec<Record>,
-    ) {
-        let metrics = [
-            Metric::D1MissesPerOp,
-            Metric::LlMissesPerOp,
-            Metric::LiveEntriesPerLine,
-        ];
+    fn cache_pass(&mut self, index: usize, info: Info, rec: &Recs, out: &mut Vec<Record>) {
+        let metrics = [Metric::D1MissesPerOp, Metric::LlMissesPerOp];
         if let Err(why) = &self.valgrind {
             for m in metrics {
                 out.push(rec.make(m, Outcome::not_measured(why.clone())));
@@ -753,10 +851,6 @@ impl<'c> Runner<'c> {
                 out.push(rec.make(
                     Metric::LlMissesPerOp,
                     Outcome::value(counts.ll_misses as f64 / ops),
-                ));
-                out.push(rec.make(
-                    Metric::LiveEntriesPerLine,
-                    Outcome::value(cell.n as f64 / counts.d1_misses.max(1) as f64),
                 ));
             }
             Ok(_) => {
@@ -798,9 +892,16 @@ impl<'c> Runner<'c> {
             seed,
             single_threaded: false,
         };
-        self.write(vec![
-            rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))
-        ]);
+        let mut records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))];
+        if cell.workload == Workload::ReadersDuringSweep {
+            // The reader phases are configurations of their own (`phase = idle | sweep`).
+            for p in ["idle", "sweep"] {
+                let mut r = rec.make(Metric::LatencyP99Ns, Outcome::not_measured(why));
+                r.params = r.params.clone().with(reports::schema::PHASE_PARAM, p);
+                records.push(r);
+            }
+        }
+        self.write(records);
     }
 }
 

@@ -35,6 +35,8 @@ pub(crate) fn environment() -> Environment {
         hasher: "foldhash 0.2.0".into(),
         profile: "default".into(),
         seeds: vec![42, 43],
+        contenders: Vec::new(),
+        objectives: Vec::new(),
     }
 }
 
