@@ -180,20 +180,30 @@ pub fn calibrate(runs: &[PathBuf], out: &Path) -> Result<String, String> {
     }
     let env = &loaded[0].meta.environment;
     let source = format!(
-        "{} runs of commit {} ({} profile) on {} ({} cores), {}; remake with `bash \
-         scripts/aa-check.sh {} --calibrate`",
+        "{}: {} runs of commit {} on {} ({} cores), {}; remake with `bash scripts/aa-check.sh {} \
+         --calibrate`",
+        env.profile,
         loaded.len(),
         env.git_commit,
-        env.profile,
         env.cpu_model,
         env.cpu_cores,
         env.date,
         env.profile
     );
-    let model = NoiseModel::calibrate(&loaded, source);
+    let fresh = NoiseModel::calibrate(&loaded, source);
+    let nondeterministic = fresh.nondeterministic.clone();
+    // Other profiles' floors in the file stay; this profile's are replaced.
+    let model = match NoiseModel::read(out) {
+        Ok(existing) => existing.merged_with(fresh),
+        Err(_) => fresh,
+    };
     model.write(out).map_err(|e| e.to_string())?;
     let mut text = format!("wrote {} ({} floors)\n", out.display(), model.floors.len());
-    for f in model.floors.iter().filter(|f| f.workload.is_none()) {
+    for f in model
+        .floors
+        .iter()
+        .filter(|f| f.workload.is_none() && f.profile.as_deref() == Some(env.profile.as_str()))
+    {
         writeln!(
             text,
             "  {:<26} floor {:>6.1}% from {} pairs (largest A/A difference {:.1}%)",
@@ -204,14 +214,14 @@ pub fn calibrate(runs: &[PathBuf], out: &Path) -> Result<String, String> {
         )
         .ok();
     }
-    if !model.nondeterministic.is_empty() {
+    if !nondeterministic.is_empty() {
         writeln!(
             text,
             "WARNING: {} exact values differ between the runs (nondeterminism):",
-            model.nondeterministic.len()
+            nondeterministic.len()
         )
         .ok();
-        for line in model.nondeterministic.iter().take(20) {
+        for line in nondeterministic.iter().take(20) {
             writeln!(text, "  {line}").ok();
         }
     }

@@ -42,13 +42,14 @@ pub(crate) fn compare(
 ) -> Comparison {
     let now = cells(current);
     let before = cells(baseline_grids);
+    let profile = baseline.meta.environment.profile.as_str();
     let mut changes: Vec<Change> = now
         .iter()
         .filter_map(|(key, cur)| {
             let base = before.get(key)?;
             let (workload, metric, params, contender) = key.clone();
             let (verdict, change, threshold) =
-                judge(metric, noise.floor(metric, &workload), base, cur);
+                judge(metric, noise.floor(metric, &workload, profile), base, cur);
             Some(Change {
                 workload,
                 metric,

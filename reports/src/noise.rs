@@ -46,6 +46,10 @@ pub struct Floor {
     /// Workload, or `None` for the metric over all workloads.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub workload: Option<String>,
+    /// The profile of the runs it was learned from (a tiny profile's short timings are
+    /// noisier than a default one's), or `None` for any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
     /// The relative change (0.1 = 10%) below which a change is noise.
     pub floor: f64,
     /// How many A/A pairs it was learned from.
@@ -114,24 +118,59 @@ impl NoiseModel {
         })
     }
 
-    /// The floor of `metric` on `workload`: its own if calibrated on enough pairs, else the
-    /// metric's over all workloads, else [`DEFAULT_FLOOR`].
-    pub fn floor(&self, metric: Metric, workload: &str) -> f64 {
-        let own = self.floors.iter().find(|f| {
-            f.metric == metric && f.workload.as_deref() == Some(workload) && f.pairs >= MIN_PAIRS
-        });
-        let any = || {
-            self.floors
-                .iter()
-                .find(|f| f.metric == metric && f.workload.is_none())
+    /// The floor of `metric` on `workload` for runs of `profile`: the first calibrated one of
+    /// (this workload, this profile) if learned from at least [`MIN_PAIRS`] pairs, (all
+    /// workloads, this profile), (this workload, any profile), (all workloads, any profile);
+    /// else [`DEFAULT_FLOOR`].
+    pub fn floor(&self, metric: Metric, workload: &str, profile: &str) -> f64 {
+        let find = |w: Option<&str>, p: Option<&str>, min_pairs: usize| {
+            self.floors.iter().find(|f| {
+                f.metric == metric
+                    && f.workload.as_deref() == w
+                    && p.is_none_or(|p| f.profile.as_deref() == Some(p))
+                    && f.pairs >= min_pairs
+            })
         };
-        own.or_else(any).map_or(DEFAULT_FLOOR, |f| f.floor)
+        find(Some(workload), Some(profile), MIN_PAIRS)
+            .or_else(|| find(None, Some(profile), 1))
+            .or_else(|| find(Some(workload), None, MIN_PAIRS))
+            .or_else(|| find(None, None, 1))
+            .map_or(DEFAULT_FLOOR, |f| f.floor)
+    }
+
+    /// This model with the floors of `other`'s profiles replaced by `other`'s (a calibration of
+    /// one profile added to a file that holds others).
+    pub fn merged_with(mut self, other: NoiseModel) -> NoiseModel {
+        let profiles: Vec<Option<String>> =
+            other.floors.iter().map(|f| f.profile.clone()).collect();
+        self.floors.retain(|f| !profiles.contains(&f.profile));
+        self.floors.extend(other.floors);
+        let keep: Vec<&str> = self
+            .source
+            .split("\n")
+            .filter(|line| {
+                !profiles
+                    .iter()
+                    .flatten()
+                    .any(|p| line.starts_with(&format!("{p}: ")))
+            })
+            .filter(|l| !l.is_empty() && l.contains(": "))
+            .collect();
+        let mut source = keep.join("\n");
+        if !source.is_empty() {
+            source.push('\n');
+        }
+        source.push_str(&other.source);
+        self.source = source;
+        self.nondeterministic = other.nondeterministic;
+        self
     }
 
     /// Learns the floors from `runs`, all of one commit on one machine: every pair of runs,
     /// every value both measured. Exact values are not given floors (they must be equal); any
     /// that differ are listed in [`NoiseModel::nondeterministic`].
     pub fn calibrate(runs: &[LoadedRun], source: String) -> NoiseModel {
+        let profile = runs.first().map(|r| r.meta.environment.profile.clone());
         let grids: Vec<_> = runs.iter().map(grid::build).collect();
         let cells: Vec<_> = grids.iter().map(|g| crate::baseline::cells(g)).collect();
         let mut diffs: BTreeMap<(Metric, String), Vec<f64>> = BTreeMap::new();
@@ -184,6 +223,9 @@ impl NoiseModel {
         for (metric, d) in &by_metric {
             floors.push(floor_of(*metric, None, d));
         }
+        for f in &mut floors {
+            f.profile.clone_from(&profile);
+        }
         nondeterministic.sort();
         nondeterministic.dedup();
         NoiseModel {
@@ -209,6 +251,7 @@ fn floor_of(metric: Metric, workload: Option<String>, diffs: &[f64]) -> Floor {
     Floor {
         metric,
         workload,
+        profile: None,
         floor: round4(fence.max(p95).max(MIN_FLOOR)),
         pairs: d.len(),
         max_seen: round4(d.last().copied().unwrap_or(0.0)),
@@ -360,6 +403,7 @@ mod tests {
                 Floor {
                     metric: Metric::LatencyNsPerOp,
                     workload: Some("sweep".into()),
+                    profile: Some("default".into()),
                     floor: 0.05,
                     pairs: 50,
                     max_seen: 0.06,
@@ -367,6 +411,7 @@ mod tests {
                 Floor {
                     metric: Metric::LatencyNsPerOp,
                     workload: Some("churn".into()),
+                    profile: Some("default".into()),
                     floor: 0.5,
                     pairs: 2,
                     max_seen: 0.6,
@@ -374,6 +419,7 @@ mod tests {
                 Floor {
                     metric: Metric::LatencyNsPerOp,
                     workload: None,
+                    profile: Some("default".into()),
                     floor: 0.08,
                     pairs: 52,
                     max_seen: 0.6,
@@ -381,12 +427,40 @@ mod tests {
             ],
             nondeterministic: vec![],
         };
-        assert_eq!(m.floor(Metric::LatencyNsPerOp, "sweep"), 0.05);
+        assert_eq!(m.floor(Metric::LatencyNsPerOp, "sweep", "default"), 0.05);
         assert_eq!(
-            m.floor(Metric::LatencyNsPerOp, "churn"),
+            m.floor(Metric::LatencyNsPerOp, "churn", "default"),
             0.08,
             "too few pairs"
         );
-        assert_eq!(m.floor(Metric::LatencyP99Ns, "sweep"), DEFAULT_FLOOR);
+        assert_eq!(
+            m.floor(Metric::LatencyNsPerOp, "sweep", "tiny"),
+            0.05,
+            "another profile's floor when this one has none"
+        );
+        assert_eq!(
+            m.floor(Metric::LatencyP99Ns, "sweep", "default"),
+            DEFAULT_FLOOR
+        );
+        let tiny = NoiseModel {
+            source: "tiny: two tiny runs".into(),
+            floors: vec![Floor {
+                metric: Metric::LatencyNsPerOp,
+                workload: None,
+                profile: Some("tiny".into()),
+                floor: 0.3,
+                pairs: 100,
+                max_seen: 0.4,
+            }],
+            nondeterministic: vec![],
+        };
+        let both = NoiseModel {
+            source: "default: two default runs".into(),
+            ..m
+        }
+        .merged_with(tiny);
+        assert_eq!(both.floor(Metric::LatencyNsPerOp, "churn", "tiny"), 0.3);
+        assert_eq!(both.floor(Metric::LatencyNsPerOp, "sweep", "default"), 0.05);
+        assert!(both.source.contains("default: two") && both.source.contains("tiny: two"));
     }
 }
