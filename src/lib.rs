@@ -4,6 +4,7 @@
 //! This crate is the measuring side:
 //! * [`workloads`]: the named workloads, their validated parameter sets and the profiles.
 //! * [`keys`]: every workload's keys and doom decisions, derived from a seed.
+//! * [`key_sequence`]: the golden key/doom file that checks the Go port of [`keys`].
 //! * [`oracle`]: the verification every measured run passes before it counts.
 //! * [`probes`]: counting allocator, latency percentiles, heap trace, callgrind cache misses.
 //! * [`readme`]: README's workload and metric tables, generated and checked.
@@ -20,7 +21,9 @@ pub use strategies;
 
 pub mod contenders;
 pub mod environment;
+pub mod key_sequence;
 pub mod keys;
+pub mod noise_check;
 pub mod oracle;
 pub mod probes;
 pub mod readme;

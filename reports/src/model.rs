@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::schema::{Category, Direction, Metric, Objective, Params, RunMeta};
+use crate::schema::{Category, Direction, Interval, Metric, Objective, Params, RunMeta};
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -42,6 +42,8 @@ pub(crate) struct RunInfo {
     pub(crate) meta: RunMeta,
     /// The tune run merged in with [`merge`](crate::merge), if any.
     pub(crate) tune: Option<SourceRun>,
+    /// The Go reference companion (Go version, GOGC, hash, contenders), if the run has one.
+    pub(crate) go_reference: Option<crate::GoReferenceMeta>,
     /// Charts in the page; the HTML states it so a browser check can count the drawn plots.
     pub(crate) plots: usize,
 }
@@ -125,6 +127,15 @@ pub(crate) enum Cell {
         value: f64,
         ci_low: Option<f64>,
         ci_high: Option<f64>,
+        /// What the interval is.
+        #[serde(skip_serializing_if = "Interval::is_none")]
+        interval: Interval,
+        /// Repetitions behind the value, if known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        runs: Option<u32>,
+        /// The samples behind the value (for the baseline test; not written to report.json).
+        #[serde(skip)]
+        samples: Vec<f64>,
         /// Best verified value of its row.
         best: bool,
     },
@@ -146,15 +157,19 @@ impl Cell {
         }
     }
 
-    /// Half-width of the confidence interval, 0 without one.
-    pub(crate) fn ci_half_width(&self) -> f64 {
+    /// What the value's interval is ([`Interval::None`] for anything but a value).
+    pub(crate) fn interval(&self) -> Interval {
         match self {
-            Cell::Ok {
-                ci_low: Some(lo),
-                ci_high: Some(hi),
-                ..
-            } => (hi - lo) / 2.0,
-            _ => 0.0,
+            Cell::Ok { interval, .. } => *interval,
+            _ => Interval::None,
+        }
+    }
+
+    /// The samples behind the value (empty if none were recorded).
+    pub(crate) fn samples(&self) -> &[f64] {
+        match self {
+            Cell::Ok { samples, .. } => samples,
+            _ => &[],
         }
     }
 }

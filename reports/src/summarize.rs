@@ -5,6 +5,7 @@ use crate::model::{
     Best, CategorySection, Cell, Chart, MetricDoc, MetricTable, Recommendation, Report, Row, Rules,
     RunInfo, Status, WorkloadPart, WorkloadSummary,
 };
+use crate::noise::NoiseModel;
 use crate::schema::{Category, ContenderInfo, Direction, Metric, SCHEMA_VERSION, TUNE_WORKLOAD};
 use crate::{baseline, charts, fmt, guide, tune, LoadedRun};
 
@@ -35,10 +36,20 @@ pub(crate) fn is_series(metric: Metric) -> bool {
     metric == Metric::HeapBytes
 }
 
-/// Builds the report of `run`, compared with `baseline` if given.
+/// Builds the report of `run`, compared with `baseline` if given (the shipped calibration).
+#[cfg(test)]
 pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report {
+    summarize_with(run, baseline, &NoiseModel::shipped())
+}
+
+/// [`summarize`] with the noise calibration `noise` for the baseline comparison.
+pub(crate) fn summarize_with(
+    run: &LoadedRun,
+    baseline: Option<&LoadedRun>,
+    noise: &NoiseModel,
+) -> Report {
     let grids = grid::build(run);
-    let baseline = baseline.map(|b| baseline::compare(&grids, &grid::build(b), b));
+    let baseline = baseline.map(|b| baseline::compare(&grids, &grid::build(b), b, noise));
     let cells = || {
         grids
             .iter()
@@ -139,6 +150,7 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
                 complete: t.meta.complete,
                 records: t.records,
             }),
+            go_reference: run.go_reference.as_ref().map(|g| g.meta.clone()),
             plots,
         },
         contenders: grid::contenders(&run.records),
@@ -149,11 +161,11 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
         tuning,
         baseline,
         metrics,
-        rules: rules(),
+        rules: rules(noise),
     }
 }
 
-fn rules() -> Rules {
+fn rules(noise: &NoiseModel) -> Rules {
     Rules {
         best: "For each workload and metric, a contender's score is the geometric mean, over the \
                configurations that every eligible contender measured (all configurations if there is \
@@ -176,11 +188,16 @@ fn rules() -> Rules {
             TIE_MARGIN * 100.0
         ),
         noise: format!(
-            "A change counts only if |change| > max({:.0}%, (half-width of the current CI + half-width \
-             of the baseline CI) / baseline value); smaller changes are reported as unchanged. From a \
-             baseline of 0, any nonzero value counts. Heap-over-time samples are not compared (their \
-             peak is compared as peak extra heap).",
-            baseline::MIN_CHANGE * 100.0
+            "Exact values (counts, bytes and chain statistics of single-threaded cells, fixed by the \
+             seed) change on any difference. Any other value changes only if |change| exceeds its \
+             noise floor: the upper fence Q3 + 3 x IQR of the differences between runs of one commit \
+             on this machine (A/A calibration: {}; per metric and workload, see the threshold \
+             column), and, where both runs kept their samples, a Mann-Whitney U test of the two \
+             runs' samples finds them different at the {:.0}% level. Intervals say what they are: \
+             [lo, hi] is a bootstrap 95% CI within one run, lo..hi the min..max of several runs. \
+             Heap-over-time samples are not compared (their peak is compared as peak extra heap).",
+            noise.source,
+            baseline::ALPHA * 100.0
         ),
         tuning: "The recommended load factor is the Pareto-optimal one (no other threshold has both \
                  fewer bytes per entry and a faster lookup hit) that minimizes bytes_per_entry / \
@@ -443,8 +460,13 @@ pub(crate) fn recommend_by(
         let scores = score_table(grid, table);
         scores.best().map(|_| (table, scores))
     })?;
-    let ranked = scores.ranked();
-    let (best_col, best_score) = ranked[0];
+    // Go's reference contenders are measured beside the Rust ones, never recommended.
+    let ranked: Vec<_> = scores
+        .ranked()
+        .into_iter()
+        .filter(|(i, _)| !table.contenders[*i].starts_with(crate::go_reference::GO_PREFIX))
+        .collect();
+    let (best_col, best_score) = *ranked.first()?;
     let name = |i: usize| table.contenders[i].as_str();
     let metric = table.metric;
     let unit = metric.unit();
@@ -741,6 +763,7 @@ mod tests {
             records,
             torn_line: None,
             tune: None,
+            go_reference: None,
         }
     }
 
@@ -758,6 +781,16 @@ mod tests {
     fn recommendation(records: Vec<Record>) -> Recommendation {
         let grids = grid::build(&run(records));
         recommend(&grids[0]).expect("a recommendation")
+    }
+
+    #[test]
+    fn go_reference_contenders_are_never_recommended() {
+        let r = recommendation(vec![
+            rec("go-range-delete", 1000, Metric::LatencyNsPerOp, 5.0),
+            rec("a", 1000, Metric::LatencyNsPerOp, 10.0),
+            rec("b", 1000, Metric::LatencyNsPerOp, 20.0),
+        ]);
+        assert_eq!(r.choice, "a");
     }
 
     #[test]
@@ -831,7 +864,7 @@ mod tests {
                 Params::new().with("n", 1000u64),
                 Metric::LatencyNsPerOp,
                 1,
-                Outcome::with_ci(v, lo, hi),
+                Outcome::with_ci(v, lo, hi, vec![]),
             )
         };
         let r = recommendation(vec![ci("a", 10.0, 8.0, 13.0), ci("b", 12.0, 11.0, 14.0)]);

@@ -266,7 +266,7 @@ fn default_profile() -> Vec<Record> {
                 "sweep",
                 p,
                 Metric::LatencyNsPerOp,
-                Outcome::with_ci(v, v * 0.9, v * 1.1),
+                Outcome::with_ci(v, v * 0.9, v * 1.1, vec![]),
             ));
             out.push(rec(c, "sweep", p, Metric::AllocsPerOp, Outcome::value(f)));
             if i == 0 {

@@ -24,7 +24,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
-use reports::{Metric, Outcome, Params, Record, RunDir};
+use reports::{Interval, Metric, Outcome, Params, Record, RunDir};
 use strategies::registry::{self, Visit};
 use strategies::{Contender, Info, Shared, Value, V64, V8};
 
@@ -224,7 +224,7 @@ pub fn repetitions(profile: Profile) -> usize {
     }
 }
 
-/// A value measured over `runs` repetitions: their median, with the min..max range.
+/// A value measured over repetitions: their median, with the min..max range (and the values).
 fn ranged(values: &[f64]) -> Option<Outcome> {
     let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
     if v.is_empty() {
@@ -237,7 +237,7 @@ fn ranged(values: &[f64]) -> Option<Outcome> {
     } else {
         v[mid]
     };
-    Some(Outcome::with_ci(median, v[0], v[v.len() - 1]))
+    Some(Outcome::with_range(median, v))
 }
 
 /// The p50, p99, p99.9 and max of each recorder set (one set per repetition; a set with no
@@ -386,6 +386,7 @@ impl<'c> Runner<'c> {
             workload: cell.workload.id(),
             params: cell.params(),
             seed,
+            single_threaded: !S::THREADED,
         };
         // 1. Verify.
         let mut state = match s.setup() {
@@ -522,7 +523,7 @@ impl<'c> Runner<'c> {
                 );
                 records.push(rec.make(
                     Metric::LatencyNsPerOp,
-                    Outcome::with_ci(e.mean, e.low, e.high),
+                    Outcome::with_ci(e.mean, e.low, e.high, round_samples(&per_op)),
                 ));
             }
             None => records.push(rec.make(
@@ -643,7 +644,10 @@ impl<'c> Runner<'c> {
                 samples.len()
             ),
         );
-        let records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::with_ci(mean, lo, hi))];
+        let records = vec![rec.make(
+            Metric::LatencyNsPerOp,
+            Outcome::with_range(mean, round_samples(&samples)),
+        )];
         let skip = (one_run * 2 > budget).then(|| {
             format!("one run took {one_run:.1?}, over half the slow budget of {budget:?}")
         });
@@ -712,30 +716,33 @@ impl<'c> Runner<'c> {
         let with_latency = cell.workload == Workload::Churn;
         let phase = Phase::start();
         let mut st = s.setup()?;
+        // The sampler thread starts before the counted span, so its own start-up allocations
+        // are not charged to the contender.
+        let trace = traced.then(|| HeapTrace::start(TRACE_INTERVAL));
         let before = phase.now();
         phase.reset_peak();
-        let trace = traced.then(|| HeapTrace::start(TRACE_INTERVAL));
         let mut probe = Probe {
             latencies: with_latency.then(Vec::new),
         };
-        let mut m = s.run(&mut st, &mut probe)?;
+        let m = s.run(&mut st, &mut probe)?;
+        // Counts, bytes, peak and retained heap describe exactly one run, so they do not depend
+        // on how many runs fit in the trace's time span (exact for a single-threaded cell).
+        let after = phase.now();
+        let mem = s.memory(&mut st);
+        let live = s.live(&mut st);
+        let chains = s.probe_stats(&mut st);
         if traced && !S::FRESH {
             // A steady-state workload (churn) continues on the same map until the trace spans
-            // TRACE_SPAN, so it shows the heap over many runs, not one short one.
+            // TRACE_SPAN, so the heap trace shows many runs, not one short one.
             let started = Instant::now();
             let mut runs = 1;
             let min_runs = repetitions(self.opts.profile);
             while (started.elapsed() < TRACE_SPAN || runs < min_runs) && runs < TRACE_MAX_RUNS {
-                let more = s.run(&mut st, &mut probe)?;
-                m.elapsed += more.elapsed;
-                m.ops += more.ops;
+                s.run(&mut st, &mut probe)?;
                 runs += 1;
             }
         }
         let samples = trace.map(HeapTrace::stop);
-        let after = phase.now();
-        let mem = s.memory(&mut st);
-        let live = s.live(&mut st);
         drop(phase);
         s.verify(&mut st)?;
         let ops = m.ops.max(1) as f64;
@@ -806,7 +813,7 @@ impl<'c> Runner<'c> {
             out.push(rec.make(Metric::LookupHitNs, Outcome::value(hit)));
             out.push(rec.make(Metric::LookupMissNs, Outcome::value(miss)));
         }
-        match s.probe_stats(&mut st) {
+        match chains {
             Some(p) => {
                 out.push(rec.make(Metric::HitProbe, Outcome::value(p.hit_probe)));
                 out.push(rec.make(Metric::MissProbe, Outcome::value(p.miss_probe)));
@@ -891,6 +898,7 @@ impl<'c> Runner<'c> {
             workload: cell.workload.id(),
             params: cell.params(),
             seed,
+            single_threaded: false,
         };
         let mut records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))];
         if cell.workload == Workload::ReadersDuringSweep {
@@ -905,16 +913,45 @@ impl<'c> Runner<'c> {
     }
 }
 
+/// Samples as records keep them: 4 significant digits are far below any run-to-run noise and
+/// keep `records.jsonl` small.
+fn round_samples(samples: &[f64]) -> Vec<f64> {
+    samples
+        .iter()
+        .map(|&v| {
+            if v == 0.0 || !v.is_finite() {
+                return v;
+            }
+            let scale = 10f64.powi(3 - v.abs().log10().floor() as i32);
+            (v * scale).round() / scale
+        })
+        .collect()
+}
+
 /// Record fields shared by one cell x contender.
 struct Recs {
     contender: &'static str,
     workload: &'static str,
     params: Params,
     seed: u64,
+    /// The cell ran on one thread, so its deterministic metrics are exact for the seed.
+    single_threaded: bool,
 }
 
 impl Recs {
+    /// A record of `metric`. Where the metric is deterministic for a single-threaded run with a
+    /// fixed seed (counts, bytes, chain statistics, simulated cache misses) and this cell ran
+    /// on one thread, a plain value is recorded as exact, so a baseline comparison treats any
+    /// difference as real.
     fn make(&self, metric: Metric, outcome: Outcome) -> Record {
+        let outcome = match outcome {
+            Outcome::Ok {
+                value,
+                interval: Interval::None,
+                ..
+            } if self.single_threaded && metric.deterministic() => Outcome::exact(value),
+            other => other,
+        };
         Record::new(
             self.contender,
             self.workload,

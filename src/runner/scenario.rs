@@ -39,6 +39,9 @@ impl Probe {
 
 /// One workload run on one contender.
 pub(crate) trait Scenario {
+    /// True if a run uses other threads (readers, a concurrent writer): its counts then depend
+    /// on scheduling and are not exact.
+    const THREADED: bool = false;
     /// The contender and whatever the workload keeps between runs.
     type State;
     /// Whether every timed run needs a fresh state (the run consumes it, as a sweep does), or
@@ -74,12 +77,18 @@ pub(crate) trait Scenario {
 
 /// The build every contender gets for a cell: same capacity hint (none: maps grow as they
 /// fill, which is the behaviour being compared) and same hasher seed.
+/// evacmap's own random draws (its hash seed, Go's `hash0`, and its cursors' random starts) are
+/// fixed from the same seed, so everything but time is a function of the run's seed.
 pub(crate) fn build_for(_cell: &Cell, seed: u64) -> Build {
     Build {
         seed,
+        map: evacmap::Config::default().with_seed(seed ^ MAP_SEED_SALT),
         ..Build::default()
     }
 }
+
+/// Keeps evacmap's hash seed independent of the hasher's seed it is folded with.
+const MAP_SEED_SALT: u64 = 0x6861_7368_3020_2020;
 
 /// A contender built for `build` and prefilled (through `bulk_load`) with every rank of `keys`.
 fn prefilled<V: Value, C: Contender<V>>(build: &Build, keys: &KeySet) -> Result<C, String> {
@@ -247,6 +256,7 @@ pub(crate) struct SharedGrowthRun<'a, V, C> {
 impl<V: Value, C: Shared<V>> Scenario for SharedGrowthRun<'_, V, C> {
     type State = C;
     const FRESH: bool = true;
+    const THREADED: bool = true;
 
     fn setup(&self) -> Result<C, String> {
         prefilled::<V, C>(&self.build, self.keys)
@@ -411,6 +421,7 @@ impl<V: Value, C: Shared<V>> ReadersRun<'_, V, C> {
 impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
     type State = C;
     const FRESH: bool = true;
+    const THREADED: bool = true;
 
     fn setup(&self) -> Result<C, String> {
         prefilled::<V, C>(&self.build, self.keys)

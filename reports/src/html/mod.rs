@@ -917,6 +917,11 @@ fn environment(report: &Report) -> String {
             format!("{} ({}, commit {})", tune.dir, tune.date, tune.git_commit),
         ));
     }
+    // Go's runtime map beside the Rust contenders: its toolchain and, wherever Go appears, that
+    // it hashes with its own seeded hash.
+    if let Some(go) = &report.run.go_reference {
+        fields.push(("Go reference (go-* contenders)", go.note()));
+    }
     let rows = fields
         .iter()
         .map(|(k, v)| (String::new(), format!("<th>{k}</th><td>{}</td>", esc(v))));

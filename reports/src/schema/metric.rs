@@ -98,6 +98,13 @@ pub enum Metric {
     /// Readers' p99 latency while a sweep runs divided by the same readers' p99 with no sweep
     /// (median over repetitions).
     ReaderP99Slowdown,
+    /// Go reference contenders: automatic GC cycles completed during the timed phase.
+    GcCyclesPerPhase,
+    /// Go reference contenders: total stop-the-world GC pause during the timed phase.
+    GcPauseNsPerPhase,
+    /// Go reference contenders: heap allocated (garbage not yet collected included) right after
+    /// the timed phase, above the level before the map was built.
+    GcHeapAfterBytes,
 }
 
 /// Static facts about one metric.
@@ -112,7 +119,7 @@ struct Info {
 
 impl Metric {
     /// Every metric, in the order the report lists them.
-    pub const ALL: [Metric; 23] = [
+    pub const ALL: [Metric; 26] = [
         Metric::LatencyNsPerOp,
         Metric::LatencyP50Ns,
         Metric::LatencyP99Ns,
@@ -136,6 +143,9 @@ impl Metric {
         Metric::MissProbe,
         Metric::OverflowPct,
         Metric::LiveEntriesPerLine,
+        Metric::GcCyclesPerPhase,
+        Metric::GcPauseNsPerPhase,
+        Metric::GcHeapAfterBytes,
     ];
 
     /// The per-operation latency percentiles, drawn together as one chart.
@@ -196,6 +206,12 @@ impl Metric {
                 "n / D1 misses on one sweep cell, a reciprocal of D1 misses per operation; only in runs of schema version 1, no longer measured."),
             Metric::ReaderP99Slowdown => ("reader-p99-slowdown", "readers' p99 slowdown", "x", Lower, Latency,
                 "Readers' p99 lookup latency during a sweep divided by the same readers' p99 over the same time with no sweep; median over repetitions, with their range."),
+            Metric::GcCyclesPerPhase => ("gc-cycles-per-phase", "GC cycles per phase", "cycles/phase", Lower, GcPressure,
+                "Go reference only: automatic GC cycles completed during the timed phase (runtime.MemStats NumGC - NumForcedGC, read before and after the phase)."),
+            Metric::GcPauseNsPerPhase => ("gc-pause-ns-per-phase", "GC pause per phase", "ns/phase", Lower, GcPressure,
+                "Go reference only: total stop-the-world GC pause during the timed phase (runtime.MemStats PauseTotalNs)."),
+            Metric::GcHeapAfterBytes => ("gc-heap-after-bytes", "heap right after the phase", "bytes", Lower, GcPressure,
+                "Go reference only: HeapAlloc right after the timed phase, uncollected garbage included, above the level before the map was built."),
         };
         Info {
             id,
@@ -230,6 +246,13 @@ impl Metric {
     /// The report section the metric is shown in.
     pub fn category(self) -> Category {
         self.info().category
+    }
+
+    /// True if a single-threaded run with a fixed seed always measures the same value: counts,
+    /// bytes, chain statistics and simulated cache misses, but not times and not the heap
+    /// sampled over time. Producers record such values as exact on single-threaded cells.
+    pub fn deterministic(self) -> bool {
+        self.category() != Category::Latency && self != Metric::HeapBytes
     }
 
     /// One-sentence definition, shown in the report's glossary.

@@ -9,13 +9,15 @@ mod record;
 
 pub use meta::{ContenderInfo, Environment, Objective, RunMeta, Target};
 pub use metric::{Category, Direction, Metric, UnknownMetric};
-pub use record::{Outcome, ParamValue, Params, Record};
+pub use record::{median, Interval, Outcome, ParamValue, Params, Record};
 
 /// Version of the records schema written by this build; bump it on any incompatible change.
 ///
-/// Version 2 adds the metric `reader-p99-slowdown`, the `phase` parameter of
+/// Version 2 added the interval kind (`interval`, `runs`) and per-sample values (`samples`) to
+/// measured outcomes, the metric `reader-p99-slowdown`, the `phase` parameter of
 /// `readers-during-sweep` percentiles, and `contenders` and `objectives` in `meta.json`; it no
-/// longer writes `live-entries-per-line`. Runs of version 1 are still read.
+/// longer writes `live-entries-per-line`. Version-1 runs are still read (see
+/// [`Record::upgraded`]).
 pub const SCHEMA_VERSION: u32 = 2;
 
 /// Workload name of the records written by `evacbench tune`.
