@@ -261,7 +261,8 @@ fn percentile_records(
     params: &Params,
     out: &mut Vec<Record>,
 ) {
-    let pick: [(Metric, fn(&crate::probes::latency::Percentiles) -> f64); 4] = [
+    type Of = fn(&crate::probes::latency::Percentiles) -> f64;
+    let pick: [(Metric, Of); 4] = [
         (Metric::LatencyP50Ns, |p| p.p50),
         (Metric::LatencyP99Ns, |p| p.p99),
         (Metric::LatencyP999Ns, |p| p.p999),
