@@ -224,20 +224,11 @@ pub fn repetitions(profile: Profile) -> usize {
     }
 }
 
-/// A value measured over repetitions: their median, with the min..max range (and the values).
+/// A value measured over `runs` repetitions: their median, with the min..max range (and the
+/// repetitions kept for the baseline's rank test).
 fn ranged(values: &[f64]) -> Option<Outcome> {
-    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let mid = v.len() / 2;
-    let median = if v.len().is_multiple_of(2) {
-        (v[mid - 1] + v[mid]) / 2.0
-    } else {
-        v[mid]
-    };
-    Some(Outcome::with_range(median, v))
+    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    Outcome::median_of(round_samples(&v))
 }
 
 /// The p50, p99, p99.9 and max of each recorder set (one set per repetition; a set with no
@@ -261,8 +252,8 @@ fn percentile_records(
     params: &Params,
     out: &mut Vec<Record>,
 ) {
-    type Of = fn(&crate::probes::latency::Percentiles) -> f64;
-    let pick: [(Metric, Of); 4] = [
+    type Pick = fn(&crate::probes::latency::Percentiles) -> f64;
+    let pick: [(Metric, Pick); 4] = [
         (Metric::LatencyP50Ns, |p| p.p50),
         (Metric::LatencyP99Ns, |p| p.p99),
         (Metric::LatencyP999Ns, |p| p.p999),

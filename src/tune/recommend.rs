@@ -11,20 +11,19 @@
 //!   left there is no recommendation, and the error names the smallest value measured.
 //! - `memory`: the fewest bytes per entry (ties: the faster).
 //! - `latency`: the fastest on the mix. Rows whose mix time is not distinguishable from the
-//!   fastest's (see below) tie with it, and among the tie the one with the fewest bytes per entry
-//!   wins. This keeps timing noise from deciding.
+//!   fastest's (their repetition ranges overlap) tie with it, and among the tie the one with the
+//!   fewest bytes per entry wins. This keeps timing noise from deciding.
 //! - `balanced`: among the Pareto-optimal rows (no other row has both fewer bytes per entry and
 //!   a faster mix), the lowest `bytes / fewest bytes + ns / fastest ns`: each axis counted as
 //!   its ratio to the best value, so a 10% saving in memory weighs as much as 10% in time.
 //!   This is the report's rule with the mix time in place of the lookup time. A row ties with
-//!   the lowest-cost row when its mix time is not distinguishable from that row's and its cost
-//!   is within what the time difference alone could explain; the tie goes to the fewest bytes.
+//!   the lowest-cost row when their cost ranges overlap (each row's cost computed with its
+//!   fastest and with its slowest repetition); the tie goes to the fewest bytes.
 //!
-//! Distinguishable: the thresholds are timed interleaved (round robin), so their repetitions
-//! met the same machine; two mix times differ only if a Mann-Whitney U test of their
-//! repetitions rejects "same distribution" at 5% **and** the medians differ by more than
-//! [`MIN_TIME_EFFECT`]. Memory (bytes per entry) is exact for the seed, so it breaks ties
-//! deterministically, and repeated runs print the same line unless a difference is real.
+//! The thresholds are timed interleaved (round robin), so their repetitions met the same
+//! machine, and the spread of a row's repetitions is the noise its time carries. Memory (bytes
+//! per entry) is exact for the seed, so it breaks ties deterministically, and repeated runs
+//! print the same line unless a difference is larger than the noise.
 //!
 //! The reason states the chosen row's numbers and compares them with Go's 6.5 when it was
 //! measured.
@@ -32,15 +31,11 @@
 use super::config::Objective;
 use super::row::{Metrics, Row};
 
-/// The smallest relative difference of two mix times that can count as real (5%).
-pub const MIN_TIME_EFFECT: f64 = 0.05;
-
-/// True if the mix times of `a` and `b` differ beyond noise (see the module docs).
+/// True if the mix-time ranges (fastest..slowest repetition) of `a` and `b` do not overlap:
+/// their difference is larger than either's own noise.
 pub fn times_differ(a: &Metrics, b: &Metrics) -> bool {
     let (ta, tb) = (&a.mix_ns_per_op, &b.mix_ns_per_op);
-    let effect = (ta.median - tb.median).abs() / ta.median.min(tb.median).max(f64::MIN_POSITIVE);
-    let significant = reports::mann_whitney_p(&ta.samples, &tb.samples).is_some_and(|p| p < 0.05);
-    significant && effect > MIN_TIME_EFFECT
+    ta.max < tb.min || tb.max < ta.min
 }
 
 /// The recommended threshold and why.
@@ -192,15 +187,14 @@ pub fn recommend(
                 .iter()
                 .min_by(|a, b| cost(a.1).total_cmp(&cost(b.1)))
                 .expect("a non-empty set has a Pareto front");
-            // A row ties with the lowest-cost one if their mix times are not distinguishable
-            // and its extra cost is no more than their time difference could explain.
+            // A row ties with the lowest-cost one if its cost at its fastest repetition is no
+            // higher than the lowest-cost row's at its slowest: the ranges overlap.
+            let bytes_term = |m: &Metrics| (bytes(m) + shift) / (min_bytes + shift);
+            let per_ns = 1.0 / min_ns.max(f64::MIN_POSITIVE);
+            let worst_of_lowest = bytes_term(lowest.1) + lowest.1.mix_ns_per_op.max * per_ns;
             tie = front
                 .iter()
-                .filter(|(_, m)| {
-                    !times_differ(m, lowest.1)
-                        && cost(m) - cost(lowest.1)
-                            <= (ns(m) - ns(lowest.1)).abs() / min_ns.max(f64::MIN_POSITIVE) + 1e-12
-                })
+                .filter(|(_, m)| bytes_term(m) + m.mix_ns_per_op.min * per_ns <= worst_of_lowest)
                 .map(|c| c.0)
                 .collect();
             let best = *front
@@ -221,8 +215,8 @@ pub fn recommend(
             } else {
                 format!(
                     "load factor {} has the lowest sum of memory and mix time as ratios to the best \
-                     ({:.3}), but its mix time is not distinguishable from this one's, which uses \
-                     less memory (sum {:.3})",
+                     ({:.3}), but this one's sum ({:.3}) is within the spread of the repetitions, \
+                     and it uses less memory",
                     lowest.0,
                     cost(lowest.1),
                     cost(best.1)
@@ -353,17 +347,10 @@ mod tests {
     }
 
     #[test]
-    fn times_differ_needs_both_a_significant_test_and_a_real_effect() {
+    fn times_differ_when_the_repetition_ranges_are_apart() {
         let m = |ns, spread| row(6.5, 11.0, ns, spread).metrics().unwrap().clone();
-        assert!(
-            times_differ(&m(30.0, 0.2), &m(33.0, 0.2)),
-            "10% apart, separated"
-        );
-        assert!(
-            !times_differ(&m(30.0, 0.2), &m(31.0, 0.2)),
-            "3% is below the effect"
-        );
-        assert!(!times_differ(&m(30.0, 4.0), &m(33.0, 4.0)), "overlapping");
+        assert!(times_differ(&m(30.0, 0.2), &m(33.0, 0.2)), "separated");
+        assert!(!times_differ(&m(30.0, 2.0), &m(33.0, 2.0)), "overlapping");
     }
 
     #[test]
@@ -374,12 +361,12 @@ mod tests {
             row(7.5, 10.8, 37.5, 2.0),
             row(8.0, 9.0, 45.0, 0.2),
         ];
-        // 6.5 has the lowest sum (2.422 vs 2.450), but 7.5's mix time is not distinguishable
-        // from it and 7.5 uses less memory.
+        // 6.5 has the lowest sum (2.422 vs 2.450), but 7.5's sum at its fastest repetition
+        // (2.383) is below 6.5's at its slowest (2.489), and 7.5 uses less memory.
         let r = recommend(&rs, Objective::Balanced, None).unwrap();
         assert_eq!(r.load_factor, 7.5);
         assert_eq!(r.tie, [6.5, 7.5]);
-        assert!(r.reason.contains("not distinguishable"), "{}", r.reason);
+        assert!(r.reason.contains("within the spread"), "{}", r.reason);
     }
 
     #[test]

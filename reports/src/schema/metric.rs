@@ -95,9 +95,6 @@ pub enum Metric {
     InsertNs,
     /// Time of a full sweep divided by the entries visited.
     SweepNsPerEntry,
-    /// Readers' p99 latency while a sweep runs divided by the same readers' p99 with no sweep
-    /// (median over repetitions).
-    ReaderP99Slowdown,
     /// Go reference contenders: automatic GC cycles completed during the timed phase.
     GcCyclesPerPhase,
     /// Go reference contenders: total stop-the-world GC pause during the timed phase.
@@ -105,6 +102,9 @@ pub enum Metric {
     /// Go reference contenders: heap allocated (garbage not yet collected included) right after
     /// the timed phase, above the level before the map was built.
     GcHeapAfterBytes,
+    /// Readers' p99 latency while a sweep runs divided by the same readers' p99 with no sweep
+    /// (median over repetitions).
+    ReaderP99Slowdown,
 }
 
 /// Static facts about one metric.
@@ -252,7 +252,14 @@ impl Metric {
     /// bytes, chain statistics and simulated cache misses, but not times and not the heap
     /// sampled over time. Producers record such values as exact on single-threaded cells.
     pub fn deterministic(self) -> bool {
-        self.category() != Category::Latency && self != Metric::HeapBytes
+        self.category() != Category::Latency
+            && !matches!(
+                self,
+                Metric::HeapBytes
+                    | Metric::GcCyclesPerPhase
+                    | Metric::GcPauseNsPerPhase
+                    | Metric::GcHeapAfterBytes
+            )
     }
 
     /// One-sentence definition, shown in the report's glossary.
