@@ -26,7 +26,8 @@ fn info<'a>(infos: &'a [ContenderInfo], name: &str) -> Option<&'a ContenderInfo>
 
 /// True unless the contender is the Go reference (never chosen).
 fn choosable(infos: &[ContenderInfo], name: &str) -> bool {
-    info(infos, name).is_none_or(|i| i.kind != ContenderInfo::GO_REFERENCE)
+    !name.starts_with(crate::go_reference::GO_PREFIX)
+        && info(infos, name).is_none_or(|i| i.kind != ContenderInfo::GO_REFERENCE)
 }
 
 /// True if `params` holds every parameter of `filter`.

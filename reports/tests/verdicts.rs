@@ -379,3 +379,80 @@ fn a_run_without_declared_properties_keeps_the_old_verdicts_and_has_no_guide() {
     assert_eq!(w["recommendation"]["choice"], "indexmap-retain");
     assert!(html.contains("does not declare its contenders' properties"));
 }
+
+#[test]
+fn no_chart_draws_more_than_ten_contenders_and_the_recommended_one_is_marked() {
+    let dir = scratch("verdict-ten-series");
+    let mut env = environment();
+    let mut infos = Vec::new();
+    for k in 0..18 {
+        let (kind, access) = match k {
+            0..=1 => ("evacmap", "exclusive"),
+            2..=6 => ("strategy", "shared"),
+            7..=12 => ("peer", "exclusive"),
+            _ => ("peer", "shared"),
+        };
+        infos.push(ContenderInfo {
+            name: format!("c{k:02}"),
+            kind: kind.into(),
+            access: access.into(),
+            ..ContenderInfo::default()
+        });
+    }
+    env.contenders = infos.clone();
+    env.objectives = objectives();
+    let mut records = Vec::new();
+    for (k, i) in infos.iter().enumerate() {
+        for n in [1_024u64, 65_536, 1_048_576] {
+            let p = Params::new().with("n", n);
+            // c07 is fastest everywhere.
+            let v = if k == 7 { 5.0 } else { 10.0 + k as f64 };
+            records.push(Record::new(
+                &i.name,
+                "sweep",
+                p.clone(),
+                Metric::LatencyNsPerOp,
+                1,
+                Outcome::value(v),
+            ));
+            records.push(Record::new(
+                &i.name,
+                "sweep",
+                p,
+                Metric::RetainedBytesPerEntry,
+                1,
+                Outcome::value(40.0),
+            ));
+        }
+    }
+    let mut run = RunDir::create(dir.join("run"), env).unwrap();
+    run.append(&records).unwrap();
+    run.finish().unwrap();
+    let paths = render(&load(dir.join("run")).unwrap(), None, &dir.join("report")).unwrap();
+    let json: Value = serde_json::from_str(&fs::read_to_string(&paths.json).unwrap()).unwrap();
+    assert_eq!(workload(&json, "sweep")["recommendation"]["choice"], "c07");
+    let mut charts = 0;
+    for section in json["sections"].as_array().unwrap() {
+        for part in section["workloads"].as_array().unwrap() {
+            for chart in part["charts"].as_array().unwrap() {
+                let kind = &chart["kind"];
+                let series = ["series", "rows", "points"]
+                    .iter()
+                    .find_map(|k| kind[k].as_array())
+                    .map_or(0, Vec::len);
+                assert!(series <= 10, "{} draws {series}", chart["title"]);
+                assert_eq!(chart["recommended"], serde_json::json!(["c07"]));
+                charts += 1;
+            }
+        }
+    }
+    assert!(
+        charts >= 3,
+        "the 18 contenders are split over several charts"
+    );
+    let html = fs::read_to_string(&paths.html).unwrap();
+    assert!(
+        html.contains("c07 \u{2605} recommended"),
+        "the legend marks the recommended contender"
+    );
+}
