@@ -37,6 +37,18 @@ impl<K, V> Bucket<K, V> {
         unsafe { Group::load(&(*b).tophash) }
     }
 
+    /// Overwrites all 8 tophash bytes of bucket `b` with `word` (slot `i` in byte `i`).
+    ///
+    /// # Safety
+    /// - `b` points to a live bucket owned by the caller's `&mut` map;
+    /// - every slot that `word` marks full already holds an initialised entry, and every slot
+    ///   whose entry the caller keeps or moves out is marked non-full.
+    #[inline]
+    pub(crate) unsafe fn set_group(b: *mut Self, word: u64) {
+        // SAFETY: the caller guarantees `b` is live and exclusively accessible.
+        unsafe { (*b).tophash = word.to_le_bytes().map(TopHash) }
+    }
+
     /// # Safety
     /// - `b` points to a live bucket and `i < BUCKET_CNT`.
     #[inline]
