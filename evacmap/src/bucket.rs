@@ -147,6 +147,29 @@ impl<K, V> Bucket<K, V> {
     }
 }
 
+/// Asks the CPU to bring the `bytes` bytes at `p` into cache; a hint with no effect on
+/// correctness (no access is made), a no-op where it is not available.
+#[inline(always)]
+pub(crate) fn prefetch_bytes<T>(p: *const T, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = p.cast::<i8>();
+        let mut off = 0;
+        while off < bytes {
+            // SAFETY: a prefetch is a hint that never faults, whatever the address;
+            // `wrapping_add` computes it without claiming it is in bounds.
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                    p.wrapping_add(off),
+                )
+            };
+            off += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, bytes);
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -101,6 +101,13 @@ impl BitMask {
         self.0.count_ones() as usize
     }
 
+    /// A set from lane bits (bit 7 of lane `i` for slot `i`; other bits must be clear).
+    #[inline]
+    pub(crate) fn from_lanes(bits: u64) -> BitMask {
+        debug_assert_eq!(bits & !HIGH, 0);
+        BitMask(bits)
+    }
+
     /// The set as 8 bits, bit `i` for slot `i` (a portable `movemask`).
     #[inline]
     pub(crate) fn to_byte(self) -> u8 {
