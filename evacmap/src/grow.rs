@@ -3,7 +3,7 @@
 use core::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
 use crate::hash::hash_key;
 use crate::map::{evacuated, over_load, Counters, EvacMap, TryReserveError};
 use crate::table::{Successor, Table};
@@ -118,6 +118,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     }
 
     /// With a shrink policy, start a halving once the load falls below the threshold.
+    #[inline]
     pub(crate) fn maybe_start_shrink(&mut self) {
         if let Some(threshold) = self.config.shrink_below {
             if self.grow.is_none()
@@ -143,6 +144,19 @@ where
             GrowKind::Doubling | GrowKind::SameSize => hash & grow.old.mask(),
             GrowKind::Halving => hash & ((1u64 << self.b) - 1),
         } as usize;
+        // The unit's old bucket(s) and its destination(s) are random and all needed (the key
+        // lands in a destination, and the old bucket is read even when it is evacuated): ask for
+        // them together, so their cache misses overlap instead of following each other.
+        let size = core::mem::size_of::<Bucket<K, V>>();
+        if let Some(cur) = self.cur.as_ref() {
+            for source in grow.sources(unit).into_iter().flatten() {
+                prefetch_bytes(grow.old.bucket(source), size);
+            }
+            prefetch_bytes(cur.bucket(unit), size);
+            if grow.kind == GrowKind::Doubling {
+                prefetch_bytes(cur.bucket(unit + grow.old.len()), size);
+            }
+        }
         self.evacuate(unit);
         if let Some(grow) = &self.grow {
             let mark = grow.nevacuate;

@@ -239,6 +239,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     }
 
     /// Bookkeeping after entries were removed: reseed when empty, maybe start a halving.
+    #[inline]
     pub(crate) fn after_removal(&mut self) {
         if self.count == 0 {
             self.seed = self.counters.entropy.next();
@@ -313,6 +314,7 @@ where
 ///
 /// # Safety
 /// - `head` heads a live chain that contains `b`, accessed exclusively.
+#[inline]
 pub(crate) unsafe fn settle_tail<K, V>(
     head: *mut Bucket<K, V>,
     mut b: *mut Bucket<K, V>,
