@@ -607,7 +607,7 @@ pub(crate) fn split_groups(
     }
     let label = |n: &str| match info(infos, n) {
         Some(i) if i.kind == "evacmap" || i.kind == "strategy" => "evacmap and the five strategies",
-        Some(i) if i.kind == ContenderInfo::GO_REFERENCE => "Go reference",
+        Some(i) if i.kind == ContenderInfo::GO_REFERENCE => "reference: Go runtime",
         Some(i) if i.is_shared() => "shared peers",
         Some(_) => "single-threaded peers",
         None => "contenders",

@@ -170,10 +170,30 @@ pub fn load(dir: impl AsRef<Path>) -> Result<LoadedRun, Error> {
         result => result.map_err(Error::io(&records_path))?,
     };
     let (mut records, torn_line) = parse_records(&records_path, &records_text, meta.complete)?;
+    let mut meta = meta;
     // Go's contenders, from the companion directory (validated the same way).
     let go_reference = match load_companion(dir)? {
         Some((go, go_records)) => {
             records.extend(go_records);
+            // Declared like every other contender, of kind `go-reference`, so the report
+            // groups them as the Go reference and the guide never chooses them.
+            for c in &go.meta.contenders {
+                if !meta.environment.contenders.iter().any(|k| k.name == c.name) {
+                    meta.environment
+                        .contenders
+                        .push(crate::schema::ContenderInfo {
+                            name: c.name.clone(),
+                            kind: crate::schema::ContenderInfo::GO_REFERENCE.to_owned(),
+                            access: c.access.clone(),
+                            consistency: c.consistency.clone(),
+                            readers_block: c.readers_block.clone(),
+                            extra_memory: c.extra_memory.clone(),
+                            choose_when: c.choose_when.clone(),
+                            keeps_order: false,
+                            modes: Default::default(),
+                        });
+                }
+            }
             Some(go)
         }
         None => None,

@@ -205,6 +205,23 @@ pub(crate) struct WorkloadSummary {
     pub(crate) recommendations: Vec<Recommendation>,
     /// `readers-during-sweep`: each shared contender's reader percentiles in both phases.
     pub(crate) reader_phases: Vec<ReaderPhases>,
+    /// evacmap's best contender against Go's own loop on the same cells, when the run has the
+    /// Go reference.
+    pub(crate) go_reference: Option<GoVersus>,
+}
+
+/// evacmap's best contender against Go's loop over one workload's cells.
+#[derive(Debug, Serialize)]
+pub(crate) struct GoVersus {
+    /// Geometric mean over the cells of Go's time / evacmap's best time (above 1: evacmap is
+    /// faster).
+    pub(crate) ratio: f64,
+    /// Cells where both were measured and verified.
+    pub(crate) cells: usize,
+    /// The evacmap contenders that were fastest in some cell.
+    pub(crate) evacmap: Vec<String>,
+    /// Go's contenders compared (`go-range-delete`, or `go-rwmutex` under readers).
+    pub(crate) go: Vec<String>,
 }
 
 /// One contender's reader latency with no sweep and during the sweep, for one configuration.

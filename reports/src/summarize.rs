@@ -67,13 +67,36 @@ pub(crate) fn summarize_with(
         grids.into_iter().partition(|g| g.name == TUNE_WORKLOAD);
     let env = &run.meta.environment;
     let infos = &env.contenders;
-    let summary: Vec<WorkloadSummary> = bench
+    let mut summary: Vec<WorkloadSummary> = bench
         .iter()
         .map(|g| {
             let objective = env.objectives.iter().find(|o| o.workload == g.name);
             summarize_workload(g, objective, infos)
         })
         .collect();
+    if run.go_reference.is_some() {
+        let ratios = crate::go_reference::evacmap_vs_go(run);
+        for (workload, ratio, cells) in crate::go_reference::ratio_per_workload(&ratios) {
+            let names = |f: fn(&crate::go_reference::GoRatio) -> &String| {
+                let mut v: Vec<String> = ratios
+                    .iter()
+                    .filter(|r| r.workload == workload)
+                    .map(|r| f(r).clone())
+                    .collect();
+                v.sort();
+                v.dedup();
+                v
+            };
+            if let Some(w) = summary.iter_mut().find(|w| w.workload == workload) {
+                w.go_reference = Some(crate::model::GoVersus {
+                    ratio,
+                    cells,
+                    evacmap: names(|r| &r.evacmap),
+                    go: names(|r| &r.go),
+                });
+            }
+        }
+    }
     let decision_guide = guide::decision_guide(&bench, infos);
     let tuning: Vec<_> = tune_grids.iter().flat_map(tune::tables).collect();
     let mut ids = charts::Ids::default();
@@ -284,6 +307,7 @@ fn summarize_workload(
         },
         recommendations,
         reader_phases: guide::reader_phases(grid),
+        go_reference: None,
     }
 }
 

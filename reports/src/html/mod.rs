@@ -346,9 +346,15 @@ fn summary(report: &Report, palette: &Palette) -> String {
     let mut out = String::from("<section id=\"summary\">\n<h2>Summary</h2>\n");
     if !env.hasher.is_empty() {
         out.push_str(&format!(
-            "<p>Hasher: <strong>{}</strong>. Every contender hashes with it, so differences come \
-             from the maps, not the hash function.</p>\n",
-            esc(&env.hasher)
+            "<p>Hasher: <strong>{}</strong>. Every Rust contender hashes with it, so differences \
+             come from the maps, not the hash function{}.</p>\n",
+            esc(&env.hasher),
+            if report.run.go_reference.is_some() {
+                "; the reference: Go runtime contenders (<code>go-*</code>) hash with Go's own \
+                 seeded hash (aeshash), not foldhash"
+            } else {
+                ""
+            }
         ));
     }
     out.push_str(
@@ -436,6 +442,24 @@ fn workload_summary(w: &WorkloadSummary, palette: &Palette) -> String {
         out.push_str(&recommendation(r, palette));
     }
     out.push_str(&reader_phases(&w.reader_phases, palette));
+    if let Some(go) = &w.go_reference {
+        out.push_str(&format!(
+            "<p class=\"go-versus\"><strong>Against Go's own map</strong> (reference: Go runtime, \
+             same keys and doomed sets; Go hashes with its own seeded hash, not foldhash): {} takes \
+             <strong>{:.2}x</strong> the time of evacmap's best ({}), geometric mean over {} \
+             cell{}{}.</p>\n",
+            esc(&go.go.join(" / ")),
+            go.ratio,
+            esc(&go.evacmap.join(" / ")),
+            go.cells,
+            if go.cells == 1 { "" } else { "s" },
+            if go.ratio >= 1.0 {
+                format!("; evacmap is {:.0}% faster", (1.0 - 1.0 / go.ratio) * 100.0)
+            } else {
+                format!("; Go is {:.0}% faster", (1.0 - go.ratio) * 100.0)
+            }
+        ));
+    }
     let mut items = Vec::new();
     let passed: Vec<&str> = w
         .contenders
