@@ -60,6 +60,6 @@ pub use load::{find_latest_tune, load, merge, LoadedRun, TuneSource};
 pub use render::{render, ReportPaths, HTML_FILE, JSON_FILE};
 pub use rundir::{RunDir, META_FILE, RECORDS_FILE};
 pub use schema::{
-    Category, Direction, Environment, Metric, Outcome, ParamValue, Params, Record, RunMeta,
-    SCHEMA_VERSION,
+    BeyondBudget, Category, Direction, Environment, Metric, Outcome, ParamValue, Params, Record,
+    RunMeta, SCHEMA_VERSION,
 };

@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use strategies::{check_word, Build, Consistency, Contender, Memory, Ops, Shared, Sweep, Value};
 
+use super::budget::{self, Meter, Role};
 use crate::keys::{KeySet, Rng};
 use crate::oracle::{verify, VERSION};
 use crate::probes::latency::Recorder;
@@ -75,7 +76,9 @@ pub(crate) fn build_for(_cell: &Cell, seed: u64) -> Build {
 fn prefilled<V: Value, C: Contender<V>>(build: &Build, keys: &KeySet) -> Result<C, String> {
     let mut map = C::build(build).map_err(|e| e.to_string())?;
     let want = keys.n() as usize;
+    let mut meter = Meter::checker(1024);
     let fresh = map.bulk_load((0..keys.n()).map(|r| {
+        meter.step();
         let k = keys.key(r);
         (k, V::new(k, VERSION))
     }));
@@ -152,10 +155,15 @@ impl<V: Value, C: Contender<V>> Scenario for SweepRun<'_, V, C> {
 
     fn run(&self, map: &mut C, _probe: &mut Probe) -> Result<Measured, String> {
         let keys = self.keys;
-        let start = Instant::now();
-        let s = map.sweep(|k, _| keys.is_doomed(k));
-        let elapsed = start.elapsed();
         let n = keys.n();
+        budget::phase(n, (VISIT, n), ("", 0));
+        let mut meter = Meter::new(Role::Main, 1024);
+        let start = Instant::now();
+        let s = map.sweep(|k, _| {
+            meter.step();
+            keys.is_doomed(k)
+        });
+        let elapsed = start.elapsed();
         check_sweep(s, n..=n, keys.doomed_count(), at_least_once::<V, C>())?;
         Ok(Measured { elapsed, ops: n })
     }
@@ -200,12 +208,23 @@ impl<V: Value, C: Contender<V>> Scenario for GrowthRun<'_, V, C> {
         let keys = self.keys;
         let n = keys.n();
         let every = (n / self.inserts).max(1) as usize;
+        budget::phase(n + self.inserts, (VISIT, n), (INSERT, self.inserts));
+        let mut visits = Meter::new(Role::Main, 1024);
+        let mut added = Meter::new(Role::Insert, 16);
         let inserts = (n..n + self.inserts).map(|r| {
+            added.step();
             let k = keys.key(r);
             (k, V::new(k, VERSION))
         });
         let start = Instant::now();
-        let s = map.sweep_interleaved(|k, _| keys.is_doomed(k), inserts, every);
+        let s = map.sweep_interleaved(
+            |k, _| {
+                visits.step();
+                keys.is_doomed(k)
+            },
+            inserts,
+            every,
+        );
         let elapsed = start.elapsed();
         check_sweep(
             s,
@@ -247,11 +266,17 @@ impl<V: Value, C: Shared<V>> Scenario for SharedGrowthRun<'_, V, C> {
         let n = keys.n();
         let mut writer = map.handle();
         let barrier = Barrier::new(2);
+        budget::phase(n + self.inserts, (VISIT, n), (INSERT, self.inserts));
+        let mut visits = Meter::new(Role::Main, 1024);
+        let mut added = Meter::on(budget::current(), Role::Insert, 16);
         let (elapsed, s, fresh) = std::thread::scope(|scope| {
             let w = scope.spawn(|| {
                 barrier.wait();
                 let mut fresh = 0;
                 for r in n..n + self.inserts {
+                    if !added.advance() {
+                        break; // over budget: the main thread stops the measurement
+                    }
                     let k = keys.key(r);
                     fresh += u64::from(writer.insert(k, V::new(k, VERSION)));
                 }
@@ -259,10 +284,14 @@ impl<V: Value, C: Shared<V>> Scenario for SharedGrowthRun<'_, V, C> {
             });
             barrier.wait();
             let start = Instant::now();
-            let s = map.sweep(|k, _| keys.is_doomed(k));
+            let s = map.sweep(|k, _| {
+                visits.step();
+                keys.is_doomed(k)
+            });
             let fresh = w.join().expect("writer thread panicked");
             (start.elapsed(), s, fresh)
         });
+        budget::check();
         if fresh != self.inserts {
             return Err(format!(
                 "{} of {} fresh inserts reported the key present",
@@ -313,18 +342,23 @@ impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
         let stop = AtomicBool::new(false);
         let barrier = Barrier::new(self.readers as usize + 1);
         let handles: Vec<C::Handle> = (0..self.readers).map(|_| map.handle()).collect();
+        budget::phase(n, (VISIT, n), ("", 0));
+        let watch = budget::current();
+        let mut visits = Meter::new(Role::Main, 1024);
         let (elapsed, s, results) = std::thread::scope(|scope| {
             let threads: Vec<_> = handles
                 .into_iter()
                 .enumerate()
                 .map(|(t, mut h)| {
                     let (stop, barrier) = (&stop, &barrier);
+                    let over = Meter::on(watch.clone(), Role::Main, 1);
                     scope.spawn(move || -> Result<(Recorder, u64), String> {
                         let mut rng = Rng::new(keys.seed() ^ (t as u64 + 1));
                         let mut rec = Recorder::new();
                         let mut lookups = 0u64;
                         barrier.wait();
-                        while !stop.load(Ordering::Relaxed) {
+                        // A reader also ends when the sweep was stopped for its budget.
+                        while !stop.load(Ordering::Relaxed) && !over.expired() {
                             for _ in 0..64 {
                                 let r = rng.below(n);
                                 let (k, hit) = if lookups.is_multiple_of(2) {
@@ -364,7 +398,10 @@ impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
                 .collect();
             barrier.wait();
             let start = Instant::now();
-            let s = map.sweep(|k, _| keys.is_doomed(k));
+            let s = map.sweep(|k, _| {
+                visits.step();
+                keys.is_doomed(k)
+            });
             let elapsed = start.elapsed();
             stop.store(true, Ordering::Relaxed);
             let results: Vec<_> = threads
@@ -427,8 +464,11 @@ impl<V: Value, C: Contender<V>> Scenario for ChurnRun<'_, V, C> {
             return Err("churn ran out of ranks".into());
         }
         let mut rec = probe.latencies.as_mut().map(|_| Recorder::new());
+        budget::phase(self.steps, ("churn step", self.steps), ("", 0));
+        let mut steps = Meter::new(Role::Main, 64);
         let start = Instant::now();
         while st.oldest < end {
+            steps.step();
             let fresh = keys.key(st.oldest + n);
             let inserted = st.map.insert(fresh, V::new(fresh, VERSION));
             let removed = st.map.remove(keys.key(st.oldest));
@@ -489,7 +529,11 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
     fn setup(&self) -> Result<C, String> {
         let keys = self.keys;
         let mut map = prefilled::<V, C>(&self.build, keys)?;
-        let s = map.sweep(|k, _| keys.is_doomed(k));
+        let mut meter = Meter::checker(1024);
+        let s = map.sweep(|k, _| {
+            meter.step();
+            keys.is_doomed(k)
+        });
         check_sweep(
             s,
             keys.n()..=keys.n(),
@@ -503,9 +547,15 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
     }
 
     fn run(&self, map: &mut C, _probe: &mut Probe) -> Result<Measured, String> {
+        let live = self.keys.n() - self.keys.doomed_count();
+        budget::phase(live, ("entry traversed", live), ("", 0));
+        let mut meter = Meter::new(Role::Main, 1024);
         let start = Instant::now();
         let mut sum = 0u64;
-        let visited = map.traverse(|k, v| sum = sum.wrapping_add(k ^ v.check()));
+        let visited = map.traverse(|k, v| {
+            meter.step();
+            sum = sum.wrapping_add(k ^ v.check())
+        });
         let elapsed = start.elapsed();
         std::hint::black_box(sum);
         let expected = self.keys.n() - self.keys.doomed_count();
@@ -528,6 +578,10 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
 
     common_state_methods!();
 }
+
+/// The operation names the budget's estimates speak of ("~33 ms per insert").
+const VISIT: &str = "entry visited";
+const INSERT: &str = "insert";
 
 /// The setup error of a `sparse-scan` cell that asks to shrink a contender that cannot.
 pub(crate) const NO_SHRINK: &str = "has no shrink operation";

@@ -9,7 +9,7 @@ mod record;
 
 pub use meta::{Environment, RunMeta};
 pub use metric::{Category, Direction, Metric, UnknownMetric};
-pub use record::{Outcome, ParamValue, Params, Record};
+pub use record::{BeyondBudget, Outcome, ParamValue, Params, Record};
 
 /// Version of the records schema written by this build; bump it on any incompatible change.
 pub const SCHEMA_VERSION: u32 = 1;
