@@ -32,6 +32,8 @@
 //! **Report** (load -> summarize -> plot -> html)
 //! - `grid`: records arranged as workload x metric tables of parameter sets x contenders.
 //! - `summarize`: best contender per metric, recommendations, the report model (`model`).
+//! - `scaling`: cost per operation against n, fitted on log-log axes (growth exponents) with
+//!   the cells beyond the time budget at their estimate.
 //! - `charts`: which charts each workload gets; `tune`: load-factor trade-off and Pareto data;
 //!   `baseline`: changes against an earlier run and the noise rule.
 //! - `plot`: plotters SVG, one function per chart kind (lines, percentiles, bars, Pareto) and the
@@ -50,6 +52,7 @@ mod model;
 mod plot;
 mod render;
 mod rundir;
+mod scaling;
 pub mod schema;
 mod summarize;
 mod tune;

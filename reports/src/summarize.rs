@@ -77,12 +77,14 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
             t
         })
         .collect();
+    let scaling = crate::scaling::families(&run.records);
     let plots = sections
         .iter()
         .flat_map(|s| &s.workloads)
         .map(|w| w.charts.len())
         .sum::<usize>()
-        + tuning.iter().filter(|t| t.chart.is_some()).count();
+        + tuning.iter().filter(|t| t.chart.is_some()).count()
+        + scaling.iter().filter(|f| f.chart.is_some()).count();
     let metrics = Metric::ALL
         .into_iter()
         .filter(|m| run.records.iter().any(|r| r.metric == *m))
@@ -121,6 +123,7 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
         baseline,
         metrics,
         rules: rules(),
+        scaling,
     }
 }
 

@@ -1,0 +1,134 @@
+//! The "Scaling with n" section and its sentence in the summary (see [`crate::scaling`]).
+
+use super::page::{contender, esc, table};
+use crate::model::Report;
+use crate::plot::{scaling as chart, Palette};
+use crate::scaling::{growers, growth_words, Family, GROWS};
+use crate::{fmt, Error};
+
+/// The summary's paragraph: which contenders' cost per operation grows with n.
+pub(super) fn summary(report: &Report, palette: &Palette) -> String {
+    if report.scaling.is_empty() {
+        return String::new();
+    }
+    let growing = growers(&report.scaling);
+    if growing.is_empty() {
+        return format!(
+            "<p class=\"scaling-summary\"><strong>Scaling with n:</strong> no contender's cost per \
+             operation grows with n (every growth exponent is below {GROWS}) on the {} workload \
+             configurations measured at several sizes; see <a href=\"#scaling\">Scaling with n</a>.</p>\n",
+            report.scaling.len()
+        );
+    }
+    let items: Vec<String> = growing
+        .iter()
+        .map(|(name, family, k, estimated)| {
+            format!(
+                "{} on {} (exponent {:.2}{}: {})",
+                contender(name, palette),
+                esc(family),
+                k,
+                if *estimated {
+                    ", with the budget estimates"
+                } else {
+                    ""
+                },
+                growth_words(*k)
+            )
+        })
+        .collect();
+    format!(
+        "<p class=\"scaling-summary\"><strong>Cost per operation grows with n</strong> for: {}. \
+         See <a href=\"#scaling\">Scaling with n</a>.</p>\n",
+        items.join("; ")
+    )
+}
+
+/// The section: per family, a table of exponents and the log-log chart.
+pub(super) fn section(report: &Report, palette: &Palette) -> Result<String, Error> {
+    let mut out = String::from("<section id=\"scaling\">\n<h2>Scaling with n</h2>\n");
+    out.push_str(
+        "<p class=\"muted\">For every workload configuration measured at several sizes n, each \
+         contender's latency per operation is fitted against n on log-log axes \
+         (ns/op &#8776; c &#183; n<sup>k</sup>, least squares). The growth exponent k is about 0 \
+         when an operation costs the same whatever the size (O(1)), about 1 when it costs O(n), \
+         which makes a whole run quadratic. Small positive k come from cache misses of bigger \
+         maps. Cells skipped or stopped for their time budget are drawn as pale \"beyond budget\" \
+         circles at their estimated cost, and give a second exponent with the estimates.</p>\n",
+    );
+    for family in &report.scaling {
+        out.push_str(&family_part(family, palette)?);
+    }
+    out.push_str("</section>\n");
+    Ok(out)
+}
+
+fn family_part(family: &Family, palette: &Palette) -> Result<String, Error> {
+    let label = family.label();
+    let mut out = format!("<h3>{}</h3>\n", esc(&label));
+    let rows = family.fits.iter().map(|f| {
+        let k = |v: Option<f64>| v.map_or_else(|| "&#8211;".to_owned(), |k| format!("{k:.2}"));
+        let words = f
+            .best_exponent()
+            .map_or("fewer than two sizes measured", |(k, _)| growth_words(k));
+        let beyond: Vec<String> = f
+            .beyond
+            .iter()
+            .map(|(n, e)| match e {
+                Some(e) => format!(
+                    "n={}: ~{}",
+                    fmt::number(*n),
+                    esc(&fmt::quantity(*e, "ns/op"))
+                ),
+                None => format!("n={}: no estimate", fmt::number(*n)),
+            })
+            .collect();
+        let class = if f.grows() { "grows" } else { "" };
+        (
+            class.to_owned(),
+            format!(
+                "<td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td>",
+                contender(&f.contender, palette),
+                f.measured
+                    .iter()
+                    .map(|p| fmt::number(p.0))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                k(f.exponent),
+                k(f.with_estimates),
+                esc(words),
+                if beyond.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        "<span class=\"not-measured\">beyond budget</span> {}",
+                        beyond.join("; ")
+                    )
+                }
+            ),
+        )
+    });
+    let header = [
+        "contender",
+        "n measured",
+        "exponent k",
+        "k with estimates",
+        "growth",
+        "beyond budget (estimated cost)",
+    ]
+    .map(String::from);
+    out.push_str(&table(
+        &format!("{}: growth of latency per operation with n", esc(&label)),
+        &header,
+        rows,
+    ));
+    if let Some(c) = &family.chart {
+        let svg = chart::scaling(&c.title, family, palette)?;
+        out.push_str(&format!(
+            "<figure class=\"chart\" id=\"{0}\" data-plot=\"{0}\" data-marks=\"{1}\">\n{svg}\n</figure>\n",
+            esc(&c.id),
+            c.marks
+        ));
+    }
+    Ok(out)
+}
