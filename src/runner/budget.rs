@@ -133,6 +133,8 @@ pub(crate) struct Stopped {
     pub(crate) at_deadline: bool,
     /// The estimate, if the timed phase had made measurable progress.
     pub(crate) estimate: Option<Estimate>,
+    /// True if a verified run had fitted the budget and a later pass reached the hard limit.
+    pub(crate) after_verified: bool,
 }
 
 impl Stopped {
@@ -140,6 +142,13 @@ impl Stopped {
     /// ~3.9 h at ~33 ms per insert (...); budget 120 s".
     pub(crate) fn reason(&self) -> String {
         let budget = human(self.budget);
+        if self.after_verified {
+            return format!(
+                "beyond budget: a verified run fitted the budget of {budget}, but the passes after \
+                 it reached the hard limit of {} and were stopped",
+                human(self.after)
+            );
+        }
         match (&self.estimate, self.at_deadline) {
             (Some(e), at_deadline) => format!(
                 "beyond budget: one run would take ~{} at ~{} per {} (extrapolated from {} of {} \
@@ -301,6 +310,7 @@ impl Watch {
                 after: now,
                 at_deadline,
                 estimate,
+                after_verified: verified,
             });
             self.expired.store(true, Ordering::Relaxed);
         }
@@ -465,6 +475,7 @@ pub(crate) fn within<R>(
                 after: watch.elapsed(),
                 at_deadline: true,
                 estimate: None,
+                after_verified: false,
             })))
         }
         Err(payload) => panic::resume_unwind(payload),

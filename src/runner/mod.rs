@@ -425,7 +425,11 @@ impl<'c> Runner<'c> {
         // One verified run fits the budget; the passes after it are planned to fit it too, and
         // nothing may run past twice the budget.
         watch.extend_to(self.budget.cell * 2);
-        if one_run > self.timing.slow_run && !self.opts.test_mode {
+        // Too slow for criterion: over the profile's slow-run time, or so slow (setup
+        // included) that criterion's minimum sample count would not fit half the budget.
+        let criterion_minimum = (setup_time + one_run) * self.timing.sample_size as u32;
+        let slow = one_run > self.timing.slow_run || criterion_minimum * 2 > self.budget.cell;
+        if slow && !self.opts.test_mode {
             drop(state);
             return self.measure_slow(cell, index, info, s, &id, rec, first, one_run);
         }
