@@ -71,7 +71,7 @@ impl Budget {
                 cell: Duration::from_secs(120),
                 probe: Duration::from_secs(8),
                 tick: Duration::from_secs(4),
-                timing: Duration::from_secs(4),
+                timing: Duration::from_secs(3),
                 run: Duration::from_secs(45 * 60),
             },
         }

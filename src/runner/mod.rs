@@ -98,8 +98,8 @@ impl Timing {
             },
             Profile::Full => Timing {
                 sample_size: 20,
-                warm_up: Duration::from_millis(500),
-                measurement: Duration::from_secs(2),
+                warm_up: Duration::from_millis(300),
+                measurement: Duration::from_millis(1200),
                 resamples: 100_000,
                 slow_run: Duration::from_secs(10),
                 slow_budget: Duration::from_secs(120),
@@ -152,6 +152,8 @@ pub struct Runner<'c> {
     valgrind: Result<String, String>,
     budget: Budget,
     eta: Option<progress::Progress>,
+    /// Wall time of the current measurement's timing phase (criterion's or the slow path's).
+    timed: Duration,
     started: Instant,
     done: usize,
     total: usize,
@@ -224,6 +226,7 @@ impl<'c> Runner<'c> {
             valgrind,
             budget,
             eta: None,
+            timed: Duration::ZERO,
             started: Instant::now(),
             done: 0,
             total: 0,
@@ -351,6 +354,7 @@ impl<'c> Runner<'c> {
             seed,
         };
         let started = Instant::now();
+        self.timed = Duration::ZERO;
         let measured = self.summary.measured;
         let b = self.budget;
         let result = budget::within(b.cell, b.probe, b.tick, |watch| {
@@ -362,7 +366,7 @@ impl<'c> Runner<'c> {
             self.beyond_budget(&id, &rec, &stopped);
         }
         if let Some(eta) = self.eta.as_mut() {
-            eta.finished(index, started.elapsed());
+            eta.finished(index, started.elapsed(), self.timed);
         }
     }
 
@@ -469,6 +473,7 @@ impl<'c> Runner<'c> {
             let pace = self.eta.as_ref().map_or(1.0, |e| e.pace());
             (self.budget.timing.as_secs_f64() * pace / planned).min(1.0)
         };
+        let timing_started = Instant::now();
         {
             let mut group = self.criterion.benchmark_group(cell.workload.id());
             group
@@ -527,6 +532,7 @@ impl<'c> Runner<'c> {
             });
             group.finish();
         }
+        self.timed = timing_started.elapsed();
         if let Some(e) = failure.into_inner() {
             return self.fail(&id, rec, e);
         }
@@ -647,6 +653,7 @@ impl<'c> Runner<'c> {
             }
         }
         drop(state);
+        self.timed = started.elapsed();
         let mean = samples.iter().sum::<f64>() / samples.len() as f64;
         let (lo, hi) = samples
             .iter()

@@ -1,11 +1,13 @@
 //! Progress with an ETA: what is left of the run, estimated from what has been measured so far
 //! and capped by the budgets.
 //!
-//! Each contender x cell still to come is estimated as the mean wall time of the measurements
-//! already made on cells of the same workload and size; failing that, of the same workload at
-//! the nearest size, scaled linearly by size (setup and sweeps are linear in n); failing that,
-//! of every measurement so far; before anything is measured, the profile's criterion budget.
-//! Every estimate is capped at what the budget lets one measurement take (twice the cell
+//! A measurement's wall time has two parts: its timing phase (criterion's, or the slow path's),
+//! which the budgets hold roughly constant whatever the size, and the rest (setup, the verified
+//! run, the allocation pass), which grows with n. Each contender x cell still to come is
+//! estimated as the mean timing phase of the measurements already made on the same workload
+//! (the profile's timing budget before there are any) plus the mean rest of the same workload
+//! at the same size, or at the nearest size scaled linearly by n, or of every measurement so
+//! far. Every estimate is capped at what the budget lets one measurement take (twice the cell
 //! budget), so one slow contender does not inflate the ETA of the others.
 
 use std::time::{Duration, Instant};
@@ -27,7 +29,10 @@ struct CellProgress {
     workload: Workload,
     n: u64,
     left: usize,
-    spent: Duration,
+    /// Wall time of the timing phases of the measurements made.
+    timed: Duration,
+    /// Wall time of the rest of them.
+    rest: Duration,
     measured: usize,
 }
 
@@ -44,18 +49,21 @@ impl Progress {
                     workload: c.workload,
                     n: c.n,
                     left,
-                    spent: Duration::ZERO,
+                    timed: Duration::ZERO,
+                    rest: Duration::ZERO,
                     measured: 0,
                 })
                 .collect(),
         }
     }
 
-    /// One measurement of cell `index` took `took`.
-    pub(crate) fn finished(&mut self, index: usize, took: Duration) {
+    /// One measurement of cell `index` took `took`, `timed` of it in its timing phase.
+    pub(crate) fn finished(&mut self, index: usize, took: Duration, timed: Duration) {
         let c = &mut self.cells[index];
         c.left = c.left.saturating_sub(1);
-        c.spent += took;
+        let timed = timed.min(took);
+        c.timed += timed;
+        c.rest += took - timed;
         c.measured += 1;
     }
 
@@ -97,34 +105,31 @@ impl Progress {
     /// Estimated wall time of one measurement on a cell of `workload` at size `n`.
     fn each(&self, workload: Workload, n: u64) -> Duration {
         let cap = self.budget.cell * 2;
-        let mean = |c: &CellProgress| c.spent / c.measured as u32;
+        let mean = |cs: &[&CellProgress], part: fn(&CellProgress) -> Duration| {
+            let k: usize = cs.iter().map(|c| c.measured).sum();
+            (k > 0).then(|| cs.iter().map(|c| part(c)).sum::<Duration>() / k as u32)
+        };
         let same: Vec<&CellProgress> = self
             .cells
             .iter()
             .filter(|c| c.measured > 0 && c.workload == workload)
             .collect();
+        let all: Vec<&CellProgress> = self.cells.iter().filter(|c| c.measured > 0).collect();
+        let timed = mean(&same, |c| c.timed)
+            .or_else(|| mean(&all, |c| c.timed))
+            .unwrap_or(self.budget.timing);
         let exact: Vec<&CellProgress> = same.iter().copied().filter(|c| c.n == n).collect();
-        let est = if !exact.is_empty() {
-            let (t, k) = exact.iter().fold((Duration::ZERO, 0), |(t, k), c| {
-                (t + c.spent, k + c.measured)
-            });
-            t / k as u32
+        let rest = if let Some(r) = mean(&exact, |c| c.rest) {
+            r
         } else if let Some(near) = same
             .iter()
             .min_by_key(|c| (c.n as f64 / n as f64).ln().abs().to_bits())
         {
-            mean(near).mul_f64(n as f64 / near.n as f64)
+            (near.rest / near.measured as u32).mul_f64(n as f64 / near.n as f64)
         } else {
-            let (t, k) = self.cells.iter().fold((Duration::ZERO, 0), |(t, k), c| {
-                (t + c.spent, k + c.measured)
-            });
-            if k > 0 {
-                t / k as u32
-            } else {
-                self.budget.timing
-            }
+            mean(&all, |c| c.rest).unwrap_or(Duration::ZERO)
         };
-        est.min(cap)
+        (timed + rest).min(cap)
     }
 }
 
@@ -142,13 +147,14 @@ mod tests {
         ];
         let budget = Budget::for_profile(Profile::Full);
         let mut p = Progress::new(budget, &cells, &[2, 2, 2]);
-        // Nothing measured: the criterion budget for each of the six.
+        // Nothing measured: the timing budget for each of the six.
         assert_eq!(p.left(), budget.timing * 6);
-        p.finished(0, Duration::from_secs(1));
-        p.finished(0, Duration::from_secs(3));
-        // Sweeps at n=2000 take twice the mean at n=1000 (2 s): 2 x 4 s; churn: the mean, 2 s.
-        assert_eq!(p.left(), Duration::from_secs(8 + 4));
-        p.finished(2, Duration::from_secs(1_000));
+        p.finished(0, Duration::from_secs(2), Duration::from_secs(1));
+        p.finished(0, Duration::from_secs(4), Duration::from_secs(3));
+        // Sweeps at n=2000: the mean timing phase (2 s) plus twice the mean rest (1 s): 2 x 4 s;
+        // churn (nothing of its own yet): the overall means, 2 + 1 s, twice.
+        assert_eq!(p.left(), Duration::from_secs(8 + 6));
+        p.finished(2, Duration::from_secs(1_000), Duration::from_secs(1));
         // One huge churn measurement is capped at twice the cell budget.
         assert_eq!(p.left(), Duration::from_secs(8) + budget.cell * 2);
         assert!(p.stamp(3, 6).starts_with("[  3/6 "), "{}", p.stamp(3, 6));

@@ -75,11 +75,7 @@ fn family_part(family: &Family, palette: &Palette) -> Result<String, Error> {
             .beyond
             .iter()
             .map(|(n, e)| match e {
-                Some(e) => format!(
-                    "n={}: ~{}",
-                    fmt::number(*n),
-                    esc(&fmt::quantity(*e, "ns/op"))
-                ),
+                Some(e) => format!("n={}: ~{} per op", fmt::number(*n), per_op(*e)),
                 None => format!("n={}: no estimate", fmt::number(*n)),
             })
             .collect();
@@ -131,4 +127,30 @@ fn family_part(family: &Family, palette: &Palette) -> Result<String, Error> {
         ));
     }
     Ok(out)
+}
+
+/// A time per operation given in ns, in the unit that reads best: `850 ns`, `13.7 ms`.
+fn per_op(ns: f64) -> String {
+    let (v, unit) = if ns >= 1e9 {
+        (ns / 1e9, "s")
+    } else if ns >= 1e6 {
+        (ns / 1e6, "ms")
+    } else if ns >= 1e3 {
+        (ns / 1e3, "µs")
+    } else {
+        (ns, "ns")
+    };
+    format!("{} {unit}", fmt::number((v * 10.0).round() / 10.0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::per_op;
+
+    #[test]
+    fn estimates_read_in_their_unit() {
+        assert_eq!(per_op(13_690_000.0), "13.7 ms");
+        assert_eq!(per_op(850.0), "850 ns");
+        assert_eq!(per_op(2.5e9), "2.5 s");
+    }
 }
