@@ -221,10 +221,25 @@ pub(crate) fn families(records: &[Record]) -> Vec<Family> {
     out
 }
 
-/// Contenders whose cost per operation grows with n, with the family and exponent that show it
-/// (the largest exponent per contender), largest first.
-pub(crate) fn growers(families: &[Family]) -> Vec<(String, String, f64, bool)> {
-    let mut best: BTreeMap<String, (String, f64, bool)> = BTreeMap::new();
+/// A contender whose cost per operation grows with n: every family where it does (largest
+/// exponent first), each as (family label, exponent, whether budget estimates are in the fit).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Grower {
+    pub(crate) contender: String,
+    pub(crate) families: Vec<(String, f64, bool)>,
+}
+
+impl Grower {
+    /// Its largest exponent.
+    pub(crate) fn max(&self) -> f64 {
+        self.families.first().map_or(0.0, |f| f.1)
+    }
+}
+
+/// Contenders whose cost per operation grows with n (exponent from [`GROWS`]), largest
+/// exponent first.
+pub(crate) fn growers(families: &[Family]) -> Vec<Grower> {
+    let mut by: BTreeMap<String, Vec<(String, f64, bool)>> = BTreeMap::new();
     for fam in families {
         for fit in fam.fits.iter().filter(|f| f.grows()) {
             let (k, estimated) = match (fit.exponent, fit.with_estimates) {
@@ -233,19 +248,22 @@ pub(crate) fn growers(families: &[Family]) -> Vec<(String, String, f64, bool)> {
                 (None, Some(e)) => (e, true),
                 (None, None) => continue,
             };
-            let slot = best
-                .entry(fit.contender.clone())
-                .or_insert((fam.label(), k, estimated));
-            if k > slot.1 {
-                *slot = (fam.label(), k, estimated);
-            }
+            by.entry(fit.contender.clone())
+                .or_default()
+                .push((fam.label(), k, estimated));
         }
     }
-    let mut out: Vec<_> = best
+    let mut out: Vec<Grower> = by
         .into_iter()
-        .map(|(c, (fam, k, e))| (c, fam, k, e))
+        .map(|(contender, mut families)| {
+            families.sort_by(|a, b| b.1.total_cmp(&a.1));
+            Grower {
+                contender,
+                families,
+            }
+        })
         .collect();
-    out.sort_by(|a, b| b.2.total_cmp(&a.2));
+    out.sort_by(|a, b| b.max().total_cmp(&a.max()));
     out
 }
 
@@ -316,8 +334,8 @@ mod tests {
         assert_eq!(copying.beyond, vec![(256_000.0, Some(256_000.0))]);
         let g = growers(&fams);
         assert_eq!(g.len(), 1);
-        assert_eq!(g[0].0, "copying");
-        assert!(growth_words(g[0].2).contains("quadratic"));
+        assert_eq!(g[0].contender, "copying");
+        assert!(growth_words(g[0].max()).contains("quadratic"));
         assert!(growth_words(0.02).contains("O(1)"));
     }
 

@@ -20,6 +20,8 @@
 //! The check costs one counter increment and a predictable branch per operation, and an atomic
 //! store every [`Meter`] period; it is the same for every contender. Loops outside the scenarios
 //! (criterion's, the oracle's) are bounded by the run they follow, which passed the budget.
+//! A measurement stuck inside one contender operation (a deadlock) never reaches a check: the
+//! watchdog then ends the process after a grace period, so even that cannot hang a profile.
 
 use std::cell::RefCell;
 use std::panic::{self, AssertUnwindSafe};
@@ -499,9 +501,31 @@ fn watchdog(watch: Arc<Watch>) -> JoinHandle<()> {
                     break;
                 }
             }
+            // Expired: the measurement unwinds at its next checked operation. One stuck inside
+            // a single contender call (a deadlock) never reaches one; rather than hang the
+            // profile, end the process after a grace period (the run stays marked incomplete).
+            let grace = (watch.budget / 2).max(STUCK_GRACE);
+            let expired_at = Instant::now();
+            while !watch.disarmed.load(Ordering::Relaxed) {
+                let left = grace.saturating_sub(expired_at.elapsed());
+                if left.is_zero() {
+                    eprintln!(
+                        "evacbench: a measurement did not stop within {} of reaching its budget \
+                         of {} (stuck inside one contender operation); ending the run, which \
+                         stays marked incomplete",
+                        human(grace),
+                        human(watch.budget)
+                    );
+                    std::process::exit(3);
+                }
+                std::thread::park_timeout(left);
+            }
         })
         .expect("cannot start the watchdog thread")
 }
+
+/// Least time a measurement gets to unwind after its watch expired before the process ends.
+const STUCK_GRACE: Duration = Duration::from_secs(30);
 
 #[cfg(test)]
 mod tests {

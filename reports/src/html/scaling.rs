@@ -3,7 +3,7 @@
 use super::page::{contender, esc, table};
 use crate::model::Report;
 use crate::plot::{scaling as chart, Palette};
-use crate::scaling::{growers, growth_words, Family, GROWS};
+use crate::scaling::{growers, growth_words, Family, GROWS, LINEAR};
 use crate::{fmt, Error};
 
 /// The summary's paragraph: which contenders' cost per operation grows with n.
@@ -20,28 +20,57 @@ pub(super) fn summary(report: &Report, palette: &Palette) -> String {
             report.scaling.len()
         );
     }
-    let items: Vec<String> = growing
-        .iter()
-        .map(|(name, family, k, estimated)| {
-            format!(
-                "{} on {} (exponent {:.2}{}: {})",
-                contender(name, palette),
-                esc(family),
-                k,
-                if *estimated {
-                    ", with the budget estimates"
-                } else {
-                    ""
-                },
-                growth_words(*k)
-            )
-        })
-        .collect();
-    format!(
-        "<p class=\"scaling-summary\"><strong>Cost per operation grows with n</strong> for: {}. \
-         See <a href=\"#scaling\">Scaling with n</a>.</p>\n",
-        items.join("; ")
-    )
+    let list = |linear: bool| -> Vec<String> {
+        growing
+            .iter()
+            .filter(|g| (g.max() >= LINEAR) == linear)
+            .map(|g| {
+                let shown: Vec<String> = g
+                    .families
+                    .iter()
+                    .filter(|f| !linear || f.1 >= LINEAR)
+                    .take(if linear { usize::MAX } else { 1 })
+                    .map(|(family, k, estimated)| {
+                        format!(
+                            "{} (k = {k:.2}{})",
+                            esc(family),
+                            if *estimated {
+                                ", with the budget estimates"
+                            } else {
+                                ""
+                            }
+                        )
+                    })
+                    .collect();
+                format!(
+                    "{} on {}",
+                    contender(&g.contender, palette),
+                    shown.join(", ")
+                )
+            })
+            .collect()
+    };
+    let mut out = String::from("<p class=\"scaling-summary\"><strong>Scaling with n</strong> (see <a href=\"#scaling\">Scaling with n</a>). ");
+    let linear = list(true);
+    if linear.is_empty() {
+        out.push_str(&format!(
+            "No contender's cost per operation grows about linearly with n (every exponent k is below {LINEAR}). "
+        ));
+    } else {
+        out.push_str(&format!(
+            "<strong>Cost per operation grows about linearly with n</strong> (k &#8805; {LINEAR}: O(n) per operation, so a run is quadratic) for: {}. ",
+            linear.join("; ")
+        ));
+    }
+    let slower = list(false);
+    if !slower.is_empty() {
+        out.push_str(&format!(
+            "It grows more slowly ({GROWS} &#8804; k &lt; {LINEAR}; typical of a map outgrowing the caches, and noisy with two sizes on a shared machine) for: {}.",
+            slower.join("; ")
+        ));
+    }
+    out.push_str("</p>\n");
+    out
 }
 
 /// The section: per family, a table of exponents and the log-log chart.
