@@ -33,6 +33,15 @@ if ! cargo bench --bench evacbench 2>&1 >"$log" | progress; then
     exit 1
 fi
 
+# Go's own map on the same cells (companion files in the run; not measured, with the reason,
+# when Go is missing or its map is a Swiss table), then the report again so it includes Go.
+run_dir="$target/evacbench/runs/$(cat "$target/evacbench/runs/latest")"
+echo "evacbench: Go's runtime map on the same cells (scripts/go-reference.sh)..." >&2
+if ! bash scripts/go-reference.sh "$run_dir"; then
+    echo "evacbench: the Go reference reported failures; see $run_dir/go-reference/records.jsonl" >&2
+fi
+cargo run --release -q -p evacbench -- report "$run_dir" >/dev/null
+
 echo "evacbench: running the core bench (evacmap against hashbrown)..." >&2
 if ! cargo bench --bench core >>"$log" 2>&1; then
     echo "evacbench: the core bench failed; see $log" >&2

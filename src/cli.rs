@@ -38,6 +38,52 @@ pub(crate) enum Command {
     /// newest tune run's load-factor section and, with --baseline, every metric's change
     /// against an earlier run.
     Report(ReportArgs),
+
+    /// Compare two runs by the baseline rule and count what it flags: on two runs of one commit
+    /// (an A/A test) every flag is a false alarm. Prints `A/A: X of Y comparisons flagged (Z%)`
+    /// and exits 1 above --budget or if any exact (deterministic) value differs.
+    Compare(CompareArgs),
+
+    /// Learn this machine's run-to-run noise floors from two or more runs of one commit and
+    /// write them (default: reports/noise.json, the calibration `--baseline` uses).
+    Calibrate(CalibrateArgs),
+}
+
+/// Arguments of `evacbench compare`.
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The earlier run directory.
+    #[arg(value_name = "BASELINE_DIR")]
+    pub(crate) baseline: PathBuf,
+
+    /// The later run directory.
+    #[arg(value_name = "CURRENT_DIR")]
+    pub(crate) current: PathBuf,
+
+    /// A noise calibration file (default: $EVACBENCH_NOISE, else the shipped one).
+    #[arg(long, value_name = "FILE")]
+    pub(crate) noise: Option<PathBuf>,
+
+    /// Also check that a real slowdown is caught: make CONTENDER's times FACTOR slower in the
+    /// current run and count how many are flagged (fails below half).
+    #[arg(long, value_name = "CONTENDER=FACTOR", value_parser = evacbench::noise_check::parse_slowdown)]
+    pub(crate) slowdown: Option<(String, f64)>,
+
+    /// Most flagged comparisons, in percent, before the command fails.
+    #[arg(long, default_value_t = 5.0, value_name = "PCT")]
+    pub(crate) budget: f64,
+}
+
+/// Arguments of `evacbench calibrate`.
+#[derive(Debug, Args)]
+pub(crate) struct CalibrateArgs {
+    /// Two or more run directories of the same commit.
+    #[arg(value_name = "RUN_DIR", num_args = 2.., required = true)]
+    pub(crate) runs: Vec<PathBuf>,
+
+    /// Where to write the calibration.
+    #[arg(long, value_name = "FILE", default_value = "reports/noise.json")]
+    pub(crate) out: PathBuf,
 }
 
 /// Arguments of `evacbench report`.

@@ -38,6 +38,11 @@ pub fn probe(profile: &str, hasher: &str, seeds: Vec<u64>) -> reports::Environme
         hasher: hasher.to_owned(),
         profile: profile.to_owned(),
         seeds,
+        contenders: crate::contenders::infos(),
+        objectives: crate::workloads::Workload::ALL
+            .iter()
+            .map(|w| w.objective())
+            .collect(),
     }
 }
 

@@ -4,6 +4,7 @@
 //! This crate is the measuring side:
 //! * [`workloads`]: the named workloads, their validated parameter sets and the profiles.
 //! * [`keys`]: every workload's keys and doom decisions, derived from a seed.
+//! * [`key_sequence`]: the golden key/doom file that checks the Go port of [`keys`].
 //! * [`oracle`]: the verification every measured run passes before it counts.
 //! * [`probes`]: counting allocator, latency percentiles, heap trace, callgrind cache misses.
 //! * [`readme`]: README's workload and metric tables, generated and checked.
@@ -12,13 +13,17 @@
 //!   and writes records in the schema of the `reports` crate.
 //! * [`suite`]: the `cargo bench` entry point (run directory, criterion, report).
 //! * [`tune`]: the load-factor tuner (`evacbench tune`).
+//! * [`contenders`]: each contender's declared properties and modes, written into `meta.json`.
 //! * [`environment`]: the machine and toolchain facts written into every run's `meta.json`.
 
 pub use evacmap;
 pub use strategies;
 
+pub mod contenders;
 pub mod environment;
+pub mod key_sequence;
 pub mod keys;
+pub mod noise_check;
 pub mod oracle;
 pub mod probes;
 pub mod readme;

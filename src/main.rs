@@ -31,6 +31,34 @@ fn main() -> ExitCode {
                 println!("{}", paths.html.display());
             })
             .map_err(|e| (e, 1)),
+        Command::Compare(args) => {
+            let opts = evacbench::noise_check::CompareOptions {
+                baseline: args.baseline,
+                current: args.current,
+                noise: args.noise,
+                slowdown: args.slowdown,
+                budget_pct: args.budget,
+            };
+            match evacbench::noise_check::compare(&opts) {
+                Ok((text, ok)) => {
+                    print!("{text}");
+                    if ok {
+                        Ok(())
+                    } else {
+                        Err((
+                            "over budget: more flagged than --budget allows, an exact value \
+                             differs, or the slowdown was not caught (see above)"
+                                .to_owned(),
+                            1,
+                        ))
+                    }
+                }
+                Err(e) => Err((e, 1)),
+            }
+        }
+        Command::Calibrate(args) => evacbench::noise_check::calibrate(&args.runs, &args.out)
+            .map(|text| print!("{text}"))
+            .map_err(|e| (e, 1)),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

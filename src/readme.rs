@@ -10,7 +10,7 @@ use crate::workloads::{Profile, Workload};
 /// The workload table: what each workload models, its unit of work and its cells per profile.
 pub fn workloads() -> String {
     let mut t = String::from(
-        "| workload | models | one operation is | default profile | full profile |\n|---|---|---|---|---|\n",
+        "| workload | models | one operation is | ranked by (its objective) | default profile | full profile |\n|---|---|---|---|---|---|\n",
     );
     let cells_of = |p: Profile, w: Workload| -> String {
         let mut labels: Vec<String> = Vec::new();
@@ -27,8 +27,21 @@ pub fn workloads() -> String {
         labels.join(", ")
     };
     for w in Workload::ALL {
+        let objective = w.objective();
+        let ranked = objective
+            .primary
+            .first()
+            .map(|t| {
+                let at = if t.params.is_empty() {
+                    String::new()
+                } else {
+                    format!(", {}", t.params)
+                };
+                format!("{} (`{}`{at})", t.meaning, t.metric.id())
+            })
+            .unwrap_or_default();
         t += &format!(
-            "| `{}` | {} | {} | {} | {} |\n",
+            "| `{}` | {} | {} | {ranked} | {} | {} |\n",
             w.id(),
             w.models(),
             w.op(),

@@ -6,7 +6,8 @@
 
 use std::fmt;
 
-use reports::Params;
+use reports::schema::PHASE_PARAM;
+use reports::{Metric, Objective, Params, Target};
 
 use crate::keys::{DoomPattern, KeyOrder};
 
@@ -74,6 +75,84 @@ impl Workload {
             Workload::SweepDuringGrowth => "one entry visited or inserted",
             Workload::Churn => "one churn step (insert + remove + lookups)",
             Workload::SparseScan => "one live entry traversed",
+        }
+    }
+}
+
+/// A ranking metric of an objective, over every record of the metric.
+fn target(metric: Metric, meaning: &str) -> Target {
+    Target {
+        metric,
+        params: Params::new(),
+        meaning: meaning.to_owned(),
+    }
+}
+
+/// A ranking metric of an objective, over the records of one `readers-during-sweep` phase.
+fn in_phase(metric: Metric, phase: &str, meaning: &str) -> Target {
+    Target {
+        params: Params::new().with(PHASE_PARAM, phase),
+        ..target(metric, meaning)
+    }
+}
+
+impl Workload {
+    /// What the workload exists to measure: its question, the metric its recommendation ranks
+    /// by (the first primary target) and the tie-breakers, in order. This is the one place they
+    /// are declared; the run writes them into `meta.json` and the report ranks by them.
+    pub fn objective(self) -> Objective {
+        let (question, primary, tie_breakers) = match self {
+            Workload::Sweep => (
+                "Which contender purges a fraction of a map fastest in one pass, and what does it keep allocated afterwards?",
+                vec![target(Metric::LatencyNsPerOp, "ns per visited entry")],
+                vec![
+                    target(Metric::RetainedBytesPerEntry, "heap retained per live entry after the sweep"),
+                    target(Metric::PeakExtraHeapBytes, "extra heap at the sweep's peak"),
+                ],
+            ),
+            Workload::SweepDuringGrowth => (
+                "Which contender sweeps fastest while new entries keep arriving, among contenders that absorbed the inserts the same way (between steps, after the sweep, or from a concurrent writer)?",
+                vec![target(Metric::LatencyNsPerOp, "ns per operation (entry visited or inserted)")],
+                vec![target(Metric::PeakExtraHeapBytes, "extra heap at the peak")],
+            ),
+            Workload::ReadersDuringSweep => (
+                "What do readers suffer while a background purge runs: their tail latency during the sweep, and its slowdown against the same readers with no sweep?",
+                vec![
+                    in_phase(Metric::LatencyP99Ns, "sweep", "readers' p99 lookup latency during the sweep"),
+                    target(Metric::ReaderP99Slowdown, "readers' p99 during the sweep / with no sweep"),
+                    in_phase(Metric::LatencyMaxNs, "sweep", "readers' slowest lookup during the sweep (shown, never ranked: one sample)"),
+                ],
+                vec![
+                    in_phase(Metric::LatencyP999Ns, "sweep", "readers' p99.9 lookup latency during the sweep"),
+                    target(Metric::ReaderP99Slowdown, "readers' p99 during the sweep / with no sweep"),
+                    target(Metric::LatencyNsPerOp, "sweep time per visited entry"),
+                ],
+            ),
+            Workload::Churn => (
+                "Which contender keeps a steady-size map cheapest when every arrival evicts the oldest entry, per step and in its tail?",
+                vec![
+                    target(Metric::LatencyNsPerOp, "ns per step (insert + remove + 2 lookups)"),
+                    target(Metric::LatencyP99Ns, "p99 of single steps"),
+                ],
+                vec![
+                    target(Metric::LatencyP99Ns, "p99 of single steps"),
+                    target(Metric::AllocBytesPerOp, "bytes allocated per step"),
+                ],
+            ),
+            Workload::SparseScan => (
+                "After a mass deletion, which contender scans the few survivors cheapest, and which gives the memory back?",
+                vec![
+                    target(Metric::LatencyNsPerOp, "ns per live entry traversed"),
+                    target(Metric::RetainedBytesPerEntry, "heap retained per live entry"),
+                ],
+                vec![target(Metric::RetainedBytesPerEntry, "heap retained per live entry")],
+            ),
+        };
+        Objective {
+            workload: self.id().to_owned(),
+            question: question.to_owned(),
+            primary,
+            tie_breakers,
         }
     }
 }
@@ -467,6 +546,30 @@ mod tests {
             ids.dedup();
             assert_eq!(ids.len(), len, "{profile:?} has duplicate cells");
         }
+    }
+
+    #[test]
+    fn every_objective_ranks_by_a_metric_of_its_workload() {
+        for w in Workload::ALL {
+            let o = w.objective();
+            assert_eq!(o.workload, w.id());
+            assert!(!o.question.is_empty() && !o.primary.is_empty());
+            // The ranking metric is never the single-sample maximum.
+            assert_ne!(o.primary[0].metric, Metric::LatencyMaxNs);
+            for t in o.primary.iter().chain(&o.tie_breakers) {
+                assert!(!t.meaning.is_empty(), "{w}: {:?}", t.metric);
+            }
+        }
+        // readers-during-sweep ranks by the readers' tail, not by the sweeper's speed.
+        let r = Workload::ReadersDuringSweep.objective();
+        assert_eq!(r.primary[0].metric, Metric::LatencyP99Ns);
+        assert_eq!(
+            r.primary[0]
+                .params
+                .get(PHASE_PARAM)
+                .map(ToString::to_string),
+            Some("sweep".to_owned())
+        );
     }
 
     #[test]

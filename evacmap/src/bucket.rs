@@ -37,6 +37,18 @@ impl<K, V> Bucket<K, V> {
         unsafe { Group::load(&(*b).tophash) }
     }
 
+    /// Overwrites all 8 tophash bytes of bucket `b` with `word` (slot `i` in byte `i`).
+    ///
+    /// # Safety
+    /// - `b` points to a live bucket owned by the caller's `&mut` map;
+    /// - every slot that `word` marks full already holds an initialised entry, and every slot
+    ///   whose entry the caller keeps or moves out is marked non-full.
+    #[inline]
+    pub(crate) unsafe fn set_group(b: *mut Self, word: u64) {
+        // SAFETY: the caller guarantees `b` is live and exclusively accessible.
+        unsafe { (*b).tophash = word.to_le_bytes().map(TopHash) }
+    }
+
     /// # Safety
     /// - `b` points to a live bucket and `i < BUCKET_CNT`.
     #[inline]
@@ -133,6 +145,29 @@ impl<K, V> Bucket<K, V> {
             Self::set_top(b, i, top);
         }
     }
+}
+
+/// Asks the CPU to bring the `bytes` bytes at `p` into cache; a hint with no effect on
+/// correctness (no access is made), a no-op where it is not available.
+#[inline(always)]
+pub(crate) fn prefetch_bytes<T>(p: *const T, bytes: usize) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        let p = p.cast::<i8>();
+        let mut off = 0;
+        while off < bytes {
+            // SAFETY: a prefetch is a hint that never faults, whatever the address;
+            // `wrapping_add` computes it without claiming it is in bounds.
+            unsafe {
+                core::arch::x86_64::_mm_prefetch::<{ core::arch::x86_64::_MM_HINT_T0 }>(
+                    p.wrapping_add(off),
+                )
+            };
+            off += 64;
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = (p, bytes);
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@ use core::fmt;
 use core::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
 use crate::grow::GrowKind;
 use crate::map::{evacuated, settle_tail, EvacMap};
 use crate::table::Table;
@@ -311,11 +311,14 @@ impl<K, V> Cursor<K, V> {
             && !self.node.filter_in_place
             && map.clears == self.clears
         {
-            let simple_layout = map.grow.is_none()
-                && map
-                    .cur
-                    .as_ref()
-                    .is_some_and(|t| Arc::as_ptr(t) == self.node.table && t.b() == self.pos.b_log);
+            let b_log = self.pos.b_log;
+            let simple_layout = |table: *const Table<K, V>| {
+                map.grow.is_none()
+                    && map
+                        .cur
+                        .as_ref()
+                        .is_some_and(|t| Arc::as_ptr(t) == table && t.b() == b_log)
+            };
             let node = &mut self.node;
             loop {
                 let bucket = node.bucket;
@@ -345,15 +348,20 @@ impl<K, V> Cursor<K, V> {
                 if !next.is_null() {
                     node.bucket = next;
                     node.depth += 1;
-                } else if simple_layout
-                    && node.end.is_none()
+                } else if node.end.is_none()
+                    && simple_layout(node.table)
                     && self.pos.done < mask(self.pos.b_log)
                 {
                     self.pos.done += 1;
                     self.pos.frac = 0;
                     node.index = self.pos.logical() as usize;
                     // SAFETY: `simple_layout` says `node.table` is the map's current table.
-                    node.bucket = unsafe { (*node.table).bucket(node.index) };
+                    let table = unsafe { &*node.table };
+                    node.bucket = table.bucket(node.index);
+                    // The walk is sequential but a bucket spans 2.25 cache lines: ask for the
+                    // bucket 4 ahead now.
+                    let ahead = (node.index + 4) & (table.len() - 1);
+                    prefetch_bytes(table.bucket(ahead), core::mem::size_of::<Bucket<K, V>>());
                     node.depth = 0;
                 } else {
                     break;
@@ -486,16 +494,17 @@ impl<K, V> Cursor<K, V> {
     ///
     /// # Panics
     /// If `map` is not the map this cursor was made from.
+    #[inline]
     pub fn remove_yielded<S>(&mut self, map: &mut EvacMap<K, V, S>) -> Option<(K, V)> {
         self.check_map(map.id);
         let last = self.last.take()?;
         if last.writes != map.writes {
             return None;
         }
-        let is_old = map
-            .grow
-            .as_ref()
-            .is_some_and(|g| Arc::as_ptr(&g.old) == last.table);
+        let is_old = match &map.grow {
+            None => false,
+            Some(g) => Arc::as_ptr(&g.old) == last.table,
+        };
         debug_assert!(
             is_old
                 || map

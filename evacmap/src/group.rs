@@ -8,6 +8,8 @@ const fn lanes(byte: u8) -> u64 {
 }
 const HIGH: u64 = lanes(0x80);
 const LOW7: u64 = lanes(0x7f);
+/// `emptyOne` in every lane.
+pub(crate) const EMPTY_ONE_LANES: u64 = lanes(TopHash::EMPTY_ONE.get());
 
 /// The 8 tophash bytes of a bucket, slot `i` in byte `i` (little-endian lanes).
 #[derive(Clone, Copy)]
@@ -17,6 +19,18 @@ impl Group {
     #[inline]
     pub(crate) fn load(tophash: &[TopHash; 8]) -> Group {
         Group(u64::from_le_bytes(tophash.map(TopHash::get)))
+    }
+
+    /// A group from a word, slot `i` in byte `i`.
+    #[inline]
+    pub(crate) fn from_word(word: u64) -> Group {
+        Group(word)
+    }
+
+    /// The 8 bytes as one word, slot `i` in byte `i`.
+    #[inline]
+    pub(crate) fn word(self) -> u64 {
+        self.0
     }
 
     /// Lanes whose value is at least `min` (`min` in `1..=0x80`); exact, no false positives.
@@ -87,6 +101,37 @@ impl BitMask {
         self.0.count_ones() as usize
     }
 
+    /// A set from lane bits (bit 7 of lane `i` for slot `i`; other bits must be clear).
+    #[inline]
+    pub(crate) fn from_lanes(bits: u64) -> BitMask {
+        debug_assert_eq!(bits & !HIGH, 0);
+        BitMask(bits)
+    }
+
+    /// The set as 8 bits, bit `i` for slot `i` (a portable `movemask`).
+    #[inline]
+    pub(crate) fn to_byte(self) -> u8 {
+        // Lane i contributes bit 8i; times the magic it lands on bit 56 + i and nowhere else in
+        // the top byte, and the partial products below never collide (8i + 7j is unique), so
+        // nothing carries into it.
+        ((self.0 >> 7).wrapping_mul(0x0102_0408_1020_4080) >> 56) as u8
+    }
+
+    /// The inverse of [`to_byte`](BitMask::to_byte).
+    #[inline]
+    pub(crate) fn from_byte(byte: u8) -> BitMask {
+        // Byte i keeps bit i of `byte`; a non-zero lane (at most 0x80) plus 0x7f sets bit 7
+        // without carrying out of the lane.
+        let spread = u64::from(byte).wrapping_mul(lanes(1)) & 0x8040_2010_0804_0201;
+        BitMask((spread.wrapping_add(LOW7) | spread) & HIGH)
+    }
+
+    /// Every byte of the set's lanes: `0xff` for a slot in the set, `0` otherwise.
+    #[inline]
+    pub(crate) fn byte_lanes(self) -> u64 {
+        (self.0 >> 7).wrapping_mul(0xff)
+    }
+
     /// Only the slots below `slot`.
     #[inline]
     pub(crate) fn below(self, slot: usize) -> BitMask {
@@ -153,6 +198,20 @@ mod tests {
                 let empty: Vec<usize> = (0..8).filter(|&i| bytes[i] <= 1).collect();
                 assert_eq!(g.match_empty().collect::<Vec<_>>(), empty);
             }
+        }
+    }
+
+    #[test]
+    fn byte_conversions_round_trip() {
+        for byte in 0..=255u8 {
+            let m = BitMask::from_byte(byte);
+            assert_eq!(m.to_byte(), byte);
+            assert_eq!(
+                m.collect::<Vec<_>>(),
+                (0..8).filter(|i| byte >> i & 1 == 1).collect::<Vec<_>>()
+            );
+            let lanes = m.byte_lanes().to_le_bytes();
+            assert!((0..8).all(|i| lanes[i] == if byte >> i & 1 == 1 { 0xff } else { 0 }));
         }
     }
 

@@ -3,9 +3,9 @@
 use core::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
-use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
 use crate::hash::hash_key;
-use crate::map::{evacuated, over_load, Counters, EvacMap};
+use crate::map::{evacuated, over_load, Counters, EvacMap, TryReserveError};
 use crate::table::{Successor, Table};
 use crate::tophash::TopHash;
 
@@ -65,7 +65,12 @@ impl<K, V, S> EvacMap<K, V, S> {
             GrowKind::SameSize => self.b,
             GrowKind::Halving => self.b - 1,
         };
-        let new = Table::new(new_b);
+        self.start_grow_with(kind, Table::new(new_b));
+    }
+
+    /// `start_grow_to` with the new table already allocated (`new` has the right B for `kind`).
+    pub(crate) fn start_grow_with(&mut self, kind: GrowKind, new: Arc<Table<K, V>>) {
+        let new_b = new.b();
         let old = self
             .cur
             .replace(Arc::clone(&new))
@@ -113,6 +118,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     }
 
     /// With a shrink policy, start a halving once the load falls below the threshold.
+    #[inline]
     pub(crate) fn maybe_start_shrink(&mut self) {
         if let Some(threshold) = self.config.shrink_below {
             if self.grow.is_none()
@@ -138,6 +144,19 @@ where
             GrowKind::Doubling | GrowKind::SameSize => hash & grow.old.mask(),
             GrowKind::Halving => hash & ((1u64 << self.b) - 1),
         } as usize;
+        // The unit's old bucket(s) and its destination(s) are random and all needed (the key
+        // lands in a destination, and the old bucket is read even when it is evacuated): ask for
+        // them together, so their cache misses overlap instead of following each other.
+        let size = core::mem::size_of::<Bucket<K, V>>();
+        if let Some(cur) = self.cur.as_ref() {
+            for source in grow.sources(unit).into_iter().flatten() {
+                prefetch_bytes(grow.old.bucket(source), size);
+            }
+            prefetch_bytes(cur.bucket(unit), size);
+            if grow.kind == GrowKind::Doubling {
+                prefetch_bytes(cur.bucket(unit + grow.old.len()), size);
+            }
+        }
         self.evacuate(unit);
         if let Some(grow) = &self.grow {
             let mark = grow.nevacuate;
@@ -181,16 +200,26 @@ where
         }
     }
 
-    /// Releases memory: finishes any grow, halves while the entries fit in a smaller table, then
-    /// compacts overflow chains with a same-size grow if tombstones left holes. Cursors survive.
+    /// Releases memory: [`shrink_to(0)`](EvacMap::shrink_to). A map left empty (by `remove`,
+    /// `retain`, ... or `clear`) frees every table, whichever way it was emptied.
     pub fn shrink_to_fit(&mut self) {
+        self.shrink_to(0);
+    }
+
+    /// Releases memory down to room for `max(len, min_capacity)` entries (never grows): finishes
+    /// any grow, halves while the entries fit in a smaller table, then compacts overflow chains
+    /// with a same-size grow if tombstones left holes. All of it is done now, not incrementally.
+    /// An empty map frees its tables and allocates again on the next insert. Cursors survive
+    /// (an entry inserted later may be missed by a cursor, as with any insert, rule 3).
+    pub fn shrink_to(&mut self, min_capacity: usize) {
         self.writes += 1;
-        if self.cur.is_none() {
-            self.b = Self::b_for(self.count, self.config.load_factor);
+        let target = Self::b_for(self.count.max(min_capacity), self.config.load_factor);
+        if self.cur.is_none() || self.count == 0 {
+            self.release_tables();
+            self.b = self.b.min(target);
             return;
         }
         self.finish_growing();
-        let target = Self::b_for(self.count, self.config.load_factor);
         while self.b > target {
             self.start_grow_to(GrowKind::Halving);
             self.finish_growing();
@@ -199,6 +228,79 @@ where
             self.start_grow_to(GrowKind::SameSize);
             self.finish_growing();
         }
+    }
+
+    /// Drops the tables of an empty map (no entry to drop or move); cursors keep what they pin.
+    fn release_tables(&mut self) {
+        debug_assert_eq!(self.count, 0);
+        self.grow = None;
+        self.cur = None;
+        let c = &mut self.counters;
+        c.noverflow = 0;
+        c.overflow_cur = 0;
+        c.overflow_old = 0;
+        c.tombstones_cur = 0;
+        c.tombstones_old = 0;
+    }
+
+    /// How many entries the map holds before inserting a new key starts a doubling: Go's
+    /// `overLoadFactor` bound, `load_factor * 2^B` (and at least the 8 cells of one bucket).
+    /// Overflow buckets let a table hold more; a map with no table yet reports the room its
+    /// first table will have.
+    pub fn capacity(&self) -> usize {
+        let room = self.config.load_factor * (1u64 << self.b) as f64;
+        (room as usize).max(BUCKET_CNT)
+    }
+
+    /// Makes room for `additional` more entries without a grow (see [`capacity`]): finishes a
+    /// grow in progress and doubles (evacuating everything now, not incrementally) until they
+    /// fit. A map with no table only records the size its first table will have. Cursors
+    /// survive.
+    ///
+    /// [`capacity`]: EvacMap::capacity
+    ///
+    /// # Panics
+    /// If the new size overflows `usize` or the address space; aborts if allocation fails.
+    pub fn reserve(&mut self, additional: usize) {
+        match self.try_reserve(additional) {
+            Ok(()) => {}
+            Err(TryReserveError::CapacityOverflow) => panic!("EvacMap::reserve: capacity overflow"),
+            Err(TryReserveError::AllocError { layout }) => std::alloc::handle_alloc_error(layout),
+        }
+    }
+
+    /// Like [`reserve`](EvacMap::reserve), but returns an error instead of panicking or
+    /// aborting. On an allocation error the map keeps its entries and is consistent (possibly
+    /// grown part of the way).
+    pub fn try_reserve(&mut self, additional: usize) -> Result<(), TryReserveError> {
+        let need = self
+            .count
+            .checked_add(additional)
+            .ok_or(TryReserveError::CapacityOverflow)?;
+        if need <= self.capacity() {
+            return Ok(());
+        }
+        let lf = self.config.load_factor;
+        let mut target = self.b;
+        while over_load(need, target, lf) {
+            target += 1;
+            if !Table::<K, V>::fits(target) {
+                return Err(TryReserveError::CapacityOverflow);
+            }
+        }
+        self.writes += 1;
+        if self.cur.is_none() {
+            self.b = target;
+            return Ok(());
+        }
+        self.finish_growing();
+        while self.b < target {
+            let new = Table::try_new(self.b + 1)
+                .map_err(|layout| TryReserveError::AllocError { layout })?;
+            self.start_grow_with(GrowKind::Doubling, new);
+            self.finish_growing();
+        }
+        Ok(())
     }
 }
 

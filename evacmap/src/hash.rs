@@ -86,6 +86,18 @@ impl Entropy {
     }
 }
 
+impl Entropy {
+    /// Where a plain iteration starts: fresh randomness, or, with a fixed seed, a value that
+    /// depends only on `salt` (the map's state), so it consumes nothing of the fixed sequence.
+    #[inline]
+    pub(crate) fn iteration_start(&self, salt: u64) -> u64 {
+        match &self.fixed {
+            None => random_u64(),
+            Some(_) => splitmix64(salt),
+        }
+    }
+}
+
 impl Clone for Entropy {
     fn clone(&self) -> Self {
         Entropy {

@@ -41,7 +41,7 @@
 //! - `tophash`, `group`: cell states and SWAR matching over a bucket's 8 tophash bytes.
 //! - `bucket`, `table`: the bucket layout and a table (one generation of buckets plus its
 //!   overflow arena), reference counted so cursors can keep one alive.
-//! - `map`: construction, lookup, insert, remove, clear.
+//! - `map`: construction, lookup, insert, remove, clear, capacity; `entry`: the entry API.
 //! - `grow`: doubling, same-size grow and halving; `growWork`, `evacuate`, the evacuation mark.
 //! - `cursor`: the removal-safe cursor; `iter`: plain iterators; `sweep`: `retain`, `extract_if`.
 //! - `stats`: counters, probe statistics, views and the invariant check; `config`, `hash`.
@@ -68,6 +68,7 @@
 mod bucket;
 mod config;
 mod cursor;
+mod entry;
 mod group;
 mod grow;
 mod hash;
@@ -81,10 +82,11 @@ mod traits;
 
 pub use config::{Config, ConfigError, GO_LOAD_FACTOR, MAX_LOAD_FACTOR};
 pub use cursor::Cursor;
+pub use entry::{Entry, OccupiedEntry, VacantEntry};
 pub use grow::GrowKind;
 pub use hash::DefaultHashBuilder;
-pub use iter::{Drain, IntoIter, Iter, IterMut, Keys, Values, ValuesMut};
-pub use map::EvacMap;
+pub use iter::{Drain, IntoIter, IntoKeys, IntoValues, Iter, IterMut, Keys, Values, ValuesMut};
+pub use map::{EvacMap, TryReserveError};
 pub use stats::{MapView, ProbeStats, Stats, TableView};
 pub use sweep::ExtractIf;
 pub use tophash::TopHash;

@@ -42,6 +42,39 @@ pub struct EvacMap<K, V, S = DefaultHashBuilder> {
     pub(crate) marker: PhantomData<(K, V)>,
 }
 
+/// The error of [`EvacMap::try_reserve`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TryReserveError {
+    /// The requested size overflows `usize` or the address space.
+    CapacityOverflow,
+    /// The allocator failed to provide this layout.
+    AllocError {
+        /// The layout requested.
+        layout: core::alloc::Layout,
+    },
+}
+
+impl core::fmt::Display for TryReserveError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            TryReserveError::CapacityOverflow => f.write_str("EvacMap capacity overflow"),
+            TryReserveError::AllocError { layout } => {
+                write!(f, "EvacMap: allocating {} bytes failed", layout.size())
+            }
+        }
+    }
+}
+
+impl std::error::Error for TryReserveError {}
+
+/// What `assign` did.
+pub(crate) enum Assigned<K, V> {
+    /// The key was present in this cell; its old value.
+    Updated(V, *mut Bucket<K, V>, usize),
+    /// The entry went into this (now full) cell of the current table.
+    Added(*mut Bucket<K, V>, usize),
+}
+
 /// Bookkeeping that `stats()` reports in O(1).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Counters {
@@ -206,6 +239,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     }
 
     /// Bookkeeping after entries were removed: reseed when empty, maybe start a halving.
+    #[inline]
     pub(crate) fn after_removal(&mut self) {
         if self.count == 0 {
             self.seed = self.counters.entropy.next();
@@ -280,6 +314,7 @@ where
 ///
 /// # Safety
 /// - `head` heads a live chain that contains `b`, accessed exclusively.
+#[inline]
 pub(crate) unsafe fn settle_tail<K, V>(
     head: *mut Bucket<K, V>,
     mut b: *mut Bucket<K, V>,
@@ -406,9 +441,21 @@ where
     /// goes into the first empty cell of its chain, or a new overflow bucket.
     pub fn insert(&mut self, key: K, value: V) -> Option<V> {
         let hash = self.hash(&key);
-        let top = TopHash::for_hash(hash);
         self.writes += 1;
         self.ensure_table();
+        match self.assign(hash, key, value, true) {
+            Assigned::Updated(old, ..) => Some(old),
+            Assigned::Added(..) => None,
+        }
+    }
+
+    /// The body of Go's `mapassign` after hashing: while growing, evacuates the bucket `hash`
+    /// maps to plus one more (skipped on the first pass if `work` is false: the caller did it);
+    /// updates the value if the key is present, else may start a grow and puts the entry into
+    /// the first empty cell of its chain or a new overflow bucket. The caller has bumped
+    /// `writes` and allocated the table.
+    pub(crate) fn assign(&mut self, hash: u64, key: K, value: V, mut work: bool) -> Assigned<K, V> {
+        let top = TopHash::for_hash(hash);
         // At most one same-size grow starts per insert. Go restarts the assignment after
         // starting a grow and may start another once that one is done: right for doublings (a
         // low load factor may need several to fit the entries), but with a load factor above 8
@@ -416,10 +463,11 @@ where
         // forever.
         let mut same_size_started = false;
         loop {
-            if self.grow.is_some() {
+            if work && self.grow.is_some() {
                 self.grow_work(hash);
             }
-            let cur = self.cur.as_ref().expect("table allocated above");
+            work = true;
+            let cur = self.cur.as_ref().expect("table allocated by the caller");
             let head = cur.bucket((hash & cur.mask()) as usize);
             let mut free = None;
             let mut b = head;
@@ -430,7 +478,8 @@ where
                     let group = Bucket::group(b);
                     for slot in group.match_byte(top) {
                         if *Bucket::key(b, slot) == key {
-                            return Some(mem::replace(&mut *Bucket::value(b, slot), value));
+                            let old = mem::replace(&mut *Bucket::value(b, slot), value);
+                            return Assigned::Updated(old, b, slot);
                         }
                     }
                     if free.is_none() {
@@ -479,7 +528,7 @@ where
                 Bucket::put(b, slot, top, key, value);
             }
             self.count += 1;
-            return None;
+            return Assigned::Added(b, slot);
         }
     }
 

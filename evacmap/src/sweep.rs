@@ -4,10 +4,17 @@
 //! removing marks a cell `emptyOne`, and once a chain is done its trailing run of `emptyOne`
 //! becomes `emptyRest` in one pass (instead of Go's backward walk per deletion). Nothing is
 //! evacuated, rehashed or moved, so they cost a walk plus the predicate.
+//!
+//! `retain` decides a group of cells before changing any: the predicate's answers for up to 8
+//! buckets go into one `u64` (a bit per cell) with no branch on them, and each bucket's 8
+//! tophash bytes are rewritten in one store (SWAR), `emptyRest` included. hashbrown erases per
+//! item behind a branch on the answer, which a random purge mispredicts about half the time.
 
 use core::fmt;
+use std::sync::Arc;
 
 use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::group::{BitMask, Group, EMPTY_ONE_LANES};
 use crate::map::{evacuated, EvacMap};
 use crate::table::Table;
 use crate::tophash::TopHash;
@@ -139,37 +146,141 @@ impl<K, V, S> EvacMap<K, V, S> {
         *self.tombstones(is_old) -= changed;
     }
 
-    /// Keeps only the entries for which `keep` returns true, visiting each once in bucket order.
-    /// If `keep` panics, the entries already removed stay removed and the map stays consistent.
+    /// Keeps only the entries for which `keep` returns true, visiting each once in bucket order
+    /// (the old table's unevacuated chains first while growing; each chain's primary bucket, then
+    /// its overflow buckets). Like Go's `delete` during `range`, nothing is evacuated or moved.
+    ///
+    /// The predicate's answers for a group of neighbouring cells (the 8 slots of a chain's
+    /// buckets, or the cells of 8 neighbouring buckets without overflow) are gathered into a
+    /// bitmask with no branch on them and applied to each bucket's 8 tophash bytes in one store,
+    /// settling `emptyRest` in the same pass; the removed entries of that group are then dropped
+    /// together, after the last predicate call of the group.
+    ///
+    /// # Panics
+    /// If `keep` panics, the answers it already gave are applied (those entries are removed and
+    /// dropped while unwinding), the entries not reached stay, and the map stays consistent. If a
+    /// removed entry's destructor panics, the group's other removed entries are still dropped,
+    /// the map is consistent and the panic propagates (a second panic while unwinding aborts, as
+    /// in `Vec`).
     pub fn retain<F>(&mut self, mut keep: F)
     where
         F: FnMut(&K, &mut V) -> bool,
     {
         self.writes += 1;
-        let mut walk = ChainWalk { table: 0, index: 0 };
-        while let Some((head, is_old)) = walk.next(self) {
-            let mut guard = SettleOnDrop {
-                map: &mut *self,
-                head,
-                is_old,
-                dirty: false,
-            };
-            let mut b = head;
-            while !b.is_null() {
-                // SAFETY: `b` is a live bucket of a table the map owns; `&mut self` is exclusive;
-                // full slots hold initialised entries.
-                unsafe {
-                    for slot in Bucket::group(b).match_full() {
-                        if !keep(&*Bucket::key(b, slot), &mut *Bucket::value(b, slot)) {
-                            guard.dirty = true;
-                            drop(guard.map.sweep_take(b, slot, is_old));
-                        }
+        let old = self.grow.as_ref().map(|g| Arc::as_ptr(&g.old));
+        let cur = self.cur.as_ref().map(Arc::as_ptr);
+        for (table, is_old) in [(old, true), (cur, false)] {
+            let Some(table) = table else { continue };
+            // SAFETY: the table is owned by the map, which `&mut self` borrows for the whole
+            // walk; the predicate cannot reach the map, so no grow replaces the table meanwhile.
+            let table = unsafe { &*table };
+            let len = table.len();
+            let mut i = 0;
+            while i < len {
+                if !is_old && i + BATCH <= len {
+                    let mut buckets = [core::ptr::null_mut(); BATCH];
+                    let mut solo = true;
+                    for (j, slot) in buckets.iter_mut().enumerate() {
+                        *slot = table.bucket(i + j);
+                        // SAFETY: a live bucket of the current table.
+                        solo &= unsafe { Bucket::next(*slot) }.is_null();
                     }
-                    b = Bucket::next(b);
+                    if solo {
+                        // SAFETY: 8 live, distinct buckets of the map's current table, each a
+                        // whole chain; the map is borrowed exclusively.
+                        unsafe { self.retain_batch(buckets, BATCH, None, false, &mut keep) };
+                        i += BATCH;
+                        continue;
+                    }
                 }
+                let head = table.bucket(i);
+                i += 1;
+                // SAFETY: `head` is a live bucket of a table the map owns.
+                if is_old && unsafe { evacuated(head) } {
+                    continue;
+                }
+                // SAFETY: `head` heads a live chain of a table the map owns, borrowed
+                // exclusively.
+                unsafe { self.retain_chain(head, is_old, &mut keep) };
             }
         }
         self.after_removal();
+    }
+
+    /// `retain` over one chain, in groups of up to 8 of its buckets.
+    ///
+    /// # Safety
+    /// - `head` heads a live chain of a table this map owns (the old one iff `is_old`), accessed
+    ///   exclusively, and not evacuated.
+    unsafe fn retain_chain<F>(&mut self, head: *mut Bucket<K, V>, is_old: bool, keep: &mut F)
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        // SAFETY: `head` is live (the caller's contract).
+        let alone = unsafe { Bucket::next(head) }.is_null();
+        let settle = if alone { None } else { Some(head) };
+        let mut b = head;
+        while !b.is_null() {
+            let mut buckets = [core::ptr::null_mut(); BATCH];
+            let mut n = 0;
+            while n < BATCH && !b.is_null() {
+                buckets[n] = b;
+                n += 1;
+                // SAFETY: `b` is a live bucket of the chain.
+                b = unsafe { Bucket::next(b) };
+            }
+            // SAFETY: `buckets[..n]` are distinct live buckets of one chain (the caller's
+            // contract); a lone primary bucket is the whole chain.
+            unsafe { self.retain_batch(buckets, n, settle, is_old, keep) };
+        }
+    }
+
+    /// Decides and applies `retain`'s answers for `buckets[..n]`.
+    ///
+    /// # Safety
+    /// - `buckets[..n]` (`n <= 8`) are distinct live buckets of a table this map owns (the old
+    ///   one iff `is_old`), accessed exclusively, none evacuated;
+    /// - if `settle` is `None`, each of them is a whole chain (no overflow bucket); otherwise
+    ///   they all belong to the chain headed by `settle`.
+    #[inline(always)]
+    unsafe fn retain_batch<F>(
+        &mut self,
+        buckets: [*mut Bucket<K, V>; BATCH],
+        n: usize,
+        settle: Option<*mut Bucket<K, V>>,
+        is_old: bool,
+        keep: &mut F,
+    ) where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        let mut full = 0u64;
+        for (j, &b) in buckets[..n].iter().enumerate() {
+            // SAFETY: `b` is live (the caller's contract).
+            full |= u64::from(unsafe { Bucket::group(b) }.match_full().to_byte()) << (8 * j);
+        }
+        let mut batch = Batch {
+            map: self,
+            buckets,
+            n,
+            settle,
+            is_old,
+            doomed: 0,
+        };
+        // The only branch in this loop is its exit: the answer goes into `doomed` by a shift.
+        while full != 0 {
+            let cell = full.trailing_zeros() as usize;
+            full &= full - 1;
+            let (b, slot) = (buckets[cell / BUCKET_CNT], cell % BUCKET_CNT);
+            // SAFETY: the cell is full (it was when the group was read, and nothing changed
+            // it since: the predicate cannot reach the map); the references end with the call.
+            let kept = unsafe { keep(&*Bucket::key(b, slot), &mut *Bucket::value(b, slot)) };
+            batch.doomed |= u64::from(!kept) << cell;
+        }
+        // SAFETY: `batch.doomed` holds full cells of `buckets[..n]`, decided just now.
+        let doomed = unsafe { batch.apply() };
+        drop(batch);
+        // SAFETY: `apply` released these cells to us; each is dropped once.
+        unsafe { drop_cells(&buckets, doomed) };
     }
 
     /// Removes and yields, lazily, the entries for which `pred` returns true. Entries not reached
@@ -191,21 +302,119 @@ impl<K, V, S> EvacMap<K, V, S> {
     }
 }
 
-/// Settles the current chain even if the predicate panics.
-struct SettleOnDrop<'a, K, V, S> {
+/// Buckets a sweep decides at once: 8 slots each, so one `u64` holds a cell per bit.
+const BATCH: usize = 8;
+
+/// Answers of `retain`'s predicate for the cells of up to 8 buckets (bit `8 * j + slot` for slot
+/// `slot` of `buckets[j]`), not applied yet. Dropping it applies them, so a panicking predicate
+/// leaves the map consistent with the answers it gave.
+struct Batch<'a, K, V, S> {
     map: &'a mut EvacMap<K, V, S>,
-    head: *mut Bucket<K, V>,
+    buckets: [*mut Bucket<K, V>; BATCH],
+    n: usize,
+    /// The chain to settle after the answers are applied; `None` when every bucket is a whole
+    /// chain, settled in the same store.
+    settle: Option<*mut Bucket<K, V>>,
     is_old: bool,
-    dirty: bool,
+    /// Full cells answered "remove", not applied yet.
+    doomed: u64,
 }
 
-impl<K, V, S> Drop for SettleOnDrop<'_, K, V, S> {
-    #[inline]
-    fn drop(&mut self) {
-        if self.dirty {
-            // SAFETY: `head` heads a live chain of the exclusively borrowed map.
-            unsafe { self.map.settle(self.head, self.is_old) };
+impl<K, V, S> Batch<'_, K, V, S> {
+    /// Marks every doomed cell `emptyOne` with one store per bucket (turning the trailing
+    /// empties of a whole-chain bucket into `emptyRest` in the same store), settles a chain,
+    /// and updates the counters. Returns the doomed cells, whose entries the caller now owns.
+    ///
+    /// # Safety
+    /// - The struct's invariants: `buckets[..n]` are live buckets of the map's table named by
+    ///   `is_old`, accessed exclusively, as `retain_batch` requires; `doomed` names full cells.
+    #[inline(always)]
+    unsafe fn apply(&mut self) -> u64 {
+        let doomed = core::mem::take(&mut self.doomed);
+        if doomed == 0 {
+            return 0;
         }
+        let mut tombstones = *self.map.tombstones(self.is_old) as isize;
+        for (j, &b) in self.buckets[..self.n].iter().enumerate() {
+            let cells = (doomed >> (8 * j)) as u8;
+            if cells == 0 {
+                continue;
+            }
+            // SAFETY: `b` is live and exclusively accessed (the caller's contract).
+            let before = unsafe { Bucket::group(b) };
+            let lanes = BitMask::from_byte(cells).byte_lanes();
+            let mut word = (before.word() & !lanes) | (EMPTY_ONE_LANES & lanes);
+            if self.settle.is_none() {
+                // Whole chain: every lane above the highest non-empty one becomes `emptyRest`.
+                let occupied = Group::from_word(word).match_empty().invert().bits();
+                word &= match occupied.leading_zeros() {
+                    64 => 0,
+                    0 => u64::MAX,
+                    z => (1u64 << (64 - z)) - 1,
+                };
+            }
+            let after = Group::from_word(word);
+            tombstones += after.match_byte(TopHash::EMPTY_ONE).count() as isize
+                - before.match_byte(TopHash::EMPTY_ONE).count() as isize;
+            // SAFETY: the doomed cells were full and are now marked empty: their entries are
+            // handed to the caller; no other cell changes from or to full.
+            unsafe { Bucket::set_group(b, word) };
+        }
+        *self.map.tombstones(self.is_old) = tombstones as usize;
+        self.map.count -= doomed.count_ones() as usize;
+        if let Some(head) = self.settle {
+            // SAFETY: `head` heads the live chain of these buckets (the caller's contract).
+            unsafe { self.map.settle(head, self.is_old) };
+        }
+        doomed
+    }
+}
+
+impl<K, V, S> Drop for Batch<'_, K, V, S> {
+    fn drop(&mut self) {
+        if self.doomed != 0 {
+            // Only reached when the predicate panicked: apply the answers it gave.
+            // SAFETY: the struct's invariants hold until it is dropped.
+            let doomed = unsafe { self.apply() };
+            // SAFETY: `apply` released these cells; each is dropped once.
+            unsafe { drop_cells(&self.buckets, doomed) };
+        }
+    }
+}
+
+/// Drops the entries of cells `doomed` (bit `8 * j + slot`) that a sweep released. If one
+/// destructor panics, the others are still dropped (a second panic aborts, as in `Vec`).
+///
+/// # Safety
+/// - Each cell named is in `buckets` and holds an initialised entry that no one else owns.
+#[inline(always)]
+unsafe fn drop_cells<K, V>(buckets: &[*mut Bucket<K, V>; BATCH], mut doomed: u64) {
+    if !core::mem::needs_drop::<K>() && !core::mem::needs_drop::<V>() {
+        return;
+    }
+    /// Drops the cells after the one being dropped if its destructor panics.
+    struct Rest<'b, K, V>(&'b [*mut Bucket<K, V>; BATCH], u64);
+    impl<K, V> Drop for Rest<'_, K, V> {
+        fn drop(&mut self) {
+            // SAFETY: forwarded from `drop_cells`; these cells were not dropped yet.
+            unsafe { drop_cells(self.0, self.1) };
+        }
+    }
+    while doomed != 0 {
+        let cell = doomed.trailing_zeros() as usize;
+        doomed &= doomed - 1;
+        let b = buckets[cell / BUCKET_CNT];
+        // SAFETY: the cell holds an initialised entry released to us (the caller's contract);
+        // reading it out moves ownership here. The tuple drops the value even if the key panics.
+        let entry = unsafe {
+            (
+                core::ptr::read(Bucket::key(b, cell % BUCKET_CNT)),
+                core::ptr::read(Bucket::value(b, cell % BUCKET_CNT)),
+            )
+        };
+        let rest = Rest(buckets, doomed);
+        drop(entry);
+        core::mem::forget(rest);
     }
 }
 

@@ -48,18 +48,23 @@ unsafe impl<K, V> Send for Table<K, V> {}
 unsafe impl<K, V> Sync for Table<K, V> {}
 
 impl<K, V> Table<K, V> {
-    /// Allocates `2^b` empty buckets.
+    /// Allocates `2^b` empty buckets; aborts if the allocation fails.
     pub(crate) fn new(b: u8) -> Arc<Self> {
+        Self::try_new(b).unwrap_or_else(|layout| handle_alloc_error(layout))
+    }
+
+    /// Allocates `2^b` empty buckets; the layout that could not be allocated on failure.
+    pub(crate) fn try_new(b: u8) -> Result<Arc<Self>, Layout> {
         let layout = Self::array_layout(1usize << b);
         // SAFETY: the layout has non-zero size (a bucket holds at least its tophash bytes).
         let raw = unsafe { alloc_zeroed(layout) };
-        let buckets = NonNull::new(raw.cast()).unwrap_or_else(|| handle_alloc_error(layout));
-        Arc::new(Table {
+        let buckets = NonNull::new(raw.cast()).ok_or(layout)?;
+        Ok(Arc::new(Table {
             b,
             buckets,
             arena: UnsafeCell::new(OverflowArena::new()),
             successor: UnsafeCell::new(None),
-        })
+        }))
     }
 
     /// Layout of `n` buckets; panics only if `n` buckets cannot exist in the address space.

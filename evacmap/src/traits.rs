@@ -1,9 +1,12 @@
 //! Standard trait implementations.
 
+use core::borrow::Borrow;
 use core::fmt;
 use core::hash::{BuildHasher, Hash};
+use core::ops::Index;
 
 use crate::config::Config;
+use crate::hash::DefaultHashBuilder;
 use crate::map::EvacMap;
 
 impl<K, V, S: Default> Default for EvacMap<K, V, S> {
@@ -95,5 +98,37 @@ where
         );
         map.extend(iter);
         map
+    }
+}
+
+/// `map[&key]`: the value for `key`.
+///
+/// # Panics
+/// If `key` is absent.
+impl<K, Q, V, S> Index<&Q> for EvacMap<K, V, S>
+where
+    K: Hash + Eq + Borrow<Q>,
+    Q: Hash + Eq + ?Sized,
+    S: BuildHasher,
+{
+    type Output = V;
+
+    fn index(&self, key: &Q) -> &V {
+        self.get(key).expect("EvacMap: no entry found for key")
+    }
+}
+
+/// A map holding the pairs (a later duplicate key wins, as with `insert`).
+///
+/// ```
+/// let map = evacmap::EvacMap::from([(1, "a"), (2, "b")]);
+/// assert_eq!(map[&2], "b");
+/// ```
+impl<K, V, const N: usize> From<[(K, V); N]> for EvacMap<K, V, DefaultHashBuilder>
+where
+    K: Hash + Eq,
+{
+    fn from(pairs: [(K, V); N]) -> Self {
+        pairs.into_iter().collect()
     }
 }

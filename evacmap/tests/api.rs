@@ -359,3 +359,156 @@ fn a_fixed_seed_gives_the_same_layout_and_order_in_every_map() {
     let other: EvacMap<u64, u64> = EvacMap::with_config(Config::default().with_seed(43));
     assert_ne!(other.stats().seed, a.stats().seed);
 }
+
+/// The entry API against std's, including Go's `mapassign` behaviour: `entry` on a growing map
+/// evacuates like an insert, and a vacant insert may start a grow.
+#[test]
+fn entry_api_matches_std_and_go() {
+    use evacmap::Entry;
+    use std::collections::HashMap;
+    let mut m: EvacMap<u64, u64> = EvacMap::new();
+    let mut std: HashMap<u64, u64> = HashMap::new();
+    for k in 0..2000u64 {
+        let key = k % 700;
+        *m.entry(key).or_insert(0) += 1;
+        *std.entry(key).or_insert(0) += 1;
+        m.entry(key + 10_000)
+            .and_modify(|v| *v *= 2)
+            .or_insert_with(|| 1);
+        std.entry(key + 10_000)
+            .and_modify(|v| *v *= 2)
+            .or_insert_with(|| 1);
+        *m.entry(key + 20_000).or_default() += k;
+        *std.entry(key + 20_000).or_default() += k;
+        assert_eq!(*m.entry(key).key(), key);
+    }
+    assert_eq!(m.len(), std.len());
+    assert!(std.iter().all(|(k, v)| m[k] == *v));
+    match m.entry(3) {
+        Entry::Occupied(mut e) => {
+            assert_eq!((*e.key(), *e.get()), (3, std[&3]));
+            assert_eq!(e.insert(99), std[&3]);
+            assert_eq!(e.remove_entry(), (3, 99));
+        }
+        Entry::Vacant(_) => panic!("3 is present"),
+    }
+    assert!(!m.contains_key(&3));
+    match m.entry(3) {
+        Entry::Vacant(e) => assert_eq!(*e.insert(7), 7),
+        Entry::Occupied(_) => panic!("3 was removed"),
+    }
+    assert_eq!(m[&3], 7);
+    m.check_invariants().unwrap();
+
+    // On a growing map, `entry` does growWork (evacuates), even for a present key.
+    let mut g = mid_grow(833);
+    let before = g.stats().evacuations;
+    let _ = g.entry(5);
+    assert!(g.stats().evacuations > before, "entry did no growWork");
+    // A vacant insert that passes the load factor starts a doubling, as insert does.
+    let mut full = Map::new();
+    let mut k = 0;
+    while !full.stats().growing {
+        full.entry(k).or_insert(k);
+        k += 1;
+    }
+    assert_eq!(full.stats().grow_kind, Some(GrowKind::Doubling));
+    assert_eq!(full.len() as u64, k);
+    assert!(format!("{:?}", full.entry(1)).starts_with("Occupied"));
+}
+
+#[test]
+#[should_panic(expected = "no entry found for key")]
+fn index_panics_on_a_missing_key() {
+    let m = Map::from([(1, 10), (2, 20)]);
+    assert_eq!(m[&1], 10);
+    let _ = m[&3];
+}
+
+#[test]
+fn capacity_reserve_and_shrink() {
+    let mut m = Map::new();
+    assert_eq!(m.capacity(), 8, "one bucket");
+    m.reserve(1000);
+    assert!(m.capacity() >= 1000);
+    let grows = m.stats().grows;
+    for k in 0..1000 {
+        m.insert(k, k);
+    }
+    assert_eq!(m.stats().grows, grows, "reserve(1000) left room for 1000");
+    // Reserving on a table that exists (and is mid-grow) finishes the grow and doubles now.
+    let mut g = mid_grow(833);
+    g.reserve(5000);
+    assert!(!g.stats().growing && g.capacity() >= 5833);
+    g.check_invariants().unwrap();
+    assert!((0..833).all(|k| g[&k] == k * 10));
+    assert_eq!(
+        g.try_reserve(usize::MAX),
+        Err(evacmap::TryReserveError::CapacityOverflow)
+    );
+    assert!(g.try_reserve(10).is_ok());
+    // shrink_to keeps room for max(len, min).
+    g.shrink_to(2000);
+    assert!(g.capacity() >= 2000 && g.capacity() < 5833);
+    g.shrink_to(0);
+    assert!(g.capacity() >= 833);
+    g.check_invariants().unwrap();
+    // However the map was emptied, shrink_to_fit frees every table.
+    let mut by_remove = mid_grow(833);
+    for k in 0..833 {
+        by_remove.remove(&k);
+    }
+    by_remove.shrink_to_fit();
+    let mut by_clear = mid_grow(833);
+    by_clear.clear();
+    by_clear.shrink_to_fit();
+    for m in [&by_remove, &by_clear] {
+        let s = m.stats();
+        assert_eq!((s.b, s.heap_bytes, s.overflow_buckets), (0, 0, 0), "{s:?}");
+        m.check_invariants().unwrap();
+    }
+    by_remove.insert(1, 1);
+    assert_eq!(by_remove[&1], 1);
+}
+
+#[test]
+fn into_keys_values_from_array_and_extend_refs() {
+    let m = Map::from([(1, 10), (2, 20), (3, 30)]);
+    let mut keys: Vec<u64> = m.clone().into_keys().collect();
+    keys.sort_unstable();
+    assert_eq!(keys, [1, 2, 3]);
+    let mut values: Vec<u64> = m.clone().into_values().collect();
+    values.sort_unstable();
+    assert_eq!(values, [10, 20, 30]);
+    assert_eq!(m.clone().into_keys().len(), 3);
+    let mut e = Map::new();
+    e.extend(m.iter());
+    e.extend(&std::collections::HashMap::from([(4u64, 40u64)]));
+    assert_eq!(e.len(), 4);
+    assert_eq!(e[&4], 40);
+}
+
+/// `iter()` starts at a random bucket and slot offset, like Go's `range`: even a one-bucket map
+/// does not come back in insertion order every time. With `Config::seed` it repeats.
+#[test]
+fn iter_order_is_randomised_like_go_range() {
+    let m: Map = (0..8).map(|k| (k, k)).collect();
+    let firsts: HashSet<u64> = (0..200).map(|_| *m.keys().next().unwrap()).collect();
+    assert!(firsts.len() > 1, "iter() always starts at the same slot");
+    let big: Map = (0..5000).map(|k| (k, k)).collect();
+    let firsts: HashSet<u64> = (0..200).map(|_| *big.keys().next().unwrap()).collect();
+    assert!(firsts.len() > 1, "iter() always starts at the same bucket");
+    type Fixed = std::hash::BuildHasherDefault<std::collections::hash_map::DefaultHasher>;
+    let seeded = || {
+        let mut m: EvacMap<u64, u64, Fixed> =
+            EvacMap::with_config_and_hasher(Config::default().with_seed(7), Fixed::default());
+        m.extend((0..500).map(|k| (k, k)));
+        m
+    };
+    let (a, b) = (seeded(), seeded());
+    assert!(a.keys().eq(b.keys()), "seeded maps iterate alike");
+    assert!(
+        a.keys().eq(a.keys()),
+        "a seeded map iterates alike while unchanged"
+    );
+}

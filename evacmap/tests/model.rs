@@ -47,6 +47,18 @@ enum Op {
     Drain {
         take: usize,
     },
+    /// Entry API: add to (or insert) the value, or remove through the entry.
+    Entry {
+        k: u64,
+        d: u64,
+        remove: bool,
+    },
+    Reserve(usize),
+    ShrinkTo(usize),
+    /// `iter()` by `next` and by `fold` after `skip` steps.
+    Iterate {
+        skip: usize,
+    },
     NewCursor,
     Step {
         cursor: usize,
@@ -71,6 +83,11 @@ fn op(keys: u64, bulk: u64) -> impl Strategy<Value = Op> {
         3 => (0..keys, any::<u64>()).prop_map(|(k, v)| Op::GetMut(k, v)),
         1 => any::<u64>().prop_map(Op::ValuesMutAdd),
         1 => (0..20usize).prop_map(|take| Op::Drain { take }),
+        8 => (0..keys, any::<u64>(), any::<bool>())
+            .prop_map(|(k, d, remove)| Op::Entry { k, d, remove }),
+        1 => (0..bulk as usize * 4).prop_map(Op::Reserve),
+        1 => (0..bulk as usize * 2).prop_map(Op::ShrinkTo),
+        1 => (0..50usize).prop_map(|skip| Op::Iterate { skip }),
         4 => Just(Op::NewCursor),
         16 => (0..6usize, 1..60usize).prop_map(|(cursor, n)| Op::Step { cursor, n }),
     ]
@@ -137,6 +154,10 @@ fn run(hasher: TestHasher, config: Config, ops: &[Op], keys: u64) -> Harness {
             Op::Retain { m, r } => h.retain(|k, v| (k ^ v) % m != r),
             Op::ExtractIf { m, take } => h.extract_if(|k, _| k % m == 0, take),
             Op::ShrinkToFit => h.shrink_to_fit(),
+            Op::Entry { k, d, remove } => h.entry_op(k, d, remove),
+            Op::Reserve(n) => h.reserve(n),
+            Op::ShrinkTo(n) => h.shrink_to(n),
+            Op::Iterate { skip } => h.iterate(skip),
             Op::GetMut(k, v) => h.get_mut_set(k, v),
             Op::ValuesMutAdd(d) => h.values_mut_add(d),
             Op::Drain { take } => h.drain(take),
@@ -240,6 +261,21 @@ fn model_fixed_sequence_reaches_every_grow_kind() {
         }
     }
     ops.extend([
+        Op::Iterate { skip: 7 },
+        Op::Entry {
+            k: 5,
+            d: 1,
+            remove: false,
+        },
+        Op::Entry {
+            k: 5,
+            d: 0,
+            remove: true,
+        },
+        Op::Reserve(3000),
+        Op::Step { cursor: 3, n: 5 },
+        Op::ShrinkTo(100),
+        Op::Iterate { skip: 0 },
         Op::ExtractIf { m: 2, take: 30 },
         Op::Retain { m: 3, r: 1 },
         Op::NewCursor,

@@ -410,6 +410,7 @@ fn lines(workload: &str, table: &MetricTable, axis: &str, partial: bool) -> Vec<
                 title: title(workload, &what, &fixed, metric.direction().phrase()),
                 notes: notes.into_vec(),
                 marks,
+                recommended: Vec::new(),
                 kind: ChartKind::Lines(LineChart {
                     x_param: axis.to_owned(),
                     y_unit: metric.unit(),
@@ -507,6 +508,7 @@ fn bar_chart(workload: &str, table: &MetricTable, rows: &[&Row], partial: bool) 
         title: title(workload, &what, &labels.fixed, metric.direction().phrase()),
         notes: notes.into_vec(),
         marks: values.len(),
+        recommended: Vec::new(),
         kind: ChartKind::Bars(BarChart {
             unit: metric.unit(),
             log: log_suits(metric, &values) && {
@@ -580,10 +582,15 @@ fn ladders(workload: &str, tables: &[&MetricTable], partial: bool) -> Vec<Chart>
             if marks == 0 {
                 return None;
             }
-            let who = if params.get("readers").is_some() {
-                "reader latency during the sweep"
-            } else {
-                "latency"
+            let who = match (
+                params.get("readers"),
+                params.get(crate::schema::PHASE_PARAM),
+            ) {
+                (Some(_), Some(ParamValue::Text(p))) if p == "idle" => {
+                    "reader latency with no sweep (idle baseline)"
+                }
+                (Some(_), _) => "reader latency during the sweep",
+                _ => "latency (single steps)",
             };
             let what = format!(
                 "{who}: percentiles p50 / p99 / p99.9 / max ({})",
@@ -599,6 +606,7 @@ fn ladders(workload: &str, tables: &[&MetricTable], partial: bool) -> Vec<Chart>
                 ),
                 notes: notes.into_vec(),
                 marks,
+                recommended: Vec::new(),
                 kind: ChartKind::Ladder(LadderChart {
                     unit: Metric::LatencyP50Ns.unit(),
                     rows,
@@ -692,6 +700,7 @@ fn heap(workload: &str, table: &MetricTable, partial: bool) -> Vec<Chart> {
                 title: title(workload, &what, &fixed, metric.direction().phrase()),
                 notes,
                 marks,
+                recommended: Vec::new(),
                 kind: ChartKind::Lines(LineChart {
                     x_param: TIME_PARAM.to_owned(),
                     y_unit: metric.unit(),

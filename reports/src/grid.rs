@@ -246,10 +246,16 @@ fn cell(outcome: &Outcome) -> Cell {
             value,
             ci_low,
             ci_high,
+            interval,
+            runs,
+            samples,
         } => Cell::Ok {
             value: *value,
             ci_low: *ci_low,
             ci_high: *ci_high,
+            interval: *interval,
+            runs: *runs,
+            samples: samples.clone(),
             best: false,
         },
         Outcome::FailedVerification { reason } => Cell::FailedVerification {

@@ -10,7 +10,7 @@
 //! let dir = "target/evacbench/runs/2025-01-31-abc1234";
 //! let mut run = RunDir::create(dir, Environment { profile: "default".into(), ..Environment::default() })?;
 //! let params = Params::new().with("n", 65_536u64).with("delete_fraction", 0.5);
-//! run.append(&[Record::new("evacmap-cursor", "sweep", params, Metric::LatencyNsPerOp, 42, Outcome::with_ci(8.1, 7.9, 8.4))])?;
+//! run.append(&[Record::new("evacmap-cursor", "sweep", params, Metric::LatencyNsPerOp, 42, Outcome::with_ci(8.1, 7.9, 8.4, vec![8.0, 8.2]))])?;
 //! run.finish()?;
 //! let paths = reports::render(&reports::load(dir)?, None, "target/evacbench/report".as_ref())?;
 //! # let _ = paths; Ok(()) }
@@ -26,6 +26,8 @@
 //! - `rundir`: [`RunDir`], the writer (`meta.json` + `records.jsonl`, incomplete until finished).
 //! - `load`: [`load()`] and [`LoadedRun`], with errors naming file and line; [`merge`] adds a tune
 //!   run (found with [`find_latest_tune`]) to a benchmark run.
+//! - [`go_reference`]: Go's runtime map measured on the run's cells (companion files that
+//!   [`load()`] merges), and [`evacmap_vs_go`], evacmap's best contender against Go's loop.
 //! - `atomic`: [`write_atomic`], temp file + rename.
 //! - `error`: [`Error`].
 //!
@@ -34,6 +36,8 @@
 //! - `summarize`: best contender per metric, recommendations, the report model (`model`).
 //! - `scaling`: cost per operation against n, fitted on log-log axes (growth exponents) with
 //!   the cells beyond the time budget at their estimate.
+//! - `guide`: verdicts that follow each workload's declared objective, groups of contenders
+//!   that did the same work, the decision guide and its overview plots.
 //! - `charts`: which charts each workload gets; `tune`: load-factor trade-off and Pareto data;
 //!   `baseline`: changes against an earlier run and the noise rule.
 //! - `plot`: plotters SVG, one function per chart kind (lines, percentiles, bars, Pareto) and the
@@ -45,10 +49,13 @@ mod baseline;
 mod charts;
 mod error;
 mod fmt;
+pub mod go_reference;
 mod grid;
+mod guide;
 mod html;
 mod load;
 mod model;
+mod noise;
 mod plot;
 mod render;
 mod rundir;
@@ -58,11 +65,16 @@ mod summarize;
 mod tune;
 
 pub use atomic::write_atomic;
+pub use baseline::{compare_runs, ComparisonSummary};
 pub use error::Error;
+pub use go_reference::{evacmap_vs_go, GoRatio, GoReference, GoReferenceMeta};
 pub use load::{find_latest_tune, load, merge, LoadedRun, TuneSource};
-pub use render::{render, ReportPaths, HTML_FILE, JSON_FILE};
+pub use noise::{
+    mann_whitney_p, Floor, NoiseModel, DEFAULT_FLOOR, MIN_FLOOR, MIN_PAIRS, NOISE_ENV,
+};
+pub use render::{render, render_with_noise, ReportPaths, HTML_FILE, JSON_FILE};
 pub use rundir::{RunDir, META_FILE, RECORDS_FILE};
 pub use schema::{
-    BeyondBudget, Category, Direction, Environment, Metric, Outcome, ParamValue, Params, Record,
-    RunMeta, SCHEMA_VERSION,
+    median, BeyondBudget, Category, ContenderInfo, Direction, Environment, Interval, Metric,
+    Objective, Outcome, ParamValue, Params, Record, RunMeta, Target, SCHEMA_VERSION,
 };

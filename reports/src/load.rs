@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::go_reference::{load_companion, GoReference};
 use crate::rundir::{META_FILE, RECORDS_FILE};
 use crate::schema::{Record, RunMeta, SCHEMA_VERSION, TUNE_WORKLOAD};
 use crate::Error;
@@ -23,6 +24,9 @@ pub struct LoadedRun {
     pub torn_line: Option<usize>,
     /// The tune run whose records [`merge`] added, if any.
     pub tune: Option<TuneSource>,
+    /// Go's runtime map measured on this run's cells (`go-reference/`, written by
+    /// `scripts/go-reference.sh`), if present: its records are in [`records`](Self::records).
+    pub go_reference: Option<GoReference>,
 }
 
 impl LoadedRun {
@@ -165,17 +169,34 @@ pub fn load(dir: impl AsRef<Path>) -> Result<LoadedRun, Error> {
         }
         result => result.map_err(Error::io(&records_path))?,
     };
-    let (records, torn_line) = parse_records(&records_path, &records_text, meta.complete)?;
+    let (mut records, torn_line) = parse_records(&records_path, &records_text, meta.complete)?;
+    // Go's contenders, from the companion directory (validated the same way).
+    let go_reference = match load_companion(dir)? {
+        Some((go, go_records)) => {
+            records.extend(go_records);
+            Some(go)
+        }
+        None => None,
+    };
     Ok(LoadedRun {
         dir: dir.to_path_buf(),
         meta,
         records,
         torn_line,
         tune: None,
+        go_reference,
     })
 }
 
 fn parse_meta(path: &Path, text: &str) -> Result<RunMeta, Error> {
+    parse_meta_as(path, text)
+}
+
+/// Parses a `meta.json`-like file after checking its schema version.
+pub(crate) fn parse_meta_as<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    text: &str,
+) -> Result<T, Error> {
     let corrupt = |e: serde_json::Error| Error::Corrupt {
         path: path.to_path_buf(),
         line: e.line().max(1),
@@ -193,7 +214,7 @@ fn parse_meta(path: &Path, text: &str) -> Result<RunMeta, Error> {
 }
 
 /// Parses JSON Lines; returns the records and the line of a tolerated torn tail.
-fn parse_records(
+pub(crate) fn parse_records(
     path: &Path,
     text: &str,
     complete: bool,
@@ -231,7 +252,9 @@ fn parse_records(
                 found: probe.schema,
             });
         }
-        let record: Record = serde_json::from_str(json).map_err(corrupt)?;
+        let record = serde_json::from_str::<Record>(json)
+            .map_err(corrupt)?
+            .upgraded();
         record.validate().map_err(|reason| Error::InvalidRecord {
             path: Some(path.to_path_buf()),
             line,

@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::schema::{Category, Direction, Metric, Params, RunMeta};
+use crate::schema::{Category, Direction, Interval, Metric, Objective, Params, RunMeta};
 
 /// The whole report.
 #[derive(Debug, Serialize)]
@@ -13,6 +13,10 @@ pub(crate) struct Report {
     pub(crate) run: RunInfo,
     /// Every contender, in record order; this order fixes each contender's colour.
     pub(crate) contenders: Vec<String>,
+    /// Situations and the contender each one calls for, ranked by the metric that matters there.
+    pub(crate) decision_guide: Vec<Situation>,
+    /// The decision guide's overview plots.
+    pub(crate) overview: Vec<Chart>,
     pub(crate) summary: Vec<WorkloadSummary>,
     pub(crate) sections: Vec<CategorySection>,
     pub(crate) tuning: Vec<TuneTable>,
@@ -40,6 +44,8 @@ pub(crate) struct RunInfo {
     pub(crate) meta: RunMeta,
     /// The tune run merged in with [`merge`](crate::merge), if any.
     pub(crate) tune: Option<SourceRun>,
+    /// The Go reference companion (Go version, GOGC, hash, contenders), if the run has one.
+    pub(crate) go_reference: Option<crate::GoReferenceMeta>,
     /// Charts in the page; the HTML states it so a browser check can count the drawn plots.
     pub(crate) plots: usize,
 }
@@ -123,6 +129,15 @@ pub(crate) enum Cell {
         value: f64,
         ci_low: Option<f64>,
         ci_high: Option<f64>,
+        /// What the interval is.
+        #[serde(skip_serializing_if = "Interval::is_none")]
+        interval: Interval,
+        /// Repetitions behind the value, if known.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        runs: Option<u32>,
+        /// The samples behind the value (for the baseline test; not written to report.json).
+        #[serde(skip)]
+        samples: Vec<f64>,
         /// Best verified value of its row.
         best: bool,
     },
@@ -144,15 +159,19 @@ impl Cell {
         }
     }
 
-    /// Half-width of the confidence interval, 0 without one.
-    pub(crate) fn ci_half_width(&self) -> f64 {
+    /// What the value's interval is ([`Interval::None`] for anything but a value).
+    pub(crate) fn interval(&self) -> Interval {
         match self {
-            Cell::Ok {
-                ci_low: Some(lo),
-                ci_high: Some(hi),
-                ..
-            } => (hi - lo) / 2.0,
-            _ => 0.0,
+            Cell::Ok { interval, .. } => *interval,
+            _ => Interval::None,
+        }
+    }
+
+    /// The samples behind the value (empty if none were recorded).
+    pub(crate) fn samples(&self) -> &[f64] {
+        match self {
+            Cell::Ok { samples, .. } => samples,
+            _ => &[],
         }
     }
 }
@@ -176,9 +195,54 @@ pub(crate) struct Row {
 #[derive(Debug, Serialize)]
 pub(crate) struct WorkloadSummary {
     pub(crate) workload: String,
+    /// What the workload exists to measure (absent in runs of schema version 1).
+    pub(crate) objective: Option<Objective>,
     pub(crate) contenders: Vec<ContenderStatus>,
     pub(crate) best: Vec<Best>,
+    /// The recommendation of a workload whose contenders all did the same work; `None` when it
+    /// has groups (see `recommendations`) or no verified values.
     pub(crate) recommendation: Option<Recommendation>,
+    /// One recommendation per group of contenders that did the same work under the same rules
+    /// (one unlabelled entry when there is a single group).
+    pub(crate) recommendations: Vec<Recommendation>,
+    /// `readers-during-sweep`: each shared contender's reader percentiles in both phases.
+    pub(crate) reader_phases: Vec<ReaderPhases>,
+}
+
+/// One contender's reader latency with no sweep and during the sweep, for one configuration.
+#[derive(Debug, Serialize)]
+pub(crate) struct ReaderPhases {
+    pub(crate) params: Params,
+    pub(crate) contender: String,
+    /// p50, p99, p99.9 and max with no sweep running.
+    pub(crate) idle: [Cell; 4],
+    /// The same percentiles while the sweep runs.
+    pub(crate) sweep: [Cell; 4],
+    /// The recorded p99 slowdown (median over repetitions of sweep p99 / idle p99).
+    pub(crate) slowdown: Cell,
+}
+
+/// A situation of the decision guide and the contender it calls for.
+#[derive(Debug, Serialize)]
+pub(crate) struct Situation {
+    pub(crate) situation: String,
+    /// The workload whose records decide it.
+    pub(crate) workload: String,
+    /// The chosen contender; `None` with the reason in `reason`.
+    pub(crate) choice: Option<String>,
+    pub(crate) runner_up: Option<String>,
+    /// The metric ranked by.
+    pub(crate) metric: Metric,
+    /// What the metric means here, e.g. "readers' p99 during the sweep".
+    pub(crate) meaning: String,
+    /// The choice's value (geometric mean over the configurations compared).
+    pub(crate) value: Option<f64>,
+    pub(crate) runner_up_value: Option<f64>,
+    /// The contenders the situation admits, from their declared properties.
+    pub(crate) eligible: Vec<String>,
+    /// Why they are eligible, in words.
+    pub(crate) admits: String,
+    pub(crate) reason: String,
 }
 
 /// The best contender on one metric of a workload.
@@ -203,9 +267,23 @@ pub(crate) struct Best {
 }
 
 /// The contender to use, and why.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct Recommendation {
+    /// The group of contenders compared (e.g. `inserts after the sweep`), if the workload has
+    /// several.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) group: Option<String>,
     pub(crate) choice: String,
+    /// The metric ranked by (absent for load-factor tuning).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) metric: Option<Metric>,
+    /// The choice's value (geometric mean over the configurations compared).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) value: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) runner_up: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub(crate) runner_up_value: Option<f64>,
     pub(crate) reason: String,
 }
 
@@ -234,6 +312,9 @@ pub(crate) struct Chart {
     pub(crate) notes: Vec<String>,
     /// Values drawn (points, bars, percentile marks); never 0, a chart without values is not made.
     pub(crate) marks: usize,
+    /// Contenders marked as recommended in the legend.
+    #[serde(default)]
+    pub(crate) recommended: Vec<String>,
     pub(crate) kind: ChartKind,
 }
 
@@ -249,6 +330,26 @@ pub(crate) enum ChartKind {
     Bars(BarChart),
     /// Memory against lookup latency for each load factor.
     Pareto(ParetoChart),
+    /// One labelled point per contender on two metrics (the decision guide's overviews).
+    Scatter(ScatterChart),
+}
+
+/// Data of a scatter plot of contenders.
+#[derive(Debug, Serialize)]
+pub(crate) struct ScatterChart {
+    pub(crate) x_label: String,
+    pub(crate) y_label: String,
+    pub(crate) log_x: bool,
+    pub(crate) log_y: bool,
+    pub(crate) points: Vec<ScatterPoint>,
+}
+
+/// One contender's position.
+#[derive(Debug, Clone, Serialize)]
+pub(crate) struct ScatterPoint {
+    pub(crate) contender: String,
+    pub(crate) x: f64,
+    pub(crate) y: f64,
 }
 
 /// Data of a line or percentile chart.
@@ -262,7 +363,7 @@ pub(crate) struct LineChart {
 }
 
 /// One line: a contender's values of one metric along the x parameter.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct Series {
     pub(crate) contender: String,
     pub(crate) metric: Metric,
@@ -293,7 +394,7 @@ pub(crate) struct BarChart {
 }
 
 /// One contender's bars, one cell per series.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct BarRow {
     pub(crate) contender: String,
     pub(crate) cells: Vec<Cell>,
@@ -307,7 +408,7 @@ pub(crate) struct LadderChart {
 }
 
 /// One contender's percentiles, in [`Metric::PERCENTILES`] order; `None` where absent.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub(crate) struct LadderRow {
     pub(crate) contender: String,
     pub(crate) failed: bool,

@@ -3,6 +3,7 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
+use crate::noise::NoiseModel;
 use crate::{html, summarize, write_atomic, Error, LoadedRun};
 
 /// Name of the HTML report in the output directory.
@@ -37,7 +38,22 @@ pub fn render(
     baseline: Option<&LoadedRun>,
     out_dir: &Path,
 ) -> Result<ReportPaths, Error> {
-    let report = summarize::summarize(run, baseline);
+    // A calibration named by EVACBENCH_NOISE that cannot be read is an error, not a fallback.
+    let noise = match baseline {
+        Some(_) => NoiseModel::from_env()?,
+        None => NoiseModel::shipped(),
+    };
+    render_with_noise(run, baseline, &noise, out_dir)
+}
+
+/// [`render`] with the noise calibration `noise` for the baseline comparison.
+pub fn render_with_noise(
+    run: &LoadedRun,
+    baseline: Option<&LoadedRun>,
+    noise: &NoiseModel,
+    out_dir: &Path,
+) -> Result<ReportPaths, Error> {
+    let report = summarize::summarize_with(run, baseline, noise);
     let page = html::page(&report)?;
     fs::create_dir_all(out_dir).map_err(Error::io(out_dir))?;
     let paths = ReportPaths {

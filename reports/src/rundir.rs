@@ -24,7 +24,7 @@ pub const RECORDS_FILE: &str = "records.jsonl";
 /// use reports::{Environment, Metric, Outcome, Params, Record, RunDir};
 /// let mut run = RunDir::create("target/evacbench/runs/2025-01-31-abc1234", Environment::default())?;
 /// let params = Params::new().with("n", 65_536u64).with("delete_fraction", 0.5);
-/// run.append(&[Record::new("evacmap-cursor", "sweep", params, Metric::LatencyNsPerOp, 42, Outcome::with_ci(8.1, 7.9, 8.4))])?;
+/// run.append(&[Record::new("evacmap-cursor", "sweep", params, Metric::LatencyNsPerOp, 42, Outcome::with_ci(8.1, 7.9, 8.4, vec![8.0, 8.2]))])?;
 /// let dir = run.finish()?;
 /// # let _ = dir; Ok(()) }
 /// ```

@@ -5,8 +5,9 @@ use crate::model::{
     Best, CategorySection, Cell, Chart, MetricDoc, MetricTable, Recommendation, Report, Row, Rules,
     RunInfo, Status, WorkloadPart, WorkloadSummary,
 };
-use crate::schema::{Category, Direction, Metric, SCHEMA_VERSION, TUNE_WORKLOAD};
-use crate::{baseline, charts, fmt, tune, LoadedRun};
+use crate::noise::NoiseModel;
+use crate::schema::{Category, ContenderInfo, Direction, Metric, SCHEMA_VERSION, TUNE_WORKLOAD};
+use crate::{baseline, charts, fmt, guide, tune, LoadedRun};
 
 /// Two scores closer than this (relative) are a tie, decided by memory.
 const TIE_MARGIN: f64 = 0.05;
@@ -35,10 +36,20 @@ pub(crate) fn is_series(metric: Metric) -> bool {
     metric == Metric::HeapBytes
 }
 
-/// Builds the report of `run`, compared with `baseline` if given.
+/// Builds the report of `run`, compared with `baseline` if given (the shipped calibration).
+#[cfg(test)]
 pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report {
+    summarize_with(run, baseline, &NoiseModel::shipped())
+}
+
+/// [`summarize`] with the noise calibration `noise` for the baseline comparison.
+pub(crate) fn summarize_with(
+    run: &LoadedRun,
+    baseline: Option<&LoadedRun>,
+    noise: &NoiseModel,
+) -> Report {
     let grids = grid::build(run);
-    let baseline = baseline.map(|b| baseline::compare(&grids, &grid::build(b), b));
+    let baseline = baseline.map(|b| baseline::compare(&grids, &grid::build(b), b, noise));
     let cells = || {
         grids
             .iter()
@@ -54,9 +65,33 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
     let partial = run.is_partial();
     let (tune_grids, bench): (Vec<WorkloadGrid>, Vec<WorkloadGrid>) =
         grids.into_iter().partition(|g| g.name == TUNE_WORKLOAD);
-    let summary = bench.iter().map(summarize_workload).collect();
+    let env = &run.meta.environment;
+    let infos = &env.contenders;
+    let summary: Vec<WorkloadSummary> = bench
+        .iter()
+        .map(|g| {
+            let objective = env.objectives.iter().find(|o| o.workload == g.name);
+            summarize_workload(g, objective, infos)
+        })
+        .collect();
+    let decision_guide = guide::decision_guide(&bench, infos);
     let tuning: Vec<_> = tune_grids.iter().flat_map(tune::tables).collect();
     let mut ids = charts::Ids::default();
+    let overview: Vec<_> = guide::overview(&bench, infos, &decision_guide)
+        .into_iter()
+        .map(|mut c| {
+            c.id = ids.make(&c.id);
+            c
+        })
+        .collect();
+    let recommended = |workload: &str| -> Vec<String> {
+        summary
+            .iter()
+            .filter(|w| w.workload == workload)
+            .flat_map(|w| &w.recommendations)
+            .map(|r| r.choice.clone())
+            .collect()
+    };
     let sections: Vec<CategorySection> =
         [Category::Latency, Category::GcPressure, Category::Locality]
             .into_iter()
@@ -64,7 +99,9 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
                 category,
                 workloads: bench
                     .iter()
-                    .filter_map(|g| workload_part(g, category, partial, &mut ids))
+                    .filter_map(|g| {
+                        workload_part(g, category, partial, &mut ids, infos, &recommended(&g.name))
+                    })
                     .collect(),
             })
             .collect();
@@ -84,6 +121,7 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
         .map(|w| w.charts.len())
         .sum::<usize>()
         + tuning.iter().filter(|t| t.chart.is_some()).count()
+        + overview.len()
         + scaling.iter().filter(|f| f.chart.is_some()).count();
     let metrics = Metric::ALL
         .into_iter()
@@ -114,20 +152,23 @@ pub(crate) fn summarize(run: &LoadedRun, baseline: Option<&LoadedRun>) -> Report
                 complete: t.meta.complete,
                 records: t.records,
             }),
+            go_reference: run.go_reference.as_ref().map(|g| g.meta.clone()),
             plots,
         },
         contenders: grid::contenders(&run.records),
+        decision_guide,
+        overview,
         summary,
         sections,
         tuning,
         baseline,
         metrics,
-        rules: rules(),
+        rules: rules(noise),
         scaling,
     }
 }
 
-fn rules() -> Rules {
+fn rules(noise: &NoiseModel) -> Rules {
     Rules {
         best: "For each workload and metric, a contender's score is the geometric mean, over the \
                configurations that every eligible contender measured (all configurations if there is \
@@ -139,18 +180,27 @@ fn rules() -> Rules {
                not eligible; heap-over-time samples are plotted but not scored."
             .into(),
         recommendation: format!(
-            "The recommended contender has the best score on the workload's time metric (ns/op, else \
-             p99, p50, sweep or lookup time) among the contenders that passed verification. Scores \
-             within {:.0}% of the best count as a tie, which goes to the lowest memory score (peak \
-             extra heap, else retained heap, bytes allocated, bytes per entry or deferred garbage).",
+            "Each workload declares its objective (shown with its summary): the metric it exists to \
+             measure and its tie-breakers. The recommended contender has the best score on that \
+             metric among the contenders that passed verification and did the same work under the \
+             same rules (a workload that runs contenders differently, such as sweep-during-growth, \
+             gets one recommendation per group). Scores within {:.0}% of the best count as a tie, \
+             which goes to the best on the first tie-breaker that separates them. Contenders of \
+             kind go-reference are never chosen. Runs of schema version 1 declare no objectives: \
+             they are ranked by time per operation, ties going to the lower memory.",
             TIE_MARGIN * 100.0
         ),
         noise: format!(
-            "A change counts only if |change| > max({:.0}%, (half-width of the current CI + half-width \
-             of the baseline CI) / baseline value); smaller changes are reported as unchanged. From a \
-             baseline of 0, any nonzero value counts. Heap-over-time samples are not compared (their \
-             peak is compared as peak extra heap).",
-            baseline::MIN_CHANGE * 100.0
+            "Exact values (counts, bytes and chain statistics of single-threaded cells, fixed by the \
+             seed) change on any difference. Any other value changes only if |change| exceeds its \
+             noise floor: the upper fence Q3 + 3 x IQR of the differences between runs of one commit \
+             on this machine (A/A calibration: {}; per metric and workload, see the threshold \
+             column), and, where both runs kept their samples, a Mann-Whitney U test of the two \
+             runs' samples finds them different at the {:.0}% level. Intervals say what they are: \
+             [lo, hi] is a bootstrap 95% CI within one run, lo..hi the min..max of several runs. \
+             Heap-over-time samples are not compared (their peak is compared as peak extra heap).",
+            noise.source,
+            baseline::ALPHA * 100.0
         ),
         tuning: "The recommended load factor is the Pareto-optimal one (no other threshold has both \
                  fewer bytes per entry and a faster lookup hit) that minimizes bytes_per_entry / \
@@ -164,6 +214,8 @@ fn workload_part(
     category: Category,
     partial: bool,
     ids: &mut charts::Ids,
+    infos: &[ContenderInfo],
+    recommended: &[String],
 ) -> Option<WorkloadPart> {
     let tables: Vec<MetricTable> = grid
         .tables
@@ -176,6 +228,7 @@ fn workload_part(
     }
     let charts: Vec<Chart> = charts::charts(&grid.name, &tables, partial)
         .into_iter()
+        .flat_map(|c| guide::split_chart(c, infos, recommended))
         .map(|mut c| {
             c.id = ids.make(&c.id);
             c
@@ -188,7 +241,11 @@ fn workload_part(
     })
 }
 
-fn summarize_workload(grid: &WorkloadGrid) -> WorkloadSummary {
+fn summarize_workload(
+    grid: &WorkloadGrid,
+    objective: Option<&crate::schema::Objective>,
+    infos: &[ContenderInfo],
+) -> WorkloadSummary {
     let best = grid
         .tables
         .iter()
@@ -215,11 +272,21 @@ fn summarize_workload(grid: &WorkloadGrid) -> WorkloadSummary {
             }
         })
         .collect();
+    let recommendations = match objective {
+        Some(o) => guide::recommendations(grid, o, infos),
+        None => recommend(grid).into_iter().collect(),
+    };
     WorkloadSummary {
         workload: grid.name.clone(),
+        objective: objective.cloned(),
         contenders: grid.contenders.clone(),
         best,
-        recommendation: recommend(grid),
+        recommendation: match recommendations.as_slice() {
+            [one] if one.group.is_none() => Some(one.clone()),
+            _ => None,
+        },
+        recommendations,
+        reader_phases: guide::reader_phases(grid),
     }
 }
 
@@ -377,14 +444,32 @@ fn overlap(a: &Cell, b: &Cell) -> bool {
     }
 }
 
+/// The recommendation of a version-1 run, which declares no objectives: the first time metric
+/// present, ties broken by memory.
 fn recommend(grid: &WorkloadGrid) -> Option<Recommendation> {
-    let (table, scores) = PRIMARY.iter().find_map(|m| {
+    recommend_by(grid, &PRIMARY, &TIE_BREAKERS)
+}
+
+/// Ranks the contenders of `grid` by the first metric of `primary` that has verified values;
+/// scores within [`TIE_MARGIN`] are a tie, broken by the first of `tie_breakers` that separates
+/// them.
+pub(crate) fn recommend_by(
+    grid: &WorkloadGrid,
+    primary: &[Metric],
+    tie_breakers: &[Metric],
+) -> Option<Recommendation> {
+    let (table, scores) = primary.iter().find_map(|m| {
         let table = grid.table(*m)?;
         let scores = score_table(grid, table);
         scores.best().map(|_| (table, scores))
     })?;
-    let ranked = scores.ranked();
-    let (best_col, best_score) = ranked[0];
+    // Go's reference contenders are measured beside the Rust ones, never recommended.
+    let ranked: Vec<_> = scores
+        .ranked()
+        .into_iter()
+        .filter(|(i, _)| !table.contenders[*i].starts_with(crate::go_reference::GO_PREFIX))
+        .collect();
+    let (best_col, best_score) = *ranked.first()?;
     let name = |i: usize| table.contenders[i].as_str();
     let metric = table.metric;
     let unit = metric.unit();
@@ -410,7 +495,7 @@ fn recommend(grid: &WorkloadGrid) -> Option<Recommendation> {
         .filter(|(_, s)| *s <= best_score * (1.0 + TIE_MARGIN))
         .collect();
     let (choice, reason) = if tied.len() > 1 {
-        let (col, why) = break_tie(grid, table, &tied);
+        let (col, why) = break_tie(grid, table, &tied, tie_breakers);
         let names: Vec<&str> = tied.iter().map(|(i, _)| name(*i)).collect();
         let times: Vec<String> = tied.iter().map(|(i, _)| q(scores.geo[*i])).collect();
         (
@@ -492,19 +577,33 @@ fn recommend(grid: &WorkloadGrid) -> Option<Recommendation> {
         };
         (best_col, reason)
     };
+    let runner_up = ranked.iter().map(|(i, _)| *i).find(|&i| i != choice);
     Some(Recommendation {
+        group: None,
         choice: name(choice).to_owned(),
+        metric: Some(metric),
+        value: scores.geo[choice],
+        runner_up: runner_up.map(|i| name(i).to_owned()),
+        runner_up_value: runner_up.and_then(|i| scores.geo[i]),
         reason: reason.trim_end().to_owned(),
     })
 }
 
 /// Picks among `tied` (columns of `table` within the tie margin on time) by the first memory
 /// metric that separates them; returns the column and the reason in words.
-fn break_tie(grid: &WorkloadGrid, table: &MetricTable, tied: &[(usize, f64)]) -> (usize, String) {
+fn break_tie(
+    grid: &WorkloadGrid,
+    table: &MetricTable,
+    tied: &[(usize, f64)],
+    tie_breakers: &[Metric],
+) -> (usize, String) {
     let name = |i: usize| table.contenders[i].as_str();
     let fastest = tied[0].0;
     let mut same = None;
-    for m in TIE_BREAKERS {
+    for &m in tie_breakers {
+        if m == table.metric {
+            continue;
+        }
         let Some(mt) = grid.table(m) else { continue };
         let ms = score_table(grid, mt);
         let mem: Vec<Option<f64>> = tied.iter().map(|(i, _)| ms.of(mt, name(*i))).collect();
@@ -552,11 +651,11 @@ fn break_tie(grid: &WorkloadGrid, table: &MetricTable, tied: &[(usize, f64)]) ->
             and_list(&items)
         };
         let earlier = same
-            .map(|s| format!("They need about the same {s}, but "))
+            .map(|s| format!("They are about the same on {s}, but "))
             .unwrap_or_default();
         let why = if low.len() == 1 {
             format!(
-                "{earlier}`{}` needs the least {}: {}, against {}; so it is recommended.",
+                "{earlier}`{}` has the lowest {}: {}, against {}; so it is recommended.",
                 name(tied[pick].0),
                 m.name(),
                 value(pick),
@@ -564,9 +663,9 @@ fn break_tie(grid: &WorkloadGrid, table: &MetricTable, tied: &[(usize, f64)]) ->
             )
         } else {
             format!(
-                "{earlier}{} need{} more {} ({}) than the others ({}); so the fastest of those, `{}`, is recommended.",
+                "{earlier}{} {} higher {} ({}) than the others ({}); so the best of those, `{}`, is recommended.",
                 code_list(&high.iter().map(|&k| name(tied[k].0)).collect::<Vec<_>>()),
-                if high.len() == 1 { "s" } else { "" },
+                if high.len() == 1 { "has" } else { "have" },
                 m.name(),
                 list(&high),
                 list(&low),
@@ -577,11 +676,13 @@ fn break_tie(grid: &WorkloadGrid, table: &MetricTable, tied: &[(usize, f64)]) ->
     }
     let why = match same {
         Some(same) => format!(
-            "They need about the same memory, {same}, so the fastest, `{}`, is recommended.",
+            "They are about the same on {same}, so the best on {}, `{}`, is recommended.",
+            table.metric.name(),
             name(fastest)
         ),
         None => format!(
-            "No memory metric was measured for them, so the fastest, `{}`, is recommended.",
+            "No tie-breaker was measured for them, so the best on {}, `{}`, is recommended.",
+            table.metric.name(),
             name(fastest)
         ),
     };
@@ -665,6 +766,7 @@ mod tests {
             records,
             torn_line: None,
             tune: None,
+            go_reference: None,
         }
     }
 
@@ -682,6 +784,16 @@ mod tests {
     fn recommendation(records: Vec<Record>) -> Recommendation {
         let grids = grid::build(&run(records));
         recommend(&grids[0]).expect("a recommendation")
+    }
+
+    #[test]
+    fn go_reference_contenders_are_never_recommended() {
+        let r = recommendation(vec![
+            rec("go-range-delete", 1000, Metric::LatencyNsPerOp, 5.0),
+            rec("a", 1000, Metric::LatencyNsPerOp, 10.0),
+            rec("b", 1000, Metric::LatencyNsPerOp, 20.0),
+        ]);
+        assert_eq!(r.choice, "a");
     }
 
     #[test]
@@ -721,7 +833,7 @@ mod tests {
         assert!(
             r.reason.contains("within 5% of each other")
                 && r.reason.contains(
-                    "`b` needs the least peak extra heap: 50 bytes, against 100 bytes for `a`"
+                    "`b` has the lowest peak extra heap: 50 bytes, against 100 bytes for `a`"
                 ),
             "{}",
             r.reason
@@ -739,8 +851,8 @@ mod tests {
         assert_eq!(r.choice, "b");
         assert!(
             r.reason
-                .contains("about the same memory, peak extra heap (0 bytes),")
-                && r.reason.contains("the fastest, `b`"),
+                .contains("about the same on peak extra heap (0 bytes),")
+                && r.reason.contains("the best on time per operation, `b`"),
             "{}",
             r.reason
         );
@@ -755,7 +867,7 @@ mod tests {
                 Params::new().with("n", 1000u64),
                 Metric::LatencyNsPerOp,
                 1,
-                Outcome::with_ci(v, lo, hi),
+                Outcome::with_ci(v, lo, hi, vec![]),
             )
         };
         let r = recommendation(vec![ci("a", 10.0, 8.0, 13.0), ci("b", 12.0, 11.0, 14.0)]);
@@ -888,7 +1000,7 @@ mod tests {
             rec("a", 1000, Metric::LiveEntriesPerLine, 2.0),
             rec("b", 1000, Metric::LiveEntriesPerLine, 4.0),
         ]));
-        let best: Vec<(Metric, Option<String>)> = summarize_workload(&grids[0])
+        let best: Vec<(Metric, Option<String>)> = summarize_workload(&grids[0], None, &[])
             .best
             .into_iter()
             .map(|b| (b.metric, b.contender))

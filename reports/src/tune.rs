@@ -108,6 +108,11 @@ fn table(grid: &WorkloadGrid, contender: String, fixed: Params) -> TuneTable {
         row.is_recommended = recommended.is_some_and(|p| p.load_factor == row.load_factor);
     }
     let recommendation = recommended.map(|p| Recommendation {
+        group: None,
+        metric: None,
+        value: None,
+        runner_up: None,
+        runner_up_value: None,
         choice: fmt::number(p.load_factor),
         reason: reason(
             &p,
@@ -119,6 +124,7 @@ fn table(grid: &WorkloadGrid, contender: String, fixed: Params) -> TuneTable {
         Chart {
             id: format!("tune-{contender}-{fixed}"),
             marks: points.len(),
+            recommended: Vec::new(),
             title: format!(
                 "tune ({contender}): bytes per entry vs lookup hit ns by load factor{fixed_text} | lower is better on both axes (down-left)"
             ),

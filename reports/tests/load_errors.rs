@@ -119,7 +119,7 @@ fn record_of_a_newer_schema_says_which_version_and_what_to_do() {
     let newer = SCHEMA_VERSION + 1;
     let lines = good_lines(1)
         + &good_lines(1).replace(
-            "\"schema\":1",
+            &format!("\"schema\":{SCHEMA_VERSION}"),
             &format!("\"schema\":{newer},\"future\":true"),
         );
     let err = load(run_with_lines("newer-record", &lines)).unwrap_err();
@@ -142,7 +142,7 @@ fn meta_of_a_newer_schema_is_refused() {
     let meta = fs::read_to_string(dir.join(META_FILE)).unwrap();
     fs::write(
         dir.join(META_FILE),
-        meta.replace("\"schema\": 1", "\"schema\": 9"),
+        meta.replace(&format!("\"schema\": {SCHEMA_VERSION}"), "\"schema\": 9"),
     )
     .unwrap();
     let err = load(&dir).unwrap_err();

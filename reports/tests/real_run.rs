@@ -189,7 +189,9 @@ fn every_section_has_charts_that_name_workload_parameters_and_direction() {
         "heap-over-time lines"
     );
     // The page states its plot count, and each figure draws at least its marks.
-    let plots = charts.len() + json["tuning"].as_array().unwrap().len();
+    let plots = charts.len()
+        + json["tuning"].as_array().unwrap().len()
+        + json["overview"].as_array().unwrap().len();
     assert!(html.contains(&format!("data-expected-plots=\"{plots}\"")));
     let figures: Vec<&str> = html.split("<figure class=\"chart\"").skip(1).collect();
     assert_eq!(figures.len(), plots);
@@ -264,7 +266,7 @@ fn default_profile() -> Vec<Record> {
                 "sweep",
                 p,
                 Metric::LatencyNsPerOp,
-                Outcome::with_ci(v, v * 0.9, v * 1.1),
+                Outcome::with_ci(v, v * 0.9, v * 1.1, vec![]),
             ));
             out.push(rec(c, "sweep", p, Metric::AllocsPerOp, Outcome::value(f)));
             if i == 0 {

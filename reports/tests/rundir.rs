@@ -25,7 +25,8 @@ fn records_round_trip_through_a_finished_run() {
     assert_eq!(run.torn_line, None);
     let lines = fs::read_to_string(dir.join(RECORDS_FILE)).unwrap();
     assert_eq!(lines.lines().count(), written.len());
-    assert!(lines.lines().all(|l| l.contains("\"schema\":1")));
+    let version = format!("\"schema\":{SCHEMA_VERSION}");
+    assert!(lines.lines().all(|l| l.contains(&version)));
 }
 
 #[test]

@@ -2,7 +2,7 @@
 //! change at a fixed interval while a phase runs (churn, readers during a sweep).
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Barrier};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -16,6 +16,9 @@ pub struct Sample {
     /// Net heap bytes since the allocation phase began.
     pub net_bytes: i64,
 }
+
+/// Samples kept before the sampler halves its rate (never reallocating).
+const SAMPLE_CAPACITY: usize = 4096;
 
 /// A running sampler; [`HeapTrace::stop`] returns the samples.
 #[derive(Debug)]
@@ -36,12 +39,27 @@ impl HeapTrace {
         };
         let stop = Arc::new(AtomicBool::new(false));
         let flag = Arc::clone(&stop);
+        // Everything the sampler needs is allocated here, and `start` returns only once the
+        // thread runs, so the sampler never allocates while the caller counts allocations:
+        // the counts of a single-threaded run stay exact.
+        let mut samples = Vec::with_capacity(SAMPLE_CAPACITY);
+        samples.push(first);
+        let ready = Arc::new(Barrier::new(2));
+        let thread_ready = Arc::clone(&ready);
         let thread = std::thread::spawn(move || {
-            // Reserve up front so the sampler's own pushes rarely allocate during the phase.
-            let mut samples = Vec::with_capacity(4096);
-            samples.push(first);
+            thread_ready.wait();
+            let mut interval = interval;
             while !flag.load(Ordering::Acquire) {
                 std::thread::sleep(interval);
+                if samples.len() == samples.capacity() {
+                    // Full: keep every other sample and halve the rate, in place.
+                    let mut i = 0;
+                    samples.retain(|_| {
+                        i += 1;
+                        i % 2 == 1
+                    });
+                    interval *= 2;
+                }
                 samples.push(Sample {
                     t_ms: start.elapsed().as_secs_f64() * 1e3,
                     net_bytes: Phase::net_bytes_now(),
@@ -49,6 +67,7 @@ impl HeapTrace {
             }
             samples
         });
+        ready.wait();
         HeapTrace {
             start,
             stop,

@@ -28,7 +28,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
-use reports::{Metric, Outcome, Params, Record, RunDir};
+use reports::{Interval, Metric, Outcome, Params, Record, RunDir};
 use strategies::registry::{self, Visit};
 use strategies::{Contender, Info, Shared, Value, V64, V8};
 
@@ -196,19 +196,96 @@ pub fn keys_for(cell: &Cell, seed: u64) -> KeySet {
     )
 }
 
-/// Whether callgrind measures this cell in `profile`: the middle sweep (and, in the full
-/// profile, the large one too); a callgrind run is about 50x slower than native.
+/// Largest `sweep` cell the default profile simulates: callgrind runs the child's whole process
+/// (prefill included) about 50x slower than native, so a 1M-entry cell costs about 18 s per
+/// contender, over five minutes for the cell, which does not fit the profile's 10 minutes.
+pub const DEFAULT_CACHE_MAX_N: u64 = 65_536;
+
+/// Whether callgrind measures this cell in `profile`: every `sweep` cell of the tiny profile,
+/// every `sweep` cell up to [`DEFAULT_CACHE_MAX_N`] entries in the default profile, and in the
+/// full profile those plus the larger cells' plain half sweep.
 pub fn is_cache_cell(profile: Profile, cell: &Cell) -> bool {
-    cell.workload == Workload::Sweep
-        && cell.delete_fraction == 0.5
+    let plain_half = cell.delete_fraction == 0.5
         && cell.keys == crate::keys::KeyOrder::Uniform
         && cell.doom == crate::keys::DoomPattern::Uniform
-        && cell.value == ValueSize::V8
+        && cell.value == ValueSize::V8;
+    cell.workload == Workload::Sweep
         && match profile {
             Profile::Tiny => true,
-            Profile::Default => cell.n == 65_536,
-            Profile::Full => cell.n >= 65_536,
+            Profile::Default => cell.n <= DEFAULT_CACHE_MAX_N,
+            Profile::Full => cell.n <= DEFAULT_CACHE_MAX_N || plain_half,
         }
+}
+
+/// Why a `sweep` cell of `profile` has no cache simulation, if it has none.
+fn no_cache_reason(profile: Profile, cell: &Cell) -> Option<String> {
+    (cell.workload == Workload::Sweep && !is_cache_cell(profile, cell)).then(|| {
+        format!(
+            "not simulated in the {} profile for this cell above n={DEFAULT_CACHE_MAX_N} (callgrind \
+             takes about 18 s per contender at 1M entries, over the profile's time budget)",
+            profile.id()
+        )
+    })
+}
+
+/// Repetitions of the reader phases (idle, then during a sweep) of `readers-during-sweep`, and
+/// the fewest runs the churn percentiles come from; each percentile is recorded as the median
+/// over repetitions with their min..max range.
+pub fn repetitions(profile: Profile) -> usize {
+    match profile {
+        Profile::Tiny => 3,
+        Profile::Default => 6,
+        Profile::Full => 10,
+    }
+}
+
+/// A value measured over `runs` repetitions: their median, with the min..max range (and the
+/// repetitions kept for the baseline's rank test).
+fn ranged(values: &[f64]) -> Option<Outcome> {
+    let v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    Outcome::median_of(round_samples(&v))
+}
+
+/// The p50, p99, p99.9 and max of each recorder set (one set per repetition; a set with no
+/// lookups gives none).
+fn percentiles_per_run(runs: &[Vec<Recorder>]) -> Vec<crate::probes::latency::Percentiles> {
+    runs.iter()
+        .filter_map(|recs| {
+            let mut all = Recorder::new();
+            for r in recs {
+                all.merge(r);
+            }
+            all.percentiles()
+        })
+        .collect()
+}
+
+/// One record per percentile: the median over `runs` with its range.
+fn percentile_records(
+    rec: &Recs,
+    runs: &[crate::probes::latency::Percentiles],
+    params: &Params,
+    out: &mut Vec<Record>,
+) {
+    type Pick = fn(&crate::probes::latency::Percentiles) -> f64;
+    let pick: [(Metric, Pick); 4] = [
+        (Metric::LatencyP50Ns, |p| p.p50),
+        (Metric::LatencyP99Ns, |p| p.p99),
+        (Metric::LatencyP999Ns, |p| p.p999),
+        (Metric::LatencyMaxNs, |p| p.max),
+    ];
+    for (metric, f) in pick {
+        let values: Vec<f64> = runs.iter().map(f).collect();
+        let outcome = ranged(&values).unwrap_or_else(|| {
+            Outcome::not_measured(
+                "no lookup completed while the phase ran (it ended before the reader threads \
+                 were scheduled)",
+            )
+        });
+        let mut r = rec.make(metric, outcome);
+        r.params = params.clone();
+        out.push(r);
+    }
 }
 
 impl<'c> Runner<'c> {
@@ -352,6 +429,7 @@ impl<'c> Runner<'c> {
             workload: cell.workload.id(),
             params: cell.params(),
             seed,
+            single_threaded: !S::THREADED,
         };
         let started = Instant::now();
         self.timed = Duration::ZERO;
@@ -555,7 +633,7 @@ impl<'c> Runner<'c> {
                 );
                 records.push(rec.make(
                     Metric::LatencyNsPerOp,
-                    Outcome::with_ci(e.mean, e.low, e.high),
+                    Outcome::with_ci(e.mean, e.low, e.high, round_samples(&per_op)),
                 ));
             }
             None => records.push(rec.make(
@@ -603,9 +681,19 @@ impl<'c> Runner<'c> {
                 }
             }
         }
+        if cell.workload == Workload::ReadersDuringSweep {
+            self.progress(id, "reader phases (idle, then during the sweep)");
+            if let Err(e) = self.reader_phases(s, rec, &mut records) {
+                return self.fail(id, rec, e);
+            }
+        }
         if is_cache_cell(self.opts.profile, cell) {
             self.progress(id, "cache simulation (callgrind)");
-            self.cache_pass(cell, index, info, rec, &mut records);
+            self.cache_pass(index, info, rec, &mut records);
+        } else if let Some(why) = no_cache_reason(self.opts.profile, cell) {
+            for m in [Metric::D1MissesPerOp, Metric::LlMissesPerOp] {
+                records.push(rec.make(m, Outcome::not_measured(why.clone())));
+            }
         }
         self.write(records);
     }
@@ -667,11 +755,62 @@ impl<'c> Runner<'c> {
                 samples.len()
             ),
         );
-        let records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::with_ci(mean, lo, hi))];
+        let records = vec![rec.make(
+            Metric::LatencyNsPerOp,
+            Outcome::with_range(mean, round_samples(&samples)),
+        )];
         let skip = (one_run * 2 > budget).then(|| {
             format!("one run took {one_run:.1?}, over half the slow budget of {budget:?}")
         });
         self.after_timing(cell, index, info, s, id, rec, records, skip);
+    }
+
+    /// `readers-during-sweep`: the same readers for the same duration with no sweep
+    /// (`phase = idle`) and during the sweep (`phase = sweep`), over [`repetitions`] fresh maps;
+    /// records each phase's percentiles and the p99 slowdown (sweep / idle), each the median
+    /// over repetitions with its range.
+    fn reader_phases<S: Scenario>(
+        &mut self,
+        s: &S,
+        rec: &Recs,
+        out: &mut Vec<Record>,
+    ) -> Result<(), String> {
+        // A first, unrecorded run gives the duration the idle phase lasts.
+        let mut st = s.setup()?;
+        let mut duration = s.run(&mut st, &mut Probe::default())?.elapsed;
+        drop(st);
+        let (mut idle, mut sweep) = (Vec::new(), Vec::new());
+        for _ in 0..repetitions(self.opts.profile) {
+            let mut st = s.setup()?;
+            let Some(quiet) = s.idle_readers(&mut st, duration) else {
+                return Ok(());
+            };
+            idle.push(quiet?);
+            let mut probe = Probe {
+                latencies: Some(Vec::new()),
+            };
+            let m = s.run(&mut st, &mut probe)?;
+            s.verify(&mut st)?;
+            sweep.push(probe.latencies.unwrap_or_default());
+            duration = m.elapsed;
+        }
+        let (idle, sweep) = (percentiles_per_run(&idle), percentiles_per_run(&sweep));
+        let phase = |p: &str| rec.params.clone().with(reports::schema::PHASE_PARAM, p);
+        percentile_records(rec, &idle, &phase("idle"), out);
+        percentile_records(rec, &sweep, &phase("sweep"), out);
+        let slowdowns: Vec<f64> = idle
+            .iter()
+            .zip(&sweep)
+            .filter(|(i, _)| i.p99 > 0.0)
+            .map(|(i, s)| s.p99 / i.p99)
+            .collect();
+        out.push(rec.make(
+            Metric::ReaderP99Slowdown,
+            ranged(&slowdowns).unwrap_or_else(|| {
+                Outcome::not_measured("no repetition had lookups in both phases")
+            }),
+        ));
+        Ok(())
     }
 
     fn allocation_pass<S: Scenario>(
@@ -685,32 +824,36 @@ impl<'c> Runner<'c> {
             cell.workload,
             Workload::Churn | Workload::ReadersDuringSweep
         );
-        let with_latency = traced;
+        let with_latency = cell.workload == Workload::Churn;
         let phase = Phase::start();
         let mut st = s.setup()?;
+        // The sampler thread starts before the counted span, so its own start-up allocations
+        // are not charged to the contender.
+        let trace = traced.then(|| HeapTrace::start(TRACE_INTERVAL));
         let before = phase.now();
         phase.reset_peak();
-        let trace = traced.then(|| HeapTrace::start(TRACE_INTERVAL));
         let mut probe = Probe {
             latencies: with_latency.then(Vec::new),
         };
-        let mut m = s.run(&mut st, &mut probe)?;
+        let m = s.run(&mut st, &mut probe)?;
+        // Counts, bytes, peak and retained heap describe exactly one run, so they do not depend
+        // on how many runs fit in the trace's time span (exact for a single-threaded cell).
+        let after = phase.now();
+        let mem = s.memory(&mut st);
+        let live = s.live(&mut st);
+        let chains = s.probe_stats(&mut st);
         if traced && !S::FRESH {
             // A steady-state workload (churn) continues on the same map until the trace spans
-            // TRACE_SPAN, so it shows the heap over many runs, not one short one.
+            // TRACE_SPAN, so the heap trace shows many runs, not one short one.
             let started = Instant::now();
             let mut runs = 1;
-            while started.elapsed() < TRACE_SPAN && runs < TRACE_MAX_RUNS {
-                let more = s.run(&mut st, &mut probe)?;
-                m.elapsed += more.elapsed;
-                m.ops += more.ops;
+            let min_runs = repetitions(self.opts.profile);
+            while (started.elapsed() < TRACE_SPAN || runs < min_runs) && runs < TRACE_MAX_RUNS {
+                s.run(&mut st, &mut probe)?;
                 runs += 1;
             }
         }
         let samples = trace.map(HeapTrace::stop);
-        let after = phase.now();
-        let mem = s.memory(&mut st);
-        let live = s.live(&mut st);
         drop(phase);
         s.verify(&mut st)?;
         let ops = m.ops.max(1) as f64;
@@ -772,43 +915,16 @@ impl<'c> Runner<'c> {
             },
         ));
         if let Some(lat) = probe.latencies {
-            let mut all = Recorder::new();
-            for r in &lat {
-                all.merge(r);
-            }
-            let pairs = |p: crate::probes::latency::Percentiles| {
-                [
-                    (Metric::LatencyP50Ns, p.p50),
-                    (Metric::LatencyP99Ns, p.p99),
-                    (Metric::LatencyP999Ns, p.p999),
-                    (Metric::LatencyMaxNs, p.max),
-                ]
-            };
-            match all.percentiles() {
-                Some(p) => {
-                    for (metric, v) in pairs(p) {
-                        out.push(rec.make(metric, Outcome::value(v)));
-                    }
-                }
-                None => {
-                    for metric in Metric::PERCENTILES {
-                        out.push(rec.make(
-                            metric,
-                            Outcome::not_measured(
-                                "no lookup completed while the phase ran (it ended before the \
-                                 reader threads were scheduled)",
-                            ),
-                        ));
-                    }
-                }
-            }
+            // One recorder per churn run: each run is a repetition.
+            let runs: Vec<Vec<Recorder>> = lat.into_iter().map(|r| vec![r]).collect();
+            percentile_records(rec, &percentiles_per_run(&runs), &rec.params, out);
         }
         if let Some(lookups) = s.lookups(&mut st) {
             let (hit, miss) = lookups?;
             out.push(rec.make(Metric::LookupHitNs, Outcome::value(hit)));
             out.push(rec.make(Metric::LookupMissNs, Outcome::value(miss)));
         }
-        match s.probe_stats(&mut st) {
+        match chains {
             Some(p) => {
                 out.push(rec.make(Metric::HitProbe, Outcome::value(p.hit_probe)));
                 out.push(rec.make(Metric::MissProbe, Outcome::value(p.miss_probe)));
@@ -830,19 +946,8 @@ impl<'c> Runner<'c> {
         Ok(())
     }
 
-    fn cache_pass(
-        &mut self,
-        cell: &Cell,
-        index: usize,
-        info: Info,
-        rec: &Recs,
-        out: &mut Vec<Record>,
-    ) {
-        let metrics = [
-            Metric::D1MissesPerOp,
-            Metric::LlMissesPerOp,
-            Metric::LiveEntriesPerLine,
-        ];
+    fn cache_pass(&mut self, index: usize, info: Info, rec: &Recs, out: &mut Vec<Record>) {
+        let metrics = [Metric::D1MissesPerOp, Metric::LlMissesPerOp];
         if let Err(why) = &self.valgrind {
             for m in metrics {
                 out.push(rec.make(m, Outcome::not_measured(why.clone())));
@@ -874,10 +979,6 @@ impl<'c> Runner<'c> {
                 out.push(rec.make(
                     Metric::LlMissesPerOp,
                     Outcome::value(counts.ll_misses as f64 / ops),
-                ));
-                out.push(rec.make(
-                    Metric::LiveEntriesPerLine,
-                    Outcome::value(cell.n as f64 / counts.d1_misses.max(1) as f64),
                 ));
             }
             Ok(_) => {
@@ -918,11 +1019,34 @@ impl<'c> Runner<'c> {
             workload: cell.workload.id(),
             params: cell.params(),
             seed,
+            single_threaded: false,
         };
-        self.write(vec![
-            rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))
-        ]);
+        let mut records = vec![rec.make(Metric::LatencyNsPerOp, Outcome::not_measured(why))];
+        if cell.workload == Workload::ReadersDuringSweep {
+            // The reader phases are configurations of their own (`phase = idle | sweep`).
+            for p in ["idle", "sweep"] {
+                let mut r = rec.make(Metric::LatencyP99Ns, Outcome::not_measured(why));
+                r.params = r.params.clone().with(reports::schema::PHASE_PARAM, p);
+                records.push(r);
+            }
+        }
+        self.write(records);
     }
+}
+
+/// Samples as records keep them: 4 significant digits are far below any run-to-run noise and
+/// keep `records.jsonl` small.
+fn round_samples(samples: &[f64]) -> Vec<f64> {
+    samples
+        .iter()
+        .map(|&v| {
+            if v == 0.0 || !v.is_finite() {
+                return v;
+            }
+            let scale = 10f64.powi(3 - v.abs().log10().floor() as i32);
+            (v * scale).round() / scale
+        })
+        .collect()
 }
 
 /// Record fields shared by one cell x contender.
@@ -931,10 +1055,24 @@ struct Recs {
     workload: &'static str,
     params: Params,
     seed: u64,
+    /// The cell ran on one thread, so its deterministic metrics are exact for the seed.
+    single_threaded: bool,
 }
 
 impl Recs {
+    /// A record of `metric`. Where the metric is deterministic for a single-threaded run with a
+    /// fixed seed (counts, bytes, chain statistics, simulated cache misses) and this cell ran
+    /// on one thread, a plain value is recorded as exact, so a baseline comparison treats any
+    /// difference as real.
     fn make(&self, metric: Metric, outcome: Outcome) -> Record {
+        let outcome = match outcome {
+            Outcome::Ok {
+                value,
+                interval: Interval::None,
+                ..
+            } if self.single_threaded && metric.deterministic() => Outcome::exact(value),
+            other => other,
+        };
         Record::new(
             self.contender,
             self.workload,

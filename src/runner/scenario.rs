@@ -4,7 +4,7 @@
 //! Each workload is a [`Scenario`]; the runner drives every scenario the same way (verify
 //! once, time with criterion, then the allocation, latency and cache passes).
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::time::{Duration, Instant};
 
@@ -40,6 +40,9 @@ impl Probe {
 
 /// One workload run on one contender.
 pub(crate) trait Scenario {
+    /// True if a run uses other threads (readers, a concurrent writer): its counts then depend
+    /// on scheduling and are not exact.
+    const THREADED: bool = false;
     /// The contender and whatever the workload keeps between runs.
     type State;
     /// Whether every timed run needs a fresh state (the run consumes it, as a sweep does), or
@@ -61,16 +64,32 @@ pub(crate) trait Scenario {
     fn lookups(&self, _state: &mut Self::State) -> Option<Result<(f64, f64), String>> {
         None
     }
+    /// For workloads with reader threads: the same readers, timed the same way, reading the
+    /// state for `duration` with no sweep running (one recorder per reader thread). The state
+    /// is left as it was.
+    fn idle_readers(
+        &self,
+        _state: &mut Self::State,
+        _duration: Duration,
+    ) -> Option<Result<Vec<Recorder>, String>> {
+        None
+    }
 }
 
 /// The build every contender gets for a cell: same capacity hint (none: maps grow as they
 /// fill, which is the behaviour being compared) and same hasher seed.
+/// evacmap's own random draws (its hash seed, Go's `hash0`, and its cursors' random starts) are
+/// fixed from the same seed, so everything but time is a function of the run's seed.
 pub(crate) fn build_for(_cell: &Cell, seed: u64) -> Build {
     Build {
         seed,
+        map: evacmap::Config::default().with_seed(seed ^ MAP_SEED_SALT),
         ..Build::default()
     }
 }
+
+/// Keeps evacmap's hash seed independent of the hasher's seed it is folded with.
+const MAP_SEED_SALT: u64 = 0x6861_7368_3020_2020;
 
 /// A contender built for `build` and prefilled (through `bulk_load`) with every rank of `keys`.
 fn prefilled<V: Value, C: Contender<V>>(build: &Build, keys: &KeySet) -> Result<C, String> {
@@ -256,6 +275,7 @@ pub(crate) struct SharedGrowthRun<'a, V, C> {
 impl<V: Value, C: Shared<V>> Scenario for SharedGrowthRun<'_, V, C> {
     type State = C;
     const FRESH: bool = true;
+    const THREADED: bool = true;
 
     fn setup(&self) -> Result<C, String> {
         prefilled::<V, C>(&self.build, self.keys)
@@ -327,39 +347,45 @@ pub(crate) struct ReadersRun<'a, V, C> {
     pub(crate) _types: std::marker::PhantomData<fn() -> (V, C)>,
 }
 
-impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
-    type State = C;
-    const FRESH: bool = true;
-
-    fn setup(&self) -> Result<C, String> {
-        prefilled::<V, C>(&self.build, self.keys)
-    }
-
-    fn run(&self, map: &mut C, probe: &mut Probe) -> Result<Measured, String> {
+impl<V: Value, C: Shared<V>> ReadersRun<'_, V, C> {
+    /// Starts the reader threads, runs `phase` on this thread once every reader has completed
+    /// a first batch of lookups (so the phase never starts before the readers are running),
+    /// stops them and returns what `phase` returned with one recorder per reader (empty unless
+    /// `record`). Only lookups made while the phase runs are recorded. Readers check every
+    /// answer (a survivor always found, a never-inserted key never, the right value).
+    fn with_readers<T>(
+        &self,
+        map: &mut C,
+        record: bool,
+        phase: impl FnOnce(&mut C) -> T,
+    ) -> Result<(T, Vec<Recorder>), String> {
         let keys = self.keys;
         let n = keys.n();
-        let record = probe.recording();
         let stop = AtomicBool::new(false);
+        let measuring = AtomicBool::new(false);
+        let ready = AtomicUsize::new(0);
         let barrier = Barrier::new(self.readers as usize + 1);
         let handles: Vec<C::Handle> = (0..self.readers).map(|_| map.handle()).collect();
-        budget::phase(n, (VISIT, n), ("", 0));
         let watch = budget::current();
-        let mut visits = Meter::new(Role::Main, 1024);
-        let (elapsed, s, results) = std::thread::scope(|scope| {
+        let (out, results) = std::thread::scope(|scope| {
             let threads: Vec<_> = handles
                 .into_iter()
                 .enumerate()
                 .map(|(t, mut h)| {
-                    let (stop, barrier) = (&stop, &barrier);
+                    let (stop, barrier, measuring, ready) = (&stop, &barrier, &measuring, &ready);
                     let over = Meter::on(watch.clone(), Role::Main, 1);
-                    scope.spawn(move || -> Result<(Recorder, u64), String> {
+                    scope.spawn(move || -> Result<Recorder, String> {
                         let mut rng = Rng::new(keys.seed() ^ (t as u64 + 1));
                         let mut rec = Recorder::new();
                         let mut lookups = 0u64;
                         barrier.wait();
                         // A reader also ends when the sweep was stopped for its budget.
                         while !stop.load(Ordering::Relaxed) && !over.expired() {
+                            if lookups == 64 {
+                                ready.fetch_add(1, Ordering::Release);
+                            }
                             for _ in 0..64 {
+                                let record = record && measuring.load(Ordering::Relaxed);
                                 let r = rng.below(n);
                                 let (k, hit) = if lookups.is_multiple_of(2) {
                                     (keys.key(r), true)
@@ -392,33 +418,76 @@ impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
                                 }
                             }
                         }
-                        Ok((rec, lookups))
+                        Ok(rec)
                     })
                 })
                 .collect();
             barrier.wait();
-            let start = Instant::now();
-            let s = map.sweep(|k, _| {
-                visits.step();
-                keys.is_doomed(k)
-            });
-            let elapsed = start.elapsed();
+            // A reader that failed its first batch has finished: start anyway, it reports why.
+            while ready.load(Ordering::Acquire) < self.readers as usize
+                && !threads.iter().any(|t| t.is_finished())
+            {
+                std::hint::spin_loop();
+                std::thread::yield_now();
+            }
+            measuring.store(true, Ordering::Relaxed);
+            let out = phase(map);
             stop.store(true, Ordering::Relaxed);
             let results: Vec<_> = threads
                 .into_iter()
                 .map(|t| t.join().unwrap_or_else(|_| Err("a reader panicked".into())))
                 .collect();
-            (elapsed, s, results)
+            (out, results)
         });
         let mut recorders = Vec::new();
         for r in results {
-            recorders.push(r?.0);
+            let rec = r?;
+            if record {
+                recorders.push(rec);
+            }
         }
-        if record {
+        Ok((out, recorders))
+    }
+}
+
+impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
+    type State = C;
+    const FRESH: bool = true;
+    const THREADED: bool = true;
+
+    fn setup(&self) -> Result<C, String> {
+        prefilled::<V, C>(&self.build, self.keys)
+    }
+
+    fn run(&self, map: &mut C, probe: &mut Probe) -> Result<Measured, String> {
+        let keys = self.keys;
+        let n = keys.n();
+        budget::phase(n, (VISIT, n), ("", 0));
+        let mut visits = Meter::new(Role::Main, 1024);
+        let ((elapsed, s), recorders) = self.with_readers(map, probe.recording(), |map| {
+            let start = Instant::now();
+            let s = map.sweep(|k, _| {
+                visits.step();
+                keys.is_doomed(k)
+            });
+            (start.elapsed(), s)
+        })?;
+        if probe.recording() {
             probe.latencies = Some(recorders);
         }
         check_sweep(s, n..=n, keys.doomed_count(), at_least_once::<V, C>())?;
         Ok(Measured { elapsed, ops: n })
+    }
+
+    fn idle_readers(
+        &self,
+        map: &mut C,
+        duration: Duration,
+    ) -> Option<Result<Vec<Recorder>, String>> {
+        Some(
+            self.with_readers(map, true, |_| std::thread::sleep(duration))
+                .map(|((), recorders)| recorders),
+        )
     }
 
     fn verify(&self, map: &mut C) -> Result<(), String> {
@@ -470,15 +539,21 @@ impl<V: Value, C: Contender<V>> Scenario for ChurnRun<'_, V, C> {
         while st.oldest < end {
             steps.step();
             let fresh = keys.key(st.oldest + n);
-            let inserted = st.map.insert(fresh, V::new(fresh, VERSION));
-            let removed = st.map.remove(keys.key(st.oldest));
-            st.oldest += 1;
-            let hit = keys.key(st.oldest + st.rng.below(n));
+            let gone = keys.key(st.oldest);
+            let hit = keys.key(st.oldest + 1 + st.rng.below(n));
             let miss = keys.absent_key(st.rng.below(n));
-            let (h, m) = match rec.as_mut() {
-                Some(rec) => (rec.time(|| st.map.get(hit)), rec.time(|| st.map.get(miss))),
-                None => (st.map.get(hit), st.map.get(miss)),
+            let map = &mut st.map;
+            let mut step = || {
+                let inserted = map.insert(fresh, V::new(fresh, VERSION));
+                let removed = map.remove(gone);
+                (inserted, removed, map.get(hit), map.get(miss))
             };
+            // With a probe, each whole step is timed (its p99 is the workload's tail).
+            let (inserted, removed, h, m) = match rec.as_mut() {
+                Some(rec) => rec.time(step),
+                None => step(),
+            };
+            st.oldest += 1;
             if !inserted || !removed || h != Some(check_word(hit, VERSION)) || m.is_some() {
                 return Err(format!(
                     "churn step {}: insert {inserted}, remove {removed}, hit {h:?}, miss {m:?}",

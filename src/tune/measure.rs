@@ -7,11 +7,15 @@
 //!
 //! Timing method: `std::time::Instant` around a whole pass (every key once), divided by the
 //! operations of the pass. Each quantity runs once untimed as warm-up, which also verifies the
-//! answers in full (every value, every survivor), then `repeats` timed times; the reported value
-//! is the median, with the fastest and slowest repetition as its range. Timed passes count their
-//! answers (hits, misses, new keys, removals) through `black_box` and compare the counts with
-//! the expected ones afterwards, so a map that computed something wrong can never post a time:
-//! any mismatch fails the row with the reason.
+//! answers in full (every value, every survivor). Then the thresholds are timed **interleaved**:
+//! `repeats` rounds, each timing one repetition of every quantity of every threshold (the order
+//! rotated by one threshold per round), so a slow drift of the machine (load, frequency) hits
+//! every threshold alike instead of whichever happened to run during it. The reported value is
+//! the median of the rounds, with the fastest and slowest as its range and every round kept for
+//! the recommendation's significance test. Timed passes count their answers (hits, misses, new
+//! keys, removals) through `black_box` and compare the counts with the expected ones afterwards,
+//! so a map that computed something wrong can never post a time: any mismatch fails the row with
+//! the reason.
 
 use std::hint::black_box;
 use std::io::Write;
@@ -71,17 +75,12 @@ impl SizeVisitor for Plan<'_> {
         } = self;
         let keys = KeySpace::new(seed);
         let total = load_factors.len();
-        load_factors
+        // 1. Every threshold: fill, settle and verify every quantity once (untimed warm-up).
+        let mut subjects: Vec<Result<Subject<K, V>, String>> = load_factors
             .iter()
             .enumerate()
             .map(|(i, &lf)| {
                 let n = max_load_len(lf, b);
-                let _ = writeln!(
-                    progress,
-                    "[{}/{total}] load factor {lf}: {n} keys in 2^{b} buckets ...",
-                    i + 1
-                );
-                let started = Instant::now();
                 let setup = Setup {
                     lf,
                     b,
@@ -91,13 +90,52 @@ impl SizeVisitor for Plan<'_> {
                     seed,
                     keys,
                 };
-                let result = measure::<K, V>(&setup);
-                let secs = started.elapsed().as_secs_f64();
+                let subject = Subject::prepare(setup);
+                let _ = match &subject {
+                    Ok(_) => writeln!(
+                        progress,
+                        "[{}/{total}] load factor {lf}: {n} keys in 2^{b} buckets, verified",
+                        i + 1
+                    ),
+                    Err(reason) => writeln!(
+                        progress,
+                        "[{}/{total}] load factor {lf}: FAILED verification: {reason}",
+                        i + 1
+                    ),
+                };
+                subject
+            })
+            .collect();
+        // 2. Interleaved timing: round r times every threshold once, starting at threshold r.
+        let started = Instant::now();
+        for round in 0..repeats {
+            for j in 0..total {
+                let i = (j + round) % total;
+                if let Ok(subject) = &mut subjects[i] {
+                    if let Err(e) = subject.time_round() {
+                        subjects[i] = Err(e);
+                    }
+                }
+            }
+            let done = round + 1;
+            let elapsed = started.elapsed().as_secs_f64();
+            let _ = writeln!(
+                progress,
+                "round {done}/{repeats} of every threshold timed ({elapsed:.1} s, about {:.0} s left)",
+                elapsed / done as f64 * (repeats - done) as f64
+            );
+        }
+        subjects
+            .into_iter()
+            .zip(load_factors)
+            .enumerate()
+            .map(|(i, (subject, &lf))| {
+                let result = subject.and_then(Subject::finish);
                 let _ = match &result {
                     Ok(m) => writeln!(
                         progress,
                         "[{}/{total}] load factor {lf}: overflow {:.2}%, {:.2} B/entry, hit {:.1} ns, \
-                         miss {:.1} ns, insert {:.1} ns, sweep {:.2} ns/entry, mix {:.1} ns/op ({secs:.1} s)",
+                         miss {:.1} ns, insert {:.1} ns, sweep {:.2} ns/entry, mix {:.1} ns/op",
                         i + 1,
                         m.overflow_pct,
                         m.bytes_per_entry,
@@ -115,7 +153,7 @@ impl SizeVisitor for Plan<'_> {
                 };
                 Row {
                     load_factor: lf,
-                    entries: n,
+                    entries: max_load_len(lf, b),
                     result,
                 }
             })
@@ -123,7 +161,97 @@ impl SizeVisitor for Plan<'_> {
     }
 }
 
+/// One threshold between timing rounds: its verified table, its inputs and its samples so far.
+struct Subject<K: TuneKey, V: TuneValue> {
+    setup: Setup,
+    config: Config,
+    hits: Vec<u64>,
+    misses: Vec<u64>,
+    schedule: mix::Schedule,
+    table: Map<K, V>,
+    probe: evacmap::ProbeStats,
+    fill_bytes_per_entry: f64,
+    same_size_grows: u64,
+    insert: Vec<f64>,
+    hit: Vec<f64>,
+    miss: Vec<f64>,
+    sweep: Vec<f64>,
+    mix: Vec<f64>,
+}
+
+impl<K: TuneKey, V: TuneValue> Subject<K, V> {
+    /// Fills, settles and verifies every quantity once; `Err` is the first failed check.
+    fn prepare(setup: Setup) -> Result<Self, String> {
+        let s = &setup;
+        // A fixed map seed: the structure columns (overflow, bytes, probes) are then exact for
+        // the run's seed, and a tie on time is broken by memory the same way every run.
+        let config = Config::new(s.lf)
+            .map_err(|e| e.to_string())?
+            .with_seed(s.seed ^ 0x7475_6e65);
+        let hits: Vec<u64> = (0..s.n).map(|i| s.keys.hit(i)).collect();
+        let misses: Vec<u64> = (0..s.n).map(|i| s.keys.miss(i)).collect();
+        let (table, fill_bytes_per_entry, same_size_grows) =
+            fill_verified::<K, V>(s, config, &hits)?;
+        let probe = table.probe_stats();
+        verify_lookups(&table, &hits, true)?;
+        verify_lookups(&table, &misses, false)?;
+        sweep_once(s, &table, &hits, true)?;
+        let schedule = mix::schedule(s.mix, s.n, s.keys, s.seed);
+        mix_once::<K, V>(s, config, &schedule, true)?;
+        let cap = s.repeats;
+        Ok(Subject {
+            config,
+            hits,
+            misses,
+            schedule,
+            table,
+            probe,
+            fill_bytes_per_entry,
+            same_size_grows,
+            insert: Vec::with_capacity(cap),
+            hit: Vec::with_capacity(cap),
+            miss: Vec::with_capacity(cap),
+            sweep: Vec::with_capacity(cap),
+            mix: Vec::with_capacity(cap),
+            setup,
+        })
+    }
+
+    /// One timed repetition of every quantity.
+    fn time_round(&mut self) -> Result<(), String> {
+        let s = &self.setup;
+        self.insert
+            .push(fill_timed::<K, V>(s, self.config, &self.hits)?);
+        self.hit.push(time_lookups(&self.table, &self.hits, true)?);
+        self.miss
+            .push(time_lookups(&self.table, &self.misses, false)?);
+        self.sweep
+            .push(sweep_once(s, &self.table, &self.hits, false)?);
+        self.mix
+            .push(mix_once::<K, V>(s, self.config, &self.schedule, false)?);
+        Ok(())
+    }
+
+    /// The metrics of the rounds.
+    fn finish(self) -> Result<Metrics, String> {
+        Ok(Metrics {
+            overflow_pct: 100.0 * self.probe.overflow_fraction,
+            bytes_per_entry: self.probe.bytes_per_entry,
+            hit_probe: self.probe.hit_probe,
+            miss_probe: self.probe.miss_probe,
+            lookup_hit_ns: timing("lookup hit", &self.hit)?,
+            lookup_miss_ns: timing("lookup miss", &self.miss)?,
+            insert_ns: timing("insert", &self.insert)?,
+            sweep_ns_per_entry: timing("sweep", &self.sweep)?,
+            mix_ns_per_op: timing("mix", &self.mix)?,
+            fill_bytes_per_entry: self.fill_bytes_per_entry,
+            same_size_grows: self.same_size_grows,
+        })
+    }
+}
+
 /// One threshold's measurement settings.
+#[derive(Clone, Copy)]
 struct Setup {
     lf: f64,
     b: u8,
@@ -142,34 +270,6 @@ fn timing(what: &str, samples: &[f64]) -> Result<Timing, String> {
     Timing::of(samples).ok_or_else(|| format!("{what}: no finite timing"))
 }
 
-/// Measures one threshold; `Err` is the first failed check.
-fn measure<K: TuneKey, V: TuneValue>(s: &Setup) -> Result<Metrics, String> {
-    let config = Config::new(s.lf).map_err(|e| e.to_string())?;
-    let hits: Vec<u64> = (0..s.n).map(|i| s.keys.hit(i)).collect();
-    let misses: Vec<u64> = (0..s.n).map(|i| s.keys.miss(i)).collect();
-
-    let (table, insert_ns, fill_bytes_per_entry, same_size_grows) = fill::<K, V>(s, config, &hits)?;
-    let probe = table.probe_stats();
-    let lookup_hit_ns = lookups(s, &table, &hits, true)?;
-    let lookup_miss_ns = lookups(s, &table, &misses, false)?;
-    let sweep_ns_per_entry = sweep(s, &table, &hits)?;
-    drop(table);
-    let mix_ns_per_op = mixed::<K, V>(s, config)?;
-    Ok(Metrics {
-        overflow_pct: 100.0 * probe.overflow_fraction,
-        bytes_per_entry: probe.bytes_per_entry,
-        hit_probe: probe.hit_probe,
-        miss_probe: probe.miss_probe,
-        lookup_hit_ns,
-        lookup_miss_ns,
-        insert_ns,
-        sweep_ns_per_entry,
-        mix_ns_per_op,
-        fill_bytes_per_entry,
-        same_size_grows,
-    })
-}
-
 /// Counts (in `(n/2, n]`, evenly spaced in log2) at which the fill samples heap bytes per entry.
 fn fill_points(n: usize) -> Vec<usize> {
     let mut points: Vec<usize> = (1..=FILL_SAMPLES)
@@ -180,50 +280,28 @@ fn fill_points(n: usize) -> Vec<usize> {
     points
 }
 
-/// Fills empty maps to the max-load count: the warm-up fill samples memory, the timed fills
-/// give the insert time. Returns the last map, settled and checked to be at `B` and not
-/// growing, the insert timing, the fill average of heap bytes per entry and the same-size grows.
-fn fill<K: TuneKey, V: TuneValue>(
+/// Fills an empty map to the max-load count, sampling heap bytes per entry on the way, and
+/// checks it: settled at `B`, not growing, every insert new, invariants intact. Returns the map,
+/// the fill average of heap bytes per entry and the same-size grows.
+fn fill_verified<K: TuneKey, V: TuneValue>(
     s: &Setup,
     config: Config,
     hits: &[u64],
-) -> Result<(Map<K, V>, Timing, f64, u64), String> {
+) -> Result<(Map<K, V>, f64, u64), String> {
     let points = fill_points(s.n);
     let mut fill_sum = 0.0;
-    let mut samples = Vec::with_capacity(s.repeats);
-    let mut table: Option<Map<K, V>> = None;
-    for rep in 0..=s.repeats {
-        drop(table.take());
-        // From empty, as Go's `make` without a hint: growth is part of the insert time.
-        let mut m: Map<K, V> = EvacMap::with_config_and_hasher(config, hasher());
-        let mut new_keys = 0usize;
-        if rep == 0 {
-            let mut next = 0;
-            for (i, &id) in hits.iter().enumerate() {
-                new_keys += usize::from(m.insert(K::from_id(id), V::from_id(id)).is_none());
-                if points.get(next) == Some(&(i + 1)) {
-                    fill_sum += m.stats().heap_bytes as f64 / (i + 1) as f64;
-                    next += 1;
-                }
-            }
-        } else {
-            let start = Instant::now();
-            for &id in hits {
-                new_keys +=
-                    usize::from(black_box(m.insert(K::from_id(id), V::from_id(id))).is_none());
-            }
-            samples.push(ns_per(start, s.n));
+    // From empty, as Go's `make` without a hint: growth is part of the insert time.
+    let mut table: Map<K, V> = EvacMap::with_config_and_hasher(config, hasher());
+    let mut new_keys = 0usize;
+    let mut next = 0;
+    for (i, &id) in hits.iter().enumerate() {
+        new_keys += usize::from(table.insert(K::from_id(id), V::from_id(id)).is_none());
+        if points.get(next) == Some(&(i + 1)) {
+            fill_sum += table.stats().heap_bytes as f64 / (i + 1) as f64;
+            next += 1;
         }
-        if new_keys != s.n || m.len() != s.n {
-            return Err(format!(
-                "insert: {new_keys} of {} inserts of distinct keys reported a new key, len {}",
-                s.n,
-                m.len()
-            ));
-        }
-        table = Some(m);
     }
-    let mut table = table.expect("the loop ran at least once");
+    check_inserts(s, new_keys, table.len())?;
     let same_size_grows = table.stats().same_size_grows;
     if table.stats().growing {
         // A same-size grow (long overflow chains at a high threshold) is still evacuating:
@@ -241,22 +319,42 @@ fn fill<K: TuneKey, V: TuneValue>(
     table
         .check_invariants()
         .map_err(|e| format!("invariants after the fill: {e}"))?;
-    let fill_bytes_per_entry = fill_sum / points.len() as f64;
-    Ok((
-        table,
-        timing("insert", &samples)?,
-        fill_bytes_per_entry,
-        same_size_grows,
-    ))
+    Ok((table, fill_sum / points.len() as f64, same_size_grows))
 }
 
-/// Times lookups of every id in `ids`, all expected to hit (`hit`) or all to miss.
-fn lookups<K: TuneKey, V: TuneValue>(
+/// One timed fill of an empty map to the max-load count, in ns per insert (growth included).
+fn fill_timed<K: TuneKey, V: TuneValue>(
     s: &Setup,
+    config: Config,
+    hits: &[u64],
+) -> Result<f64, String> {
+    let mut m: Map<K, V> = EvacMap::with_config_and_hasher(config, hasher());
+    let mut new_keys = 0usize;
+    let start = Instant::now();
+    for &id in hits {
+        new_keys += usize::from(black_box(m.insert(K::from_id(id), V::from_id(id))).is_none());
+    }
+    let ns = ns_per(start, s.n);
+    check_inserts(s, new_keys, m.len())?;
+    Ok(ns)
+}
+
+fn check_inserts(s: &Setup, new_keys: usize, len: usize) -> Result<(), String> {
+    if new_keys != s.n || len != s.n {
+        return Err(format!(
+            "insert: {new_keys} of {} inserts of distinct keys reported a new key, len {len}",
+            s.n
+        ));
+    }
+    Ok(())
+}
+
+/// Checks every answer of lookups of `ids`, all expected to hit (`hit`) or all to miss.
+fn verify_lookups<K: TuneKey, V: TuneValue>(
     table: &Map<K, V>,
     ids: &[u64],
     hit: bool,
-) -> Result<Timing, String> {
+) -> Result<(), String> {
     let what = if hit { "lookup hit" } else { "lookup miss" };
     for &id in ids {
         match table.get(&K::from_id(id)) {
@@ -272,149 +370,155 @@ fn lookups<K: TuneKey, V: TuneValue>(
             _ => {}
         }
     }
-    let expected = if hit { ids.len() } else { 0 };
-    let mut samples = Vec::with_capacity(s.repeats);
-    for _ in 0..s.repeats {
-        let mut found = 0usize;
-        let start = Instant::now();
-        for &id in ids {
-            found += usize::from(black_box(table.get(&K::from_id(id))).is_some());
-        }
-        samples.push(ns_per(start, ids.len()));
-        if found != expected {
-            return Err(format!(
-                "{what}: a timed pass found {found} of {} keys, expected {expected}",
-                ids.len()
-            ));
-        }
-    }
-    timing(what, &samples)
+    Ok(())
 }
 
-/// Times `retain` removing the doomed half of copies of `table`, checking the survivors.
-fn sweep<K: TuneKey, V: TuneValue>(
+/// One timed pass of lookups of every id in `ids`, in ns per lookup; the count of hits must be
+/// the expected one.
+fn time_lookups<K: TuneKey, V: TuneValue>(
+    table: &Map<K, V>,
+    ids: &[u64],
+    hit: bool,
+) -> Result<f64, String> {
+    let what = if hit { "lookup hit" } else { "lookup miss" };
+    let expected = if hit { ids.len() } else { 0 };
+    let mut found = 0usize;
+    let start = Instant::now();
+    for &id in ids {
+        found += usize::from(black_box(table.get(&K::from_id(id))).is_some());
+    }
+    let ns = ns_per(start, ids.len());
+    if found != expected {
+        return Err(format!(
+            "{what}: a timed pass found {found} of {} keys, expected {expected}",
+            ids.len()
+        ));
+    }
+    Ok(ns)
+}
+
+/// Runs `retain` removing the doomed half of a copy of `table` once, in ns per entry, checking
+/// the counts; `verify` also checks every key and the invariants (the untimed warm-up).
+fn sweep_once<K: TuneKey, V: TuneValue>(
     s: &Setup,
     table: &Map<K, V>,
     hits: &[u64],
-) -> Result<Timing, String> {
+    verify: bool,
+) -> Result<f64, String> {
     let survivors = hits.iter().filter(|&&id| !doomed(id)).count();
-    let mut samples = Vec::with_capacity(s.repeats);
-    for rep in 0..=s.repeats {
-        let mut copy = table.clone();
-        let mut visited = 0usize;
-        let mut removed = 0usize;
-        let start = Instant::now();
-        copy.retain(|k, _| {
-            visited += 1;
-            let keep = !doomed(k.id());
-            removed += usize::from(!keep);
-            keep
-        });
-        let ns = ns_per(start, s.n);
-        if visited != s.n || removed != s.n - survivors || copy.len() != survivors {
-            return Err(format!(
-                "sweep: visited {visited} of {} entries, removed {removed} (expected {}), {} left \
-                 (expected {survivors})",
-                s.n,
-                s.n - survivors,
-                copy.len()
-            ));
-        }
-        if rep == 0 {
-            if let Some(&wrong) = hits
-                .iter()
-                .find(|&&id| copy.contains_key(&K::from_id(id)) == doomed(id))
-            {
-                return Err(format!(
-                    "sweep: key {wrong:#x} is {} after the sweep",
-                    if doomed(wrong) {
-                        "still present"
-                    } else {
-                        "missing"
-                    }
-                ));
-            }
-            copy.check_invariants()
-                .map_err(|e| format!("invariants after the sweep: {e}"))?;
-        } else {
-            samples.push(ns);
-        }
+    let mut copy = table.clone();
+    let mut visited = 0usize;
+    let mut removed = 0usize;
+    let start = Instant::now();
+    copy.retain(|k, _| {
+        visited += 1;
+        let keep = !doomed(k.id());
+        removed += usize::from(!keep);
+        keep
+    });
+    let ns = ns_per(start, s.n);
+    if visited != s.n || removed != s.n - survivors || copy.len() != survivors {
+        return Err(format!(
+            "sweep: visited {visited} of {} entries, removed {removed} (expected {}), {} left \
+             (expected {survivors})",
+            s.n,
+            s.n - survivors,
+            copy.len()
+        ));
     }
-    timing("sweep", &samples)
-}
-
-/// Times the mixed workload on fresh tables prefilled at `B`, checking every answer.
-fn mixed<K: TuneKey, V: TuneValue>(s: &Setup, config: Config) -> Result<Timing, String> {
-    let schedule = mix::schedule(s.mix, s.n, s.keys, s.seed);
-    let mut samples = Vec::with_capacity(s.repeats);
-    for rep in 0..=s.repeats {
-        let mut m: Map<K, V> = EvacMap::with_capacity_config_and_hasher(s.n, config, hasher());
-        for &id in &schedule.prefill {
-            m.insert(K::from_id(id), V::from_id(id));
-        }
-        let (mut found, mut new_keys, mut removed) = (0usize, 0usize, 0usize);
-        let start = Instant::now();
-        if rep == 0 {
-            for op in &schedule.ops {
-                let ok = match *op {
-                    Op::Lookup(id) => m
-                        .get(&K::from_id(id))
-                        .is_some_and(|v| v.id().is_none_or(|got| got == id)),
-                    Op::Insert(id) => m.insert(K::from_id(id), V::from_id(id)).is_none(),
-                    Op::Delete(id) => m
-                        .remove(&K::from_id(id))
-                        .is_some_and(|v| v.id().is_none_or(|got| got == id)),
-                };
-                if !ok {
-                    return Err(format!("mix: {op:?} gave a wrong answer"));
-                }
-            }
-            (found, new_keys, removed) = (schedule.lookups, schedule.inserts, schedule.deletes);
-        } else {
-            for op in &schedule.ops {
-                match *op {
-                    Op::Lookup(id) => {
-                        found += usize::from(black_box(m.get(&K::from_id(id))).is_some());
-                    }
-                    Op::Insert(id) => {
-                        new_keys += usize::from(
-                            black_box(m.insert(K::from_id(id), V::from_id(id))).is_none(),
-                        );
-                    }
-                    Op::Delete(id) => {
-                        removed += usize::from(black_box(m.remove(&K::from_id(id))).is_some());
-                    }
-                }
-            }
-            samples.push(ns_per(start, schedule.ops.len()));
-        }
-        let st = m.stats();
-        if (found, new_keys, removed) != (schedule.lookups, schedule.inserts, schedule.deletes)
-            || m.len() != schedule.final_len()
+    if verify {
+        if let Some(&wrong) = hits
+            .iter()
+            .find(|&&id| copy.contains_key(&K::from_id(id)) == doomed(id))
         {
             return Err(format!(
-                "mix: {found}/{} lookups hit, {new_keys}/{} inserts were new, {removed}/{} \
-                 deletes found their key, len {} (expected {})",
-                schedule.lookups,
-                schedule.inserts,
-                schedule.deletes,
-                m.len(),
-                schedule.final_len()
+                "sweep: key {wrong:#x} is {} after the sweep",
+                if doomed(wrong) {
+                    "still present"
+                } else {
+                    "missing"
+                }
             ));
         }
-        if st.b != s.b || st.grows != 0 {
-            return Err(format!(
-                "mix: the table doubled (B={}, {} doubling grows) although the live count never \
-                 passed the max-load count",
-                st.b, st.grows
-            ));
+        copy.check_invariants()
+            .map_err(|e| format!("invariants after the sweep: {e}"))?;
+    }
+    Ok(ns)
+}
+
+/// Runs the mixed workload once on a fresh table prefilled at `B`, in ns per operation;
+/// `verify` checks every answer (the untimed warm-up), a timed run checks the counts.
+fn mix_once<K: TuneKey, V: TuneValue>(
+    s: &Setup,
+    config: Config,
+    schedule: &mix::Schedule,
+    verify: bool,
+) -> Result<f64, String> {
+    let mut m: Map<K, V> = EvacMap::with_capacity_config_and_hasher(s.n, config, hasher());
+    for &id in &schedule.prefill {
+        m.insert(K::from_id(id), V::from_id(id));
+    }
+    let (mut found, mut new_keys, mut removed) = (0usize, 0usize, 0usize);
+    let start = Instant::now();
+    if verify {
+        for op in &schedule.ops {
+            let ok = match *op {
+                Op::Lookup(id) => m
+                    .get(&K::from_id(id))
+                    .is_some_and(|v| v.id().is_none_or(|got| got == id)),
+                Op::Insert(id) => m.insert(K::from_id(id), V::from_id(id)).is_none(),
+                Op::Delete(id) => m
+                    .remove(&K::from_id(id))
+                    .is_some_and(|v| v.id().is_none_or(|got| got == id)),
+            };
+            if !ok {
+                return Err(format!("mix: {op:?} gave a wrong answer"));
+            }
         }
-        if rep == 0 {
-            m.check_invariants()
-                .map_err(|e| format!("invariants after the mix: {e}"))?;
+        (found, new_keys, removed) = (schedule.lookups, schedule.inserts, schedule.deletes);
+    } else {
+        for op in &schedule.ops {
+            match *op {
+                Op::Lookup(id) => {
+                    found += usize::from(black_box(m.get(&K::from_id(id))).is_some());
+                }
+                Op::Insert(id) => {
+                    new_keys +=
+                        usize::from(black_box(m.insert(K::from_id(id), V::from_id(id))).is_none());
+                }
+                Op::Delete(id) => {
+                    removed += usize::from(black_box(m.remove(&K::from_id(id))).is_some());
+                }
+            }
         }
     }
-    timing("mix", &samples)
+    let ns = ns_per(start, schedule.ops.len());
+    let st = m.stats();
+    if (found, new_keys, removed) != (schedule.lookups, schedule.inserts, schedule.deletes)
+        || m.len() != schedule.final_len()
+    {
+        return Err(format!(
+            "mix: {found}/{} lookups hit, {new_keys}/{} inserts were new, {removed}/{} \
+             deletes found their key, len {} (expected {})",
+            schedule.lookups,
+            schedule.inserts,
+            schedule.deletes,
+            m.len(),
+            schedule.final_len()
+        ));
+    }
+    if st.b != s.b || st.grows != 0 {
+        return Err(format!(
+            "mix: the table doubled (B={}, {} doubling grows) although the live count never \
+             passed the max-load count",
+            st.b, st.grows
+        ));
+    }
+    if verify {
+        m.check_invariants()
+            .map_err(|e| format!("invariants after the mix: {e}"))?;
+    }
+    Ok(ns)
 }
 
 #[cfg(test)]
@@ -442,6 +546,15 @@ mod tests {
         assert!(p.windows(2).all(|w| w[0] < w[1]));
     }
 
+    /// Prepares and times `s.repeats` rounds of one threshold, as the interleaved plan does.
+    fn measure<K: TuneKey, V: TuneValue>(s: &Setup) -> Result<Metrics, String> {
+        let mut subject = Subject::<K, V>::prepare(Setup { ..*s })?;
+        for _ in 0..s.repeats {
+            subject.time_round()?;
+        }
+        subject.finish()
+    }
+
     #[test]
     fn a_small_threshold_sweep_measures_and_verifies() {
         let s = setup(6.5, 6);
@@ -452,10 +565,10 @@ mod tests {
         assert!(m.bytes_per_entry > 144.0 / 8.0 - 16.0, "{m:?}");
         assert!(m.fill_bytes_per_entry > 16.0);
         for t in [
-            m.lookup_hit_ns,
-            m.insert_ns,
-            m.sweep_ns_per_entry,
-            m.mix_ns_per_op,
+            &m.lookup_hit_ns,
+            &m.insert_ns,
+            &m.sweep_ns_per_entry,
+            &m.mix_ns_per_op,
         ] {
             assert!(
                 t.min <= t.median && t.median <= t.max && t.min > 0.0,

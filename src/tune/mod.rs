@@ -38,7 +38,7 @@ pub use config::{
     DEFAULT_B, DEFAULT_LOAD_FACTORS, DEFAULT_REPEATS, DEFAULT_SEED, HASH_SEED, MAX_B, MIN_B,
 };
 pub use mix::Mix;
-pub use recommend::{recommend, Recommendation};
+pub use recommend::{recommend, times_differ, Recommendation};
 pub use row::{Metrics, Row, Timing};
 pub use sizes::{KEY_BYTES, VALUE_BYTES};
 

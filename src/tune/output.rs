@@ -222,12 +222,28 @@ pub fn settings_line(settings: &Settings) -> String {
     )
 }
 
+/// `tie: 6, 6.5, 7 (within noise); choosing 7: least memory among them`, or nothing.
+pub fn tie_line(r: &Recommendation) -> String {
+    if r.tie.is_empty() {
+        return String::new();
+    }
+    let list: Vec<String> = r.tie.iter().map(f64::to_string).collect();
+    format!(
+        "tie: {} (within noise); choosing {}: least memory among them\n",
+        list.join(", "),
+        r.load_factor
+    )
+}
+
 /// The recommendation paragraph (or why there is none).
 pub fn recommendation_text(rec: &Result<Recommendation, String>) -> String {
     match rec {
         Ok(r) => format!(
-            "recommendation ({}): load factor {}\n  {}\n",
-            r.objective, r.load_factor, r.reason
+            "{}recommendation ({}): load factor {}\n  {}\n",
+            tie_line(r),
+            r.objective,
+            r.load_factor,
+            r.reason
         ),
         Err(e) => format!("no recommendation: {e}\n"),
     }
@@ -342,16 +358,18 @@ mod tests {
             median: 10.0,
             min: 9.0,
             max: 11.0,
+            runs: 3,
+            samples: vec![9.0, 10.0, 11.0],
         };
         let m = Metrics {
             overflow_pct: 20.9,
             bytes_per_entry: 10.79,
             hit_probe: 4.25,
             miss_probe: 6.5,
-            lookup_hit_ns: t,
-            lookup_miss_ns: t,
-            insert_ns: t,
-            sweep_ns_per_entry: t,
+            lookup_hit_ns: t.clone(),
+            lookup_miss_ns: t.clone(),
+            insert_ns: t.clone(),
+            sweep_ns_per_entry: t.clone(),
             mix_ns_per_op: t,
             fill_bytes_per_entry: 40.0,
             same_size_grows: 0,
@@ -372,6 +390,7 @@ mod tests {
 
     fn rec() -> Recommendation {
         Recommendation {
+            tie: vec![],
             load_factor: 6.5,
             objective: Objective::Balanced,
             max_bytes_per_entry: None,

@@ -10,13 +10,20 @@
 //! - `--max-bytes-per-entry X` first drops every row above `X` bytes per entry; if none is
 //!   left there is no recommendation, and the error names the smallest value measured.
 //! - `memory`: the fewest bytes per entry (ties: the faster).
-//! - `latency`: the fastest on the mix; rows whose median is within the fastest row's
-//!   repetition range (at most its slowest repetition) count as equally fast, and among those
-//!   the one with the fewest bytes per entry wins. This keeps timing noise from deciding.
+//! - `latency`: the fastest on the mix. Rows whose mix time is not distinguishable from the
+//!   fastest's (their repetition ranges overlap) tie with it, and among the tie the one with the
+//!   fewest bytes per entry wins. This keeps timing noise from deciding.
 //! - `balanced`: among the Pareto-optimal rows (no other row has both fewer bytes per entry and
 //!   a faster mix), the lowest `bytes / fewest bytes + ns / fastest ns`: each axis counted as
 //!   its ratio to the best value, so a 10% saving in memory weighs as much as 10% in time.
-//!   This is the report's rule with the mix time in place of the lookup time.
+//!   This is the report's rule with the mix time in place of the lookup time. A row ties with
+//!   the lowest-cost row when their cost ranges overlap (each row's cost computed with its
+//!   fastest and with its slowest repetition); the tie goes to the fewest bytes.
+//!
+//! The thresholds are timed interleaved (round robin), so their repetitions met the same
+//! machine, and the spread of a row's repetitions is the noise its time carries. Memory (bytes
+//! per entry) is exact for the seed, so it breaks ties deterministically, and repeated runs
+//! print the same line unless a difference is larger than the noise.
 //!
 //! The reason states the chosen row's numbers and compares them with Go's 6.5 when it was
 //! measured.
@@ -24,11 +31,21 @@
 use super::config::Objective;
 use super::row::{Metrics, Row};
 
+/// True if the mix-time ranges (fastest..slowest repetition) of `a` and `b` do not overlap:
+/// their difference is larger than either's own noise.
+pub fn times_differ(a: &Metrics, b: &Metrics) -> bool {
+    let (ta, tb) = (&a.mix_ns_per_op, &b.mix_ns_per_op);
+    ta.max < tb.min || tb.max < ta.min
+}
+
 /// The recommended threshold and why.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Recommendation {
     /// The chosen growth threshold.
     pub load_factor: f64,
+    /// The thresholds that tied with the best within noise (the chosen one among them), in
+    /// ascending order; empty when the best was ahead beyond noise.
+    pub tie: Vec<f64>,
     /// The objective it optimizes.
     pub objective: Objective,
     /// The memory limit it was chosen under, if any.
@@ -100,6 +117,7 @@ pub fn recommend(
     };
     let bytes = |m: &Metrics| m.bytes_per_entry;
     let ns = |m: &Metrics| m.mix_ns_per_op.median;
+    let mut tie: Vec<f64> = Vec::new();
     let (chosen, rule) = match objective {
         Objective::Memory => {
             let best = candidates
@@ -120,19 +138,23 @@ pub fn recommend(
                 .iter()
                 .min_by(|a, b| ns(a.1).total_cmp(&ns(b.1)))
                 .expect("candidates is not empty");
-            let limit = fastest.1.mix_ns_per_op.max;
+            tie = candidates
+                .iter()
+                .filter(|(_, m)| !times_differ(m, fastest.1))
+                .map(|c| c.0)
+                .collect();
             let best = candidates
                 .iter()
-                .filter(|(_, m)| ns(m) <= limit)
+                .filter(|(lf, _)| tie.contains(lf))
                 .min_by(|a, b| bytes(a.1).total_cmp(&bytes(b.1)))
-                .expect("the fastest is within its own range");
+                .expect("the fastest ties with itself");
             let rule = if best.0 == fastest.0 {
                 "it is the fastest on the mix".to_owned()
             } else {
                 format!(
-                    "its mix time is within the repetition range of the fastest (load factor {}, \
-                     {:.1} ns/op, slowest repetition {limit:.1}), so it counts as equally fast, and \
-                     it uses the least memory of those",
+                    "its mix time is not distinguishable from the fastest's (load factor {}, \
+                     {:.1} ns/op), so it counts as equally fast, and it uses the least memory of \
+                     those",
                     fastest.0,
                     ns(fastest.1)
                 )
@@ -157,19 +179,50 @@ pub fn recommend(
             let cost = |m: &Metrics| {
                 (bytes(m) + shift) / (min_bytes + shift) + ns(m) / min_ns.max(f64::MIN_POSITIVE)
             };
-            let best = frontier(&candidates)
+            let front: Vec<(f64, &Metrics)> = frontier(&candidates)
                 .into_iter()
                 .map(|i| candidates[i])
+                .collect();
+            let lowest = *front
+                .iter()
                 .min_by(|a, b| cost(a.1).total_cmp(&cost(b.1)))
                 .expect("a non-empty set has a Pareto front");
-            (
-                best,
+            // A row ties with the lowest-cost one if its cost at its fastest repetition is no
+            // higher than the lowest-cost row's at its slowest: the ranges overlap.
+            let bytes_term = |m: &Metrics| (bytes(m) + shift) / (min_bytes + shift);
+            let per_ns = 1.0 / min_ns.max(f64::MIN_POSITIVE);
+            let worst_of_lowest = bytes_term(lowest.1) + lowest.1.mix_ns_per_op.max * per_ns;
+            tie = front
+                .iter()
+                .filter(|(_, m)| bytes_term(m) + m.mix_ns_per_op.min * per_ns <= worst_of_lowest)
+                .map(|c| c.0)
+                .collect();
+            let best = *front
+                .iter()
+                .filter(|(lf, _)| tie.contains(lf))
+                .min_by(|a, b| {
+                    bytes(a.1)
+                        .total_cmp(&bytes(b.1))
+                        .then(cost(a.1).total_cmp(&cost(b.1)))
+                })
+                .expect("the lowest-cost row ties with itself");
+            let rule = if best.0 == lowest.0 {
                 format!(
                     "it is Pareto-optimal in memory and mix time and has the lowest sum of both as \
                      ratios to the best ({:.3}; 2.000 would be best on both)",
                     cost(best.1)
-                ),
-            )
+                )
+            } else {
+                format!(
+                    "load factor {} has the lowest sum of memory and mix time as ratios to the best \
+                     ({:.3}), but this one's sum ({:.3}) is within the spread of the repetitions, \
+                     and it uses less memory",
+                    lowest.0,
+                    cost(lowest.1),
+                    cost(best.1)
+                )
+            };
+            (best, rule)
         }
     };
     let (lf, m) = chosen;
@@ -204,8 +257,13 @@ pub fn recommend(
         }
         None => reason.push_str(" Go's 6.5 was not in the sweep, so it is not compared."),
     }
+    tie.sort_by(f64::total_cmp);
+    if tie.len() < 2 {
+        tie.clear();
+    }
     Ok(Recommendation {
         load_factor: lf,
+        tie,
         objective,
         max_bytes_per_entry,
         reason,
@@ -222,6 +280,14 @@ mod tests {
             median,
             min: median - spread,
             max: median + spread,
+            runs: 5,
+            samples: vec![
+                median - spread,
+                median - spread / 2.0,
+                median,
+                median + spread / 2.0,
+                median + spread,
+            ],
         }
     }
 
@@ -248,10 +314,10 @@ mod tests {
     fn rows() -> Vec<Row> {
         vec![
             row(4.0, 20.0, 30.0, 0.2),
-            row(5.0, 15.0, 31.0, 0.2),
-            row(6.5, 11.0, 33.0, 0.2),
-            row(7.0, 12.0, 34.0, 0.2), // dominated by 6.5
-            row(8.0, 9.0, 40.0, 0.2),
+            row(5.0, 15.0, 33.0, 0.2),
+            row(6.5, 11.0, 36.0, 0.2),
+            row(7.0, 12.0, 38.0, 0.2), // dominated by 6.5
+            row(8.0, 9.0, 45.0, 0.2),
         ]
     }
 
@@ -268,16 +334,45 @@ mod tests {
     #[test]
     fn latency_ties_within_noise_go_to_less_memory() {
         let mut rs = rows();
-        rs[0] = row(4.0, 20.0, 30.0, 2.0); // slowest repetition 32: 5.0 (31 ns) ties
+        // 30 and 31 ns with overlapping repetitions: not distinguishable, so 5.0 (less memory).
+        rs[0] = row(4.0, 20.0, 30.0, 2.0);
+        rs[1] = row(5.0, 15.0, 31.0, 2.0);
         let r = recommend(&rs, Objective::Latency, None).unwrap();
         assert_eq!(r.load_factor, 5.0);
+        assert_eq!(r.tie, [4.0, 5.0]);
         assert!(r.reason.contains("equally fast"), "{}", r.reason);
+        // Clearly separated repetitions 10% apart: no tie.
+        let r = recommend(&rows(), Objective::Latency, None).unwrap();
+        assert!(r.tie.is_empty(), "{:?}", r.tie);
+    }
+
+    #[test]
+    fn times_differ_when_the_repetition_ranges_are_apart() {
+        let m = |ns, spread| row(6.5, 11.0, ns, spread).metrics().unwrap().clone();
+        assert!(times_differ(&m(30.0, 0.2), &m(33.0, 0.2)), "separated");
+        assert!(!times_differ(&m(30.0, 2.0), &m(33.0, 2.0)), "overlapping");
+    }
+
+    #[test]
+    fn balanced_ties_within_noise_go_to_less_memory() {
+        let rs = vec![
+            row(4.0, 20.0, 30.0, 0.2),
+            row(6.5, 11.0, 36.0, 2.0),
+            row(7.5, 10.8, 37.5, 2.0),
+            row(8.0, 9.0, 45.0, 0.2),
+        ];
+        // 6.5 has the lowest sum (2.422 vs 2.450), but 7.5's sum at its fastest repetition
+        // (2.383) is below 6.5's at its slowest (2.489), and 7.5 uses less memory.
+        let r = recommend(&rs, Objective::Balanced, None).unwrap();
+        assert_eq!(r.load_factor, 7.5);
+        assert_eq!(r.tie, [6.5, 7.5]);
+        assert!(r.reason.contains("within the spread"), "{}", r.reason);
     }
 
     #[test]
     fn balanced_picks_the_lowest_ratio_sum_on_the_frontier() {
-        // ratio sums: 4.0: 20/9 + 1 = 3.22; 5.0: 1.67 + 1.03 = 2.70; 6.5: 1.22 + 1.1 = 2.32;
-        // 8.0: 1 + 1.33 = 2.33; 7.0 is dominated.
+        // ratio sums: 4.0: 20/9 + 1 = 3.22; 5.0: 1.67 + 1.1 = 2.77; 6.5: 1.22 + 1.2 = 2.42;
+        // 8.0: 1 + 1.5 = 2.5; 7.0 is dominated.
         let r = recommend(&rows(), Objective::Balanced, None).unwrap();
         assert_eq!(r.load_factor, 6.5);
         assert!(r.reason.contains("This is Go's default"), "{}", r.reason);

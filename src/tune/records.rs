@@ -31,7 +31,7 @@ pub fn params(settings: &Settings, load_factor: f64) -> Params {
 }
 
 fn timed(t: &Timing) -> Outcome {
-    Outcome::with_ci(t.median, t.min, t.max)
+    Outcome::range(t.median, t.min, t.max, t.runs)
 }
 
 /// A metric of the report's tune section and how a row's metrics give its outcome.

@@ -6,7 +6,7 @@
 //! map failed any check carries the reason instead of numbers ([`Row::failure`]).
 
 /// A timed quantity: the median of the repetitions and their range.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Timing {
     /// Median of the repetitions (the reported value).
     pub median: f64,
@@ -14,6 +14,10 @@ pub struct Timing {
     pub min: f64,
     /// Slowest repetition.
     pub max: f64,
+    /// How many repetitions.
+    pub runs: u32,
+    /// The repetitions in the order they ran (one per round of the interleaved schedule).
+    pub samples: Vec<f64>,
 }
 
 impl Timing {
@@ -34,12 +38,14 @@ impl Timing {
             median,
             min: sorted[0],
             max: sorted[sorted.len() - 1],
+            runs: sorted.len() as u32,
+            samples: samples.to_vec(),
         })
     }
 }
 
 /// Everything measured for one threshold.
-#[derive(Clone, Copy, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Metrics {
     /// Percentage of buckets that have an overflow bucket, on the max-load table.
     pub overflow_pct: f64,

@@ -270,6 +270,7 @@ impl<V: Value> Contender<V> for CollectKeysMap<V> {
         shared: true,
         consistency: Consistency::WeaklyConsistent,
         readers_block: ReaderBlocking::DeletePhase,
+        keeps_order: false,
         during_sweep: "while doomed keys are collected, readers see every entry (doomed ones \
                        included) and writers wait; readers and writers then wait for the batch \
                        delete, after which no doomed entry present throughout is visible. The \

@@ -208,6 +208,17 @@ pub enum ReaderBlocking {
 }
 
 impl ReaderBlocking {
+    /// Kebab-case id used in run metadata and the report.
+    pub const fn id(self) -> &'static str {
+        match self {
+            ReaderBlocking::NotShared => "not-shared",
+            ReaderBlocking::WholeSweep => "whole-sweep",
+            ReaderBlocking::DeletePhase => "delete-phase",
+            ReaderBlocking::OneShardAtATime => "one-shard-at-a-time",
+            ReaderBlocking::Never => "never",
+        }
+    }
+
     /// Short text for tables.
     pub const fn describe(self) -> &'static str {
         match self {
@@ -234,6 +245,9 @@ pub struct Info {
     pub consistency: Consistency,
     /// Whether readers on other threads block while a sweep runs.
     pub readers_block: ReaderBlocking,
+    /// Whether traversals yield entries in insertion order, and a sweep keeps that order for
+    /// the survivors (checked by the conformance suite when true).
+    pub keeps_order: bool,
     /// What a reader sees while a sweep runs.
     pub during_sweep: &'static str,
     /// Memory a sweep needs beyond the map itself.

@@ -278,6 +278,7 @@ impl<V: Value> Contender<V> for CowSnapshotMap<V> {
         shared: true,
         consistency: Consistency::Snapshot,
         readers_block: ReaderBlocking::Never,
+        keeps_order: false,
         during_sweep: "the last published version, complete and unchanged; the sweep's result \
                        replaces it atomically when published",
         extra_memory: "a second copy of the map (the survivors) while any write or sweep builds \

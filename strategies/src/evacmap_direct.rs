@@ -160,6 +160,7 @@ impl<V: Value> Contender<V> for EvacMapCursor<V> {
         shared: false,
         consistency: Consistency::Exclusive,
         readers_block: ReaderBlocking::NotShared,
+        keeps_order: false,
         during_sweep: "n/a: the sweeping thread owns the map",
         extra_memory: "none (the cursor is a few words)",
         choose_when: "single-threaded code that must remove, insert or trigger growth inside the \
@@ -200,6 +201,7 @@ impl<V: Value> Contender<V> for EvacMapRetain<V> {
         shared: false,
         consistency: Consistency::Exclusive,
         readers_block: ReaderBlocking::NotShared,
+        keeps_order: false,
         during_sweep: "n/a: the sweeping thread owns the map",
         extra_memory: "none",
         choose_when: "single-threaded code whose removal decision fits in a predicate",

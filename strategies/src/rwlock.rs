@@ -133,6 +133,7 @@ impl<V: Value> Contender<V> for RwLockMap<V> {
         shared: true,
         consistency: Consistency::Blocking,
         readers_block: ReaderBlocking::WholeSweep,
+        keeps_order: false,
         during_sweep: "nothing: readers and writers wait until the sweep has finished, then see \
                        the map without any doomed entry",
         extra_memory: "none",

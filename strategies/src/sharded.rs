@@ -239,6 +239,7 @@ impl<V: Value> Contender<V> for ShardedMap<V> {
         shared: true,
         consistency: Consistency::WeaklyConsistent,
         readers_block: ReaderBlocking::OneShardAtATime,
+        keeps_order: false,
         during_sweep: "readers of other shards proceed; a reader of the shard being swept waits \
                        for that shard only; doomed entries stay visible until their shard's turn",
         extra_memory: "none per sweep; N cache-padded locks and N tables each sized for 1/N of \

@@ -406,6 +406,7 @@ impl<V: Value> Contender<V> for TombstoneMap<V> {
         shared: true,
         consistency: Consistency::AtLeastOnce,
         readers_block: ReaderBlocking::DeletePhase,
+        keeps_order: false,
         during_sweep: "every entry stays readable until it is marked and reads as absent from \
                        then on; readers share the read lock with the mark phase and wait only \
                        while the batch delete (and any compaction) holds the write lock",

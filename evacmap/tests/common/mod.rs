@@ -410,6 +410,83 @@ impl Harness {
         self.after_op();
     }
 
+    /// Through the entry API: adds `d` to the value or inserts `d` (`and_modify` + `or_insert`),
+    /// or, with `remove`, removes through `OccupiedEntry::remove`. Mirrored with std's entry API.
+    pub(crate) fn entry_op(&mut self, k: u64, d: u64, remove: bool) {
+        use evacmap::Entry;
+        if remove {
+            let got = match self.map.entry(k) {
+                Entry::Occupied(e) => {
+                    assert_eq!((*e.key(), e.get()), (k, &self.model[&k]));
+                    Some(e.remove())
+                }
+                Entry::Vacant(e) => {
+                    assert_eq!(e.into_key(), k);
+                    None
+                }
+            };
+            let want = self.model.remove(&k);
+            assert_eq!(got, want, "entry({k}) remove");
+            if want.is_some() {
+                self.forget(k);
+            }
+        } else {
+            let new = !self.model.contains_key(&k);
+            let got = *self
+                .map
+                .entry(k)
+                .and_modify(|v| *v = v.wrapping_add(d))
+                .or_insert(d);
+            let want = *self
+                .model
+                .entry(k)
+                .and_modify(|v| *v = v.wrapping_add(d))
+                .or_insert(d);
+            assert_eq!(got, want, "entry({k}) and_modify/or_insert");
+            if new {
+                self.next_gen += 1;
+                self.gens.insert(k, self.next_gen);
+            }
+        }
+        self.after_op();
+    }
+
+    /// `reserve(n)`: afterwards `n` more entries fit without a grow.
+    pub(crate) fn reserve(&mut self, n: usize) {
+        self.map.reserve(n);
+        assert!(self.map.capacity() >= self.map.len() + n, "reserve({n})");
+        self.after_op();
+    }
+
+    /// `shrink_to(n)`: never below the entries.
+    pub(crate) fn shrink_to(&mut self, n: usize) {
+        self.map.shrink_to(n);
+        assert!(self.map.capacity() >= self.map.len(), "shrink_to({n})");
+        self.after_op();
+    }
+
+    /// `iter()` by `next`, by `fold` after `skip` steps of `next`, and `keys`/`values`: each
+    /// yields every model entry exactly once.
+    pub(crate) fn iterate(&self, skip: usize) {
+        let by_next: Vec<(u64, u64)> = self.map.iter().map(|(&k, &v)| (k, v)).collect();
+        let mut it = self.map.iter();
+        let mut by_fold: Vec<(u64, u64)> = it.by_ref().take(skip).map(|(&k, &v)| (k, v)).collect();
+        by_fold = it.fold(by_fold, |mut acc, (&k, &v)| {
+            acc.push((k, v));
+            acc
+        });
+        let keys: Vec<u64> = self.map.keys().copied().collect();
+        let values = self.map.values().fold(0u64, |a, &v| a.wrapping_add(v));
+        let want_values = self.model.values().fold(0u64, |a, &v| a.wrapping_add(v));
+        for (name, entries) in [("next", &by_next), ("fold", &by_fold)] {
+            assert_eq!(entries.len(), self.model.len(), "iter {name}: count");
+            let set: HashMap<u64, u64> = entries.iter().copied().collect();
+            assert_eq!(set, self.model, "iter {name}: entries");
+        }
+        assert_eq!(keys.len(), self.model.len());
+        assert_eq!(values, want_values);
+    }
+
     pub(crate) fn shrink_to_fit(&mut self) {
         self.map.shrink_to_fit();
         self.after_op();

@@ -12,11 +12,11 @@ use page::{cell, contender, esc, figure, table};
 
 use crate::charts;
 use crate::model::{
-    CategorySection, Cell, Change, Comparison, MetricTable, Report, Status, TuneTable, Verdict,
-    WorkloadSummary,
+    CategorySection, Cell, Change, Comparison, MetricTable, ReaderPhases, Recommendation, Report,
+    Status, TuneTable, Verdict, WorkloadSummary,
 };
 use crate::plot::Palette;
-use crate::schema::{Category, Metric, Params, TIME_PARAM};
+use crate::schema::{Category, ContenderInfo, Metric, Params, TIME_PARAM};
 use crate::{fmt, Error};
 
 /// The page skeleton: inline CSS, `{{title}}`, `{{plots}}` and `{{body}}`.
@@ -27,6 +27,7 @@ pub(crate) fn page(report: &Report) -> Result<String, Error> {
     let palette = Palette::new(&report.contenders);
     let partial = report.run.partial;
     let mut body = header(report);
+    body.push_str(&decision_guide(report, &palette)?);
     body.push_str(&summary(report, &palette));
     if !report.scaling.is_empty() {
         body.push_str(&scaling::section(report, &palette)?);
@@ -74,7 +75,7 @@ fn anchor(section: &str, workload: &str) -> String {
 
 fn header(report: &Report) -> String {
     let env = &report.run.meta.environment;
-    let mut nav = vec![("summary", "Summary")];
+    let mut nav = vec![("guide", "Decision guide"), ("summary", "Summary")];
     if !report.scaling.is_empty() {
         nav.push(("scaling", "Scaling with n"));
     }
@@ -142,6 +143,211 @@ fn header(report: &Report) -> String {
     out
 }
 
+/// The decision guide: one row per situation, its choice with the metric and values it was
+/// ranked by, the eligible contenders and the reason; then the overview plots.
+fn decision_guide(report: &Report, palette: &Palette) -> Result<String, Error> {
+    let mut out = String::from(
+        "<section id=\"guide\">\n<h2>Decision guide: which contender for my situation?</h2>\n",
+    );
+    if report.decision_guide.is_empty() {
+        out.push_str(
+            "<p class=\"muted\">This run does not declare its contenders' properties (runs of \
+             schema version 1 do not), so no situation can say who is eligible. Rerun the suite \
+             to get the guide; the per-workload recommendations below still apply.</p>\n</section>\n",
+        );
+        return Ok(out);
+    }
+    out.push_str(
+        "<p class=\"muted\">Each situation admits the contenders whose declared properties fit it \
+         (access, whether readers block, insertion order, or how they ran the workload), then \
+         ranks them by the metric that matters there. Values are geometric means over the \
+         configurations compared; check them in the tables below.</p>\n",
+    );
+    let rows = report.decision_guide.iter().flat_map(|s| {
+        let unit = s.metric.unit();
+        let q = |v: Option<f64>| v.map_or_else(String::new, |v| esc(&fmt::quantity(v, unit)));
+        let choice = match &s.choice {
+            Some(c) => format!("<td><strong>{}</strong></td>", contender(c, palette)),
+            None => "<td class=\"not-measured\">none</td>".to_owned(),
+        };
+        let runner = s
+            .runner_up
+            .as_ref()
+            .map_or_else(String::new, |r| contender(r, palette));
+        let choosable = report
+            .run
+            .meta
+            .environment
+            .contenders
+            .iter()
+            .filter(|i| i.kind != ContenderInfo::GO_REFERENCE)
+            .count();
+        let eligible = if s.eligible.len() >= choosable && choosable > 0 {
+            format!("all {choosable} contenders")
+        } else {
+            format!(
+                "{}: {}",
+                s.eligible.len(),
+                s.eligible
+                    .iter()
+                    .map(|e| esc(e))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        };
+        [
+            (
+                "situation".to_owned(),
+                format!(
+                    "<td class=\"situation\">{}<br><span class=\"ci\">workload <code>{}</code></span></td>{choice}<td>{} <span class=\"ci\">({}, {})</span></td><td class=\"num\">{}</td><td>{runner}</td><td class=\"num\">{}</td><td class=\"eligible\">{eligible}</td>",
+                    esc(&s.situation),
+                    esc(&s.workload),
+                    esc(&s.meaning),
+                    esc(s.metric.name()),
+                    s.metric.direction().phrase(),
+                    q(s.value),
+                    q(s.runner_up_value),
+                ),
+            ),
+            (
+                "why".to_owned(),
+                format!("<td colspan=\"7\" class=\"reason\">{}</td>", prose(&s.reason)),
+            ),
+        ]
+    });
+    let header = [
+        "situation",
+        "choice",
+        "ranked by",
+        "its value",
+        "runner-up",
+        "its value",
+        "eligible",
+    ]
+    .map(String::from);
+    out.push_str(&table(
+        "Decision guide (each situation's reason in the row below it)",
+        &header,
+        rows,
+    ));
+    out.push_str(&contender_properties(report, palette));
+    if !report.overview.is_empty() {
+        out.push_str("<div class=\"charts\">\n");
+        for chart in &report.overview {
+            out.push_str(&figure(chart, palette)?);
+        }
+        out.push_str("</div>\n");
+    }
+    out.push_str("</section>\n");
+    Ok(out)
+}
+
+/// The contenders' declared properties (`meta.json`'s `contenders`), folded.
+fn contender_properties(report: &Report, palette: &Palette) -> String {
+    let infos = &report.run.meta.environment.contenders;
+    if infos.is_empty() {
+        return String::new();
+    }
+    let rows = infos.iter().map(|i| {
+        let modes: Vec<String> = i
+            .modes
+            .iter()
+            .map(|(w, m)| format!("{}: {}", esc(w), esc(m)))
+            .collect();
+        (
+            String::new(),
+            format!(
+                "<td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+                contender(&i.name, palette),
+                esc(&i.kind),
+                esc(&i.access),
+                esc(&i.consistency),
+                esc(&i.readers_block),
+                if i.keeps_order { "yes" } else { "no" },
+                modes.join("; "),
+                esc(&i.extra_memory),
+                esc(&i.choose_when),
+            ),
+        )
+    });
+    let header = [
+        "contender",
+        "kind",
+        "access",
+        "consistency",
+        "readers block",
+        "keeps order",
+        "how it ran",
+        "extra memory",
+        "choose it when",
+    ]
+    .map(String::from);
+    format!(
+        "<details class=\"values\"><summary>Contenders' declared properties (what eligibility is decided from)</summary>\n{}</details>\n",
+        table("Contenders", &header, rows)
+    )
+}
+
+/// One recommendation: its group, choice and reason.
+fn recommendation(r: &Recommendation, palette: &Palette) -> String {
+    let group = r
+        .group
+        .as_ref()
+        .map(|g| format!(" (group: {})", esc(g)))
+        .unwrap_or_default();
+    format!(
+        "<p class=\"recommendation\"><strong>Recommendation{group}: {}</strong>. {}</p>\n",
+        contender(&r.choice, palette),
+        prose(&r.reason)
+    )
+}
+
+/// `readers-during-sweep`: each contender's reader percentiles with no sweep and during it.
+fn reader_phases(rows: &[ReaderPhases], palette: &Palette) -> String {
+    if rows.is_empty() {
+        return String::new();
+    }
+    let mut out = String::new();
+    let configs: Vec<&Params> = {
+        let mut v: Vec<&Params> = Vec::new();
+        for r in rows {
+            if !v.contains(&&r.params) {
+                v.push(&r.params);
+            }
+        }
+        v
+    };
+    for config in configs {
+        let body = rows.iter().filter(|r| &r.params == config).map(|r| {
+            let mut cells = String::new();
+            for k in 0..4 {
+                cells.push_str(&cell(&r.idle[k], false));
+                cells.push_str(&cell(&r.sweep[k], false));
+            }
+            cells.push_str(&cell(&r.slowdown, false));
+            (
+                String::new(),
+                format!("<td>{}</td>{cells}", contender(&r.contender, palette)),
+            )
+        });
+        let mut header = vec!["contender".to_owned()];
+        for p in ["p50", "p99", "p99.9", "max"] {
+            header.push(format!("{p} idle (ns)"));
+            header.push(format!("{p} sweep (ns)"));
+        }
+        header.push("p99 slowdown (sweep / idle)".into());
+        out.push_str(&table(
+            &format!(
+                "readers-during-sweep, {}: reader lookup latency with no sweep (idle) and during the sweep; median over repetitions [min, max]",
+                esc(&config.to_string())
+            ),
+            &header,
+            body,
+        ));
+    }
+    out
+}
+
 fn summary(report: &Report, palette: &Palette) -> String {
     let env = &report.run.meta.environment;
     let mut out = String::from("<section id=\"summary\">\n<h2>Summary</h2>\n");
@@ -203,14 +409,41 @@ fn names(list: &[&str], palette: &Palette) -> String {
 
 fn workload_summary(w: &WorkloadSummary, palette: &Palette) -> String {
     let mut out = format!("<h3 id=\"summary-{0}\">{0}</h3>\n", esc(&w.workload));
-    match &w.recommendation {
-        Some(r) => out.push_str(&format!(
-            "<p class=\"recommendation\"><strong>Recommendation: {}</strong>. {}</p>\n",
-            contender(&r.choice, palette),
-            prose(&r.reason)
-        )),
-        None => out.push_str("<p class=\"recommendation\">No recommendation: no contender has verified time values.</p>\n"),
+    if let Some(o) = &w.objective {
+        let ranked = o
+            .primary
+            .first()
+            .map(|t| {
+                format!(
+                    "{} ({}{})",
+                    esc(&t.meaning),
+                    esc(t.metric.id()),
+                    if t.params.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {}", esc(&t.params.to_string()))
+                    }
+                )
+            })
+            .unwrap_or_default();
+        let ties: Vec<String> = o
+            .tie_breakers
+            .iter()
+            .map(|t| format!("{} ({})", esc(&t.meaning), esc(t.metric.id())))
+            .collect();
+        out.push_str(&format!(
+            "<p class=\"objective\"><strong>Objective:</strong> {} <span class=\"muted\">Ranked by {ranked}; ties broken by {}.</span></p>\n",
+            esc(&o.question),
+            if ties.is_empty() { "nothing".into() } else { ties.join(", then ") }
+        ));
     }
+    if w.recommendations.is_empty() {
+        out.push_str("<p class=\"recommendation\">No recommendation: no contender has verified values of the ranking metric.</p>\n");
+    }
+    for r in &w.recommendations {
+        out.push_str(&recommendation(r, palette));
+    }
+    out.push_str(&reader_phases(&w.reader_phases, palette));
     let mut items = Vec::new();
     let passed: Vec<&str> = w
         .contenders
@@ -691,6 +924,11 @@ fn environment(report: &Report) -> String {
             "tune run",
             format!("{} ({}, commit {})", tune.dir, tune.date, tune.git_commit),
         ));
+    }
+    // Go's runtime map beside the Rust contenders: its toolchain and, wherever Go appears, that
+    // it hashes with its own seeded hash.
+    if let Some(go) = &report.run.go_reference {
+        fields.push(("Go reference (go-* contenders)", go.note()));
     }
     let rows = fields
         .iter()

@@ -2,6 +2,7 @@
 
 use crate::model::{Cell, Chart};
 use crate::plot::{self, Palette};
+use crate::schema::Interval;
 use crate::{fmt, Error};
 
 /// Escapes text for HTML content and attribute values.
@@ -38,14 +39,30 @@ pub(super) fn cell(cell: &Cell, partial: bool) -> String {
             value,
             ci_low,
             ci_high,
+            interval,
+            runs,
             best,
+            ..
         } => {
-            let ci = match (ci_low, ci_high) {
-                (Some(lo), Some(hi)) => format!(
-                    r#" <span class="ci">[{}, {}]</span>"#,
+            // The interval says what it is: a bracket for a 95% CI, "min..max" for a range of
+            // runs, and its full name on hover.
+            let ci = match (ci_low, ci_high, interval) {
+                (Some(lo), Some(hi), Interval::Range) => format!(
+                    r#" <span class="ci" title="{}">{}..{}</span>"#,
+                    interval.label(*runs),
                     fmt::number(*lo),
                     fmt::number(*hi)
                 ),
+                (Some(lo), Some(hi), _) => format!(
+                    r#" <span class="ci" title="{}">[{}, {}]</span>"#,
+                    interval.label(*runs),
+                    fmt::number(*lo),
+                    fmt::number(*hi)
+                ),
+                (_, _, Interval::Exact) => {
+                    r#" <span class="ci" title="exact: deterministic for this seed">=</span>"#
+                        .to_owned()
+                }
                 _ => String::new(),
             };
             let class = if *best { "num best" } else { "num" };
@@ -152,6 +169,9 @@ mod tests {
                 value: 12.345,
                 ci_low: Some(12.0),
                 ci_high: Some(13.0),
+                interval: Interval::Ci95,
+                runs: Some(10),
+                samples: vec![],
                 best: true,
             },
             false,

@@ -22,7 +22,12 @@ const FAILED: RGBColor = RGBColor(176, 0, 32);
 const MUTED: RGBColor = RGBColor(110, 110, 110);
 
 /// Draws a [`BarChart`].
-pub(super) fn bars(title: &str, chart: &BarChart, palette: &Palette) -> Result<String, Error> {
+pub(super) fn bars(
+    title: &str,
+    chart: &BarChart,
+    recommended: &[String],
+    palette: &Palette,
+) -> Result<String, Error> {
     let values = chart
         .rows
         .iter()
@@ -44,7 +49,13 @@ pub(super) fn bars(title: &str, chart: &BarChart, palette: &Palette) -> Result<S
     let mut x = Axis::fit(values.flatten(), chart.log, desc);
     // Room on the right for the value written after the longest bar.
     x = x.widened(0.12);
-    let y = Axis::rows(chart.rows.iter().map(|r| r.contender.clone()).collect());
+    let y = Axis::rows(
+        chart
+            .rows
+            .iter()
+            .map(|r| super::marked(&r.contender, recommended))
+            .collect(),
+    );
     let base = if chart.log { x.start() } else { 0.0 };
     let body = Bars {
         chart,

@@ -25,7 +25,12 @@ const NAMES: [&str; 4] = ["p50", "p99", "p99.9", "max"];
 const ROW_HEIGHT: u32 = 26;
 
 /// Draws a [`LadderChart`].
-pub(super) fn ladder(title: &str, chart: &LadderChart, palette: &Palette) -> Result<String, Error> {
+pub(super) fn ladder(
+    title: &str,
+    chart: &LadderChart,
+    recommended: &[String],
+    palette: &Palette,
+) -> Result<String, Error> {
     let values: Vec<f64> = chart.rows.iter().flat_map(|r| r.values).flatten().collect();
     let log = values.iter().all(|v| *v > 0.0);
     let desc = format!("{}{}", chart.unit, if log { " (log scale)" } else { "" });
@@ -38,7 +43,7 @@ pub(super) fn ladder(title: &str, chart: &LadderChart, palette: &Palette) -> Res
                 if r.failed {
                     format!("{} (FAILED)", r.contender)
                 } else {
-                    r.contender.clone()
+                    super::marked(&r.contender, recommended)
                 }
             })
             .collect(),

@@ -9,7 +9,12 @@ use crate::model::{LineChart, Series};
 use crate::Error;
 
 /// Draws a [`LineChart`].
-pub(super) fn lines(title: &str, chart: &LineChart, palette: &Palette) -> Result<String, Error> {
+pub(super) fn lines(
+    title: &str,
+    chart: &LineChart,
+    recommended: &[String],
+    palette: &Palette,
+) -> Result<String, Error> {
     let points = || chart.series.iter().flat_map(|s| &s.points);
     let log = |log: bool| if log { " (log scale)" } else { "" };
     let x = Axis::fit(
@@ -25,7 +30,11 @@ pub(super) fn lines(title: &str, chart: &LineChart, palette: &Palette) -> Result
         chart.log_y,
         format!("{}{}", chart.y_unit, log(chart.log_y)),
     );
-    let body = Lines { chart, palette };
+    let body = Lines {
+        chart,
+        recommended,
+        palette,
+    };
     let height = frame::height(0, 0, body.legend().len());
     frame::svg(title, height, &x, &y, &body)
 }
@@ -48,6 +57,7 @@ pub(super) fn segments(series: &Series) -> Vec<Vec<(f64, f64)>> {
 
 struct Lines<'a> {
     chart: &'a LineChart,
+    recommended: &'a [String],
     palette: &'a Palette,
 }
 
@@ -82,7 +92,7 @@ impl Body for Lines<'_> {
                 label: if s.failed {
                     format!("{} (FAILED verification)", s.contender)
                 } else {
-                    s.contender.clone()
+                    super::marked(&s.contender, self.recommended)
                 },
                 colour: self.palette.colour(&s.contender),
                 mark: Mark::Line(2, None, Some(self.palette.shape(&s.contender))),

@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::{Metric, Params};
+
 /// The machine, toolchain and settings of a run, as the producer observed them.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Environment {
@@ -25,6 +27,79 @@ pub struct Environment {
     pub profile: String,
     /// Seeds the workloads were generated from.
     pub seeds: Vec<u64>,
+    /// What each contender of the run is and promises (from its `Info`), so the report can
+    /// compare like with like; empty in runs of schema version 1.
+    #[serde(default)]
+    pub contenders: Vec<ContenderInfo>,
+    /// What each workload exists to measure, in the order the report ranks by; empty in runs of
+    /// schema version 1 (the report then falls back to time per operation).
+    #[serde(default)]
+    pub objectives: Vec<Objective>,
+}
+
+/// A contender's declared properties, as written into `meta.json`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContenderInfo {
+    /// Stable kebab-case id, as in the records.
+    pub name: String,
+    /// `evacmap`, `strategy`, `peer`, or `go-reference` (records of the Go reference, never
+    /// recommended).
+    pub kind: String,
+    /// `exclusive` (one thread owns the map) or `shared` (several threads use it at once).
+    pub access: String,
+    /// Consistency class of traversals and of reads during a sweep, e.g. `weakly-consistent`.
+    pub consistency: String,
+    /// How a sweep affects readers: `not-shared`, `whole-sweep`, `delete-phase`,
+    /// `one-shard-at-a-time` or `never`.
+    pub readers_block: String,
+    /// Memory a sweep needs beyond the map itself.
+    pub extra_memory: String,
+    /// When to choose it.
+    pub choose_when: String,
+    /// Whether traversals keep insertion order (and a sweep keeps it for the survivors).
+    #[serde(default)]
+    pub keeps_order: bool,
+    /// Per workload, how the contender ran it where contenders run it differently (e.g.
+    /// `sweep-during-growth`: `inserts between steps`); the report ranks each group apart.
+    #[serde(default)]
+    pub modes: BTreeMap<String, String>,
+}
+
+impl ContenderInfo {
+    /// Kind of the Go reference records, which the decision guide never chooses.
+    pub const GO_REFERENCE: &'static str = "go-reference";
+
+    /// True if several threads can use the contender at once.
+    pub fn is_shared(&self) -> bool {
+        self.access == "shared"
+    }
+}
+
+/// One metric a workload is judged by, optionally restricted to records whose parameters
+/// include `params` (e.g. the readers' p99 in `phase = sweep`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    /// The metric.
+    pub metric: Metric,
+    /// Parameters a record must have to count; empty for every record of the metric.
+    #[serde(default, skip_serializing_if = "Params::is_empty")]
+    pub params: Params,
+    /// What it means for this workload, e.g. `ns per visited entry`.
+    pub meaning: String,
+}
+
+/// What a workload exists to measure: the question, the metric that ranks contenders and the
+/// tie-breakers, in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Objective {
+    /// Workload id.
+    pub workload: String,
+    /// The question the workload answers.
+    pub question: String,
+    /// The ranking metric first, then any further primary metrics shown beside it.
+    pub primary: Vec<Target>,
+    /// Metrics that break a tie on the first primary metric, in order.
+    pub tie_breakers: Vec<Target>,
 }
 
 /// The content of `meta.json`.

@@ -82,7 +82,8 @@ pub enum Metric {
     MissProbe,
     /// Percentage of buckets that have an overflow bucket.
     OverflowPct,
-    /// Live entries per cache line touched during a sweep.
+    /// Live entries per cache line touched during a sweep: `n / D1 misses`, the reciprocal of
+    /// [`Metric::D1MissesPerOp`] on one cell. Read from schema-1 runs only; no longer measured.
     LiveEntriesPerLine,
     /// Table bytes per stored entry, overhead included.
     BytesPerEntry,
@@ -94,6 +95,16 @@ pub enum Metric {
     InsertNs,
     /// Time of a full sweep divided by the entries visited.
     SweepNsPerEntry,
+    /// Go reference contenders: automatic GC cycles completed during the timed phase.
+    GcCyclesPerPhase,
+    /// Go reference contenders: total stop-the-world GC pause during the timed phase.
+    GcPauseNsPerPhase,
+    /// Go reference contenders: heap allocated (garbage not yet collected included) right after
+    /// the timed phase, above the level before the map was built.
+    GcHeapAfterBytes,
+    /// Readers' p99 latency while a sweep runs divided by the same readers' p99 with no sweep
+    /// (median over repetitions).
+    ReaderP99Slowdown,
 }
 
 /// Static facts about one metric.
@@ -108,12 +119,13 @@ struct Info {
 
 impl Metric {
     /// Every metric, in the order the report lists them.
-    pub const ALL: [Metric; 22] = [
+    pub const ALL: [Metric; 26] = [
         Metric::LatencyNsPerOp,
         Metric::LatencyP50Ns,
         Metric::LatencyP99Ns,
         Metric::LatencyP999Ns,
         Metric::LatencyMaxNs,
+        Metric::ReaderP99Slowdown,
         Metric::LookupHitNs,
         Metric::LookupMissNs,
         Metric::InsertNs,
@@ -131,6 +143,9 @@ impl Metric {
         Metric::MissProbe,
         Metric::OverflowPct,
         Metric::LiveEntriesPerLine,
+        Metric::GcCyclesPerPhase,
+        Metric::GcPauseNsPerPhase,
+        Metric::GcHeapAfterBytes,
     ];
 
     /// The per-operation latency percentiles, drawn together as one chart.
@@ -178,9 +193,9 @@ impl Metric {
             Metric::BytesPerEntry => ("bytes-per-entry", "bytes per entry", "bytes/entry", Lower, GcPressure,
                 "Table bytes per stored entry, overhead included."),
             Metric::D1MissesPerOp => ("d1-misses-per-op", "D1 misses per operation", "misses/op", Lower, Locality,
-                "Simulated L1 data-cache misses per operation (callgrind, pinned cache geometry)."),
+                "Simulated L1 data-cache misses per operation, per visited entry for sweeps (callgrind, pinned cache geometry)."),
             Metric::LlMissesPerOp => ("ll-misses-per-op", "LL misses per operation", "misses/op", Lower, Locality,
-                "Simulated last-level cache misses per operation (callgrind, pinned cache geometry)."),
+                "Simulated last-level cache misses per operation, per visited entry for sweeps (callgrind, pinned cache geometry)."),
             Metric::HitProbe => ("hit-probe", "probe length (hit)", "entries", Lower, Locality,
                 "Mean entries examined by a lookup that finds its key."),
             Metric::MissProbe => ("miss-probe", "probe length (miss)", "entries", Lower, Locality,
@@ -188,7 +203,15 @@ impl Metric {
             Metric::OverflowPct => ("overflow-pct", "buckets with overflow", "%", Lower, Locality,
                 "Percentage of buckets that have an overflow bucket."),
             Metric::LiveEntriesPerLine => ("live-entries-per-line", "live entries per cache line", "entries/line", Higher, Locality,
-                "Live entries per cache line touched during a sweep."),
+                "n / D1 misses on one sweep cell, a reciprocal of D1 misses per operation; only in runs of schema version 1, no longer measured."),
+            Metric::ReaderP99Slowdown => ("reader-p99-slowdown", "readers' p99 slowdown", "x", Lower, Latency,
+                "Readers' p99 lookup latency during a sweep divided by the same readers' p99 over the same time with no sweep; median over repetitions, with their range."),
+            Metric::GcCyclesPerPhase => ("gc-cycles-per-phase", "GC cycles per phase", "cycles/phase", Lower, GcPressure,
+                "Go reference only: automatic GC cycles completed during the timed phase (runtime.MemStats NumGC - NumForcedGC, read before and after the phase)."),
+            Metric::GcPauseNsPerPhase => ("gc-pause-ns-per-phase", "GC pause per phase", "ns/phase", Lower, GcPressure,
+                "Go reference only: total stop-the-world GC pause during the timed phase (runtime.MemStats PauseTotalNs)."),
+            Metric::GcHeapAfterBytes => ("gc-heap-after-bytes", "heap right after the phase", "bytes", Lower, GcPressure,
+                "Go reference only: HeapAlloc right after the timed phase, uncollected garbage included, above the level before the map was built."),
         };
         Info {
             id,
@@ -223,6 +246,20 @@ impl Metric {
     /// The report section the metric is shown in.
     pub fn category(self) -> Category {
         self.info().category
+    }
+
+    /// True if a single-threaded run with a fixed seed always measures the same value: counts,
+    /// bytes, chain statistics and simulated cache misses, but not times and not the heap
+    /// sampled over time. Producers record such values as exact on single-threaded cells.
+    pub fn deterministic(self) -> bool {
+        self.category() != Category::Latency
+            && !matches!(
+                self,
+                Metric::HeapBytes
+                    | Metric::GcCyclesPerPhase
+                    | Metric::GcPauseNsPerPhase
+                    | Metric::GcHeapAfterBytes
+            )
     }
 
     /// One-sentence definition, shown in the report's glossary.

@@ -7,15 +7,25 @@ mod meta;
 mod metric;
 mod record;
 
-pub use meta::{Environment, RunMeta};
+pub use meta::{ContenderInfo, Environment, Objective, RunMeta, Target};
 pub use metric::{Category, Direction, Metric, UnknownMetric};
-pub use record::{BeyondBudget, Outcome, ParamValue, Params, Record};
+pub use record::{median, BeyondBudget, Interval, Outcome, ParamValue, Params, Record};
 
 /// Version of the records schema written by this build; bump it on any incompatible change.
-pub const SCHEMA_VERSION: u32 = 1;
+///
+/// Version 2 added the interval kind (`interval`, `runs`) and per-sample values (`samples`) to
+/// measured outcomes, the metric `reader-p99-slowdown`, the `phase` parameter of
+/// `readers-during-sweep` percentiles, and `contenders` and `objectives` in `meta.json`; it no
+/// longer writes `live-entries-per-line`. Version-1 runs are still read (see
+/// [`Record::upgraded`]).
+pub const SCHEMA_VERSION: u32 = 2;
 
 /// Workload name of the records written by `evacbench tune`.
 pub const TUNE_WORKLOAD: &str = "tune";
+
+/// Parameter of `readers-during-sweep` percentile records: `idle` (the same readers with no
+/// sweep running) or `sweep` (while the sweep runs).
+pub const PHASE_PARAM: &str = "phase";
 
 /// Parameter holding the growth threshold (entries per 8-slot bucket) in tune records.
 pub const LOAD_FACTOR_PARAM: &str = "load_factor";

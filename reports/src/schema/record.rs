@@ -158,6 +158,42 @@ impl fmt::Display for Params {
     }
 }
 
+/// What an [`Outcome::Ok`]'s interval is, so the report and the baseline rule use it as what it
+/// is (see `reports/README.md`, "Intervals").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Interval {
+    /// No interval: one measurement, or a value the producer does not qualify.
+    #[default]
+    None,
+    /// A 95% confidence interval of the mean from a bootstrap of one run's samples. It describes
+    /// that run only: two runs of the same commit differ by more than it (machine drift).
+    Ci95,
+    /// The minimum and maximum of `runs` repetitions; a spread, not a confidence statement.
+    Range,
+    /// A deterministic value (a count, bytes, a probe length of a single-threaded run with a
+    /// fixed seed): the same code and seed give exactly this value, so any change is real.
+    Exact,
+}
+
+impl Interval {
+    /// True for [`Interval::None`].
+    pub fn is_none(&self) -> bool {
+        *self == Interval::None
+    }
+
+    /// How the report labels an interval of this kind (`ci95`, `range of 5 runs`, ...).
+    pub fn label(self, runs: Option<u32>) -> String {
+        match (self, runs) {
+            (Interval::None, _) => "none".into(),
+            (Interval::Ci95, _) => "95% CI (bootstrap, within run)".into(),
+            (Interval::Range, Some(n)) => format!("min..max of {n} runs"),
+            (Interval::Range, None) => "min..max".into(),
+            (Interval::Exact, _) => "exact".into(),
+        }
+    }
+}
+
 /// What came of a measurement. A value exists only when it was measured and verified.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "status", rename_all = "kebab-case")]
@@ -166,12 +202,24 @@ pub enum Outcome {
     Ok {
         /// The measured value, in the metric's unit.
         value: f64,
-        /// Lower end of the confidence interval, if the method gives one.
+        /// Lower end of the interval, if the method gives one (its kind is `interval`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ci_low: Option<f64>,
-        /// Upper end of the confidence interval, if the method gives one.
+        /// Upper end of the interval, if the method gives one (its kind is `interval`).
         #[serde(default, skip_serializing_if = "Option::is_none")]
         ci_high: Option<f64>,
+        /// What the interval is (schema 2; version-1 records with an interval read as
+        /// [`Interval::Ci95`], which is what version 1 claimed).
+        #[serde(default, skip_serializing_if = "Interval::is_none")]
+        interval: Interval,
+        /// Repetitions behind the value (for a range: how many runs).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        runs: Option<u32>,
+        /// The per-sample values the value summarizes (per-op times of criterion's samples, or
+        /// one value per repetition), kept so a baseline comparison can test two runs' samples
+        /// against each other rather than trust one run's interval.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        samples: Vec<f64>,
     },
     /// The contender produced a wrong result (e.g. surviving keys differ), so it was not timed.
     FailedVerification {
@@ -209,22 +257,84 @@ pub struct BeyondBudget {
 }
 
 impl Outcome {
-    /// A verified value without a confidence interval.
+    /// A verified value without an interval.
     pub fn value(value: f64) -> Self {
         Outcome::Ok {
             value,
             ci_low: None,
             ci_high: None,
+            interval: Interval::None,
+            runs: None,
+            samples: Vec::new(),
         }
     }
 
-    /// A verified value with its confidence interval.
-    pub fn with_ci(value: f64, ci_low: f64, ci_high: f64) -> Self {
+    /// A deterministic verified value ([`Interval::Exact`]).
+    pub fn exact(value: f64) -> Self {
+        Outcome::Ok {
+            value,
+            ci_low: None,
+            ci_high: None,
+            interval: Interval::Exact,
+            runs: None,
+            samples: Vec::new(),
+        }
+    }
+
+    /// A verified mean with its bootstrap 95% confidence interval ([`Interval::Ci95`]) and the
+    /// samples it came from.
+    pub fn with_ci(value: f64, ci_low: f64, ci_high: f64, samples: Vec<f64>) -> Self {
         Outcome::Ok {
             value,
             ci_low: Some(ci_low),
             ci_high: Some(ci_high),
+            interval: Interval::Ci95,
+            runs: Some(samples.len() as u32).filter(|&n| n > 0),
+            samples,
         }
+    }
+
+    /// A verified value summarizing repetitions (`samples`, one per run) with their min..max
+    /// ([`Interval::Range`]). `value` is usually their median or mean.
+    pub fn with_range(value: f64, samples: Vec<f64>) -> Self {
+        let lo = samples.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = samples.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let (ci_low, ci_high) = if samples.is_empty() {
+            (None, None)
+        } else {
+            (Some(lo.min(value)), Some(hi.max(value)))
+        };
+        Outcome::Ok {
+            value,
+            ci_low,
+            ci_high,
+            interval: if samples.is_empty() {
+                Interval::None
+            } else {
+                Interval::Range
+            },
+            runs: Some(samples.len() as u32).filter(|&n| n > 0),
+            samples,
+        }
+    }
+
+    /// A verified value with the min..max of the `runs` repetitions it summarizes, when the
+    /// repetitions themselves are not kept.
+    pub fn range(value: f64, low: f64, high: f64, runs: u32) -> Self {
+        Outcome::Ok {
+            value,
+            ci_low: Some(low.min(value)),
+            ci_high: Some(high.max(value)),
+            interval: Interval::Range,
+            runs: Some(runs),
+            samples: Vec::new(),
+        }
+    }
+
+    /// The median of `samples` with their min..max ([`Outcome::with_range`]); `None` if empty.
+    pub fn median_of(samples: Vec<f64>) -> Option<Self> {
+        let median = median(&samples)?;
+        Some(Outcome::with_range(median, samples))
     }
 
     /// The contender failed verification.
@@ -257,6 +367,22 @@ impl Outcome {
             _ => None,
         }
     }
+}
+
+/// The median of `values` (the mean of the middle two for an even count); `None` if empty or
+/// any value is NaN.
+pub fn median(values: &[f64]) -> Option<f64> {
+    if values.is_empty() || values.iter().any(|v| v.is_nan()) {
+        return None;
+    }
+    let mut v = values.to_vec();
+    v.sort_by(f64::total_cmp);
+    let mid = v.len() / 2;
+    Some(if v.len() % 2 == 1 {
+        v[mid]
+    } else {
+        (v[mid - 1] + v[mid]) / 2.0
+    })
 }
 
 /// One measurement: contender x workload x parameters x metric (long/tidy format).
@@ -304,6 +430,24 @@ impl Record {
         }
     }
 
+    /// The record as the current schema reads it: a version-1 record's interval (which version 1
+    /// called a confidence interval) becomes [`Interval::Ci95`].
+    pub fn upgraded(mut self) -> Self {
+        if self.schema < 2 {
+            if let Outcome::Ok {
+                ci_low: Some(_),
+                interval,
+                ..
+            } = &mut self.outcome
+            {
+                if *interval == Interval::None {
+                    *interval = Interval::Ci95;
+                }
+            }
+        }
+        self
+    }
+
     /// The verified value, if any.
     pub fn value(&self) -> Option<f64> {
         match self.outcome {
@@ -336,10 +480,27 @@ impl Record {
             value,
             ci_low,
             ci_high,
+            interval,
+            ref samples,
+            ..
         } = self.outcome
         {
             if !value.is_finite() {
                 return Err(format!("value {value} is not finite"));
+            }
+            if let Some(bad) = samples.iter().find(|v| !v.is_finite()) {
+                return Err(format!("sample {bad} is not finite"));
+            }
+            if interval == Interval::Exact && (ci_low.is_some() || ci_high.is_some()) {
+                return Err("an exact value has no interval".into());
+            }
+            if matches!(interval, Interval::Ci95 | Interval::Range)
+                && (ci_low.is_none() || ci_high.is_none())
+            {
+                return Err(format!(
+                    "a {} interval needs ci_low and ci_high",
+                    interval.label(None)
+                ));
             }
             match (ci_low, ci_high) {
                 (None, None) => {}
@@ -377,7 +538,9 @@ mod tests {
     #[test]
     fn json_shape_is_flat_and_round_trips() {
         for outcome in [
-            Outcome::with_ci(12.5, 12.0, 13.0),
+            Outcome::with_ci(12.5, 12.0, 13.0, vec![12.1, 12.9]),
+            Outcome::with_range(2.0, vec![1.0, 2.0, 4.0]),
+            Outcome::exact(7.0),
             Outcome::value(3.0),
             Outcome::failed("kept 3 doomed keys"),
             Outcome::not_measured("valgrind not installed"),
@@ -386,10 +549,21 @@ mod tests {
             let json = serde_json::to_string(&r).unwrap();
             assert_eq!(serde_json::from_str::<Record>(&json).unwrap(), r, "{json}");
         }
-        let json = serde_json::to_value(sample(Outcome::with_ci(12.5, 12.0, 13.0))).unwrap();
+        let json =
+            serde_json::to_value(sample(Outcome::with_ci(12.5, 12.0, 13.0, vec![]))).unwrap();
         assert_eq!(json["status"], "ok");
         assert_eq!(json["value"], 12.5);
         assert_eq!(json["ci_high"], 13.0);
+        assert_eq!(json["interval"], "ci95");
+        let range = serde_json::to_value(sample(Outcome::with_range(2.0, vec![1.0, 4.0]))).unwrap();
+        assert_eq!(range["interval"], "range");
+        assert_eq!(range["runs"], 2);
+        assert_eq!(range["ci_low"], 1.0);
+        let plain = serde_json::to_value(sample(Outcome::value(1.0))).unwrap();
+        assert!(
+            plain.get("interval").is_none(),
+            "none is the default: {plain}"
+        );
         assert_eq!(json["metric"], "latency-ns-per-op");
         assert_eq!(json["unit"], "ns/op");
         assert_eq!(json["params"]["n"], 65536.0);
@@ -425,11 +599,26 @@ mod tests {
 
     #[test]
     fn validate_rejects_inconsistent_records() {
-        assert!(sample(Outcome::with_ci(12.5, 12.0, 13.0))
+        assert!(sample(Outcome::with_ci(12.5, 12.0, 13.0, vec![]))
             .validate()
             .is_ok());
         assert!(sample(Outcome::value(f64::NAN)).validate().is_err());
-        assert!(sample(Outcome::with_ci(12.5, 13.0, 14.0))
+        assert!(sample(Outcome::with_range(1.0, vec![1.0, f64::INFINITY]))
+            .validate()
+            .is_err());
+        let mut exact_with_interval = Outcome::exact(1.0);
+        if let Outcome::Ok {
+            ci_low, ci_high, ..
+        } = &mut exact_with_interval
+        {
+            *ci_low = Some(0.5);
+            *ci_high = Some(1.5);
+        }
+        assert!(sample(exact_with_interval)
+            .validate()
+            .unwrap_err()
+            .contains("exact"));
+        assert!(sample(Outcome::with_ci(12.5, 13.0, 14.0, vec![]))
             .validate()
             .unwrap_err()
             .contains("interval"));
@@ -456,5 +645,49 @@ mod tests {
         assert_eq!(p.to_string(), "delete_fraction=0.1, keys=uniform, n=1000");
         assert_eq!(p.without(&["n", "keys"]).to_string(), "delete_fraction=0.1");
         assert_eq!(Params::new().to_string(), "(none)");
+    }
+}
+
+#[cfg(test)]
+mod interval_tests {
+    use super::*;
+
+    #[test]
+    fn median_and_range() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+        match Outcome::median_of(vec![5.0, 1.0, 3.0]).unwrap() {
+            Outcome::Ok {
+                value,
+                ci_low,
+                ci_high,
+                interval,
+                runs,
+                ..
+            } => {
+                assert_eq!(value, 3.0);
+                assert_eq!((ci_low, ci_high), (Some(1.0), Some(5.0)));
+                assert_eq!(interval, Interval::Range);
+                assert_eq!(runs, Some(3));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(Interval::Range.label(Some(5)), "min..max of 5 runs");
+    }
+
+    #[test]
+    fn version_one_records_read_with_their_interval() {
+        let v1 = r#"{"schema":1,"contender":"a","workload":"sweep","params":{},"metric":"latency-ns-per-op","unit":"ns/op","seed":1,"status":"ok","value":2.0,"ci_low":1.0,"ci_high":3.0}"#;
+        let r: Record = serde_json::from_str(v1).unwrap();
+        let r = r.upgraded();
+        assert!(matches!(
+            r.outcome,
+            Outcome::Ok {
+                interval: Interval::Ci95,
+                ..
+            }
+        ));
+        assert!(r.validate().is_ok());
     }
 }

@@ -35,6 +35,8 @@ pub(crate) fn environment() -> Environment {
         hasher: "foldhash 0.2.0".into(),
         profile: "default".into(),
         seeds: vec![42, 43],
+        contenders: Vec::new(),
+        objectives: Vec::new(),
     }
 }
 
@@ -94,7 +96,7 @@ fn value(v: f64) -> Outcome {
 
 fn with_ci(v: f64, rel: f64) -> Outcome {
     let v = round4(v);
-    Outcome::with_ci(v, round4(v * (1.0 - rel)), round4(v * (1.0 + rel)))
+    Outcome::with_ci(v, round4(v * (1.0 - rel)), round4(v * (1.0 + rel)), vec![])
 }
 
 /// Records of a realistic run: sweep, churn, readers-during-sweep, sparse-scan and tune, with one

@@ -131,6 +131,7 @@ impl<V: Value> Contender<V> for DashMapRetain<V> {
         shared: true,
         consistency: Consistency::WeaklyConsistent,
         readers_block: ReaderBlocking::OneShardAtATime,
+        keeps_order: false,
         during_sweep: "readers and writers of the shard being swept wait for its write lock; \
                        other shards are free, and each shard is seen before or after its sweep, \
                        never half-swept",

@@ -160,6 +160,7 @@ impl<V: Value> Contender<V> for HashbrownRetain<V> {
         shared: false,
         consistency: Consistency::Exclusive,
         readers_block: ReaderBlocking::NotShared,
+        keeps_order: false,
         during_sweep: "n/a: the sweeping thread owns the map",
         extra_memory: "none; erased slots become EMPTY or DELETED tombstones and the table \
                        never shrinks on its own (only `shrink_to_fit`)",
@@ -206,6 +207,7 @@ impl<V: Value> Contender<V> for HashbrownExtractIf<V> {
         shared: false,
         consistency: Consistency::Exclusive,
         readers_block: ReaderBlocking::NotShared,
+        keeps_order: false,
         during_sweep: "n/a: the sweeping thread owns the map",
         extra_memory: "none (each removed pair is moved out and dropped at once); tombstones as \
                        `retain`, no automatic shrink",

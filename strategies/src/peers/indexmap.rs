@@ -162,6 +162,7 @@ impl<V: Value> Contender<V> for IndexMapRetain<V> {
         shared: false,
         consistency: Consistency::Exclusive,
         readers_block: ReaderBlocking::NotShared,
+        keeps_order: true,
         during_sweep: "n/a: the sweeping thread owns the map",
         extra_memory: "none: the entries are compacted in place and the index is rebuilt in its \
                        own allocation; nothing shrinks on its own",
@@ -240,6 +241,7 @@ impl<V: Value> Contender<V> for IndexMapSwapRemove<V> {
         shared: false,
         consistency: Consistency::Exclusive,
         readers_block: ReaderBlocking::NotShared,
+        keeps_order: false,
         during_sweep: "n/a: the sweeping thread owns the map",
         extra_memory: "none; each removal may leave a tombstone in the index, and nothing \
                        shrinks on its own",

@@ -207,6 +207,7 @@ impl<V: Value> Contender<V> for PapayaRetain<V> {
         shared: true,
         consistency: Consistency::AtLeastOnce,
         readers_block: ReaderBlocking::Never,
+        keeps_order: false,
         during_sweep: "readers never wait and see each entry before or after its removal; \
                        inserts proceed unless they trigger a resize (blocking resize mode: they \
                        wait for the copy). A traversal may yield a key twice if it is removed \
@@ -295,6 +296,7 @@ impl<V: Value> Contender<V> for PapayaIterRemove<V> {
         shared: true,
         consistency: Consistency::AtLeastOnce,
         readers_block: ReaderBlocking::Never,
+        keeps_order: false,
         during_sweep: "readers never wait and see each entry before or after its removal; \
                        inserts proceed unless they trigger a resize (blocking resize mode: they \
                        wait for the copy). A traversal may yield a key twice if it is removed \

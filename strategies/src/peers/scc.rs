@@ -196,6 +196,7 @@ const RETAIN_INFO: Info = Info {
     shared: true,
     consistency: Consistency::AtLeastOnce,
     readers_block: ReaderBlocking::OneShardAtATime,
+    keeps_order: false,
     during_sweep: DURING_SWEEP,
     extra_memory: EXTRA_MEMORY,
     choose_when: "a concurrent map with fine-grained (32-slot bucket) locking and no \
@@ -226,6 +227,7 @@ const CURSOR_INFO: Info = Info {
     shared: true,
     consistency: Consistency::AtLeastOnce,
     readers_block: ReaderBlocking::OneShardAtATime,
+    keeps_order: false,
     during_sweep: DURING_SWEEP,
     extra_memory: EXTRA_MEMORY,
     choose_when: "a concurrent map whose sweep needs an explicit loop (stop early, or act on \

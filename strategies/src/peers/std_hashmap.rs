@@ -154,6 +154,7 @@ impl<V: Value> Contender<V> for StdRetain<V> {
         shared: false,
         consistency: Consistency::Exclusive,
         readers_block: ReaderBlocking::NotShared,
+        keeps_order: false,
         during_sweep: "n/a: the sweeping thread owns the map",
         extra_memory: "none; erased slots become tombstones and the table never shrinks on its \
                        own (only `shrink_to_fit`)",
@@ -197,6 +198,7 @@ impl<V: Value> Contender<V> for StdExtractIf<V> {
         shared: false,
         consistency: Consistency::Exclusive,
         readers_block: ReaderBlocking::NotShared,
+        keeps_order: false,
         during_sweep: "n/a: the sweeping thread owns the map",
         extra_memory: "none (each removed pair is moved out and dropped at once); tombstones as \
                        `retain`, no automatic shrink",

@@ -8,7 +8,7 @@
 //! used directly, a strategy in `strategies/src/<name>.rs`, or a peer in `strategies/src/peers/`),
 //! and every descriptive field is filled in.
 
-use strategies::{Consistency, Contender, Origin, ReaderBlocking, Shared, Value};
+use strategies::{Build, Consistency, Contender, Origin, ReaderBlocking, Shared, Value};
 
 use crate::conformance::harness::{Applies, Ctx, Property};
 
@@ -102,6 +102,10 @@ fn check<V: Value, C: Contender<V>>(visited_shared: bool) {
         }
     }
 
+    if info.keeps_order {
+        check_order::<V, C>();
+    }
+
     for (field, text) in [
         ("during_sweep", info.during_sweep),
         ("extra_memory", info.extra_memory),
@@ -113,4 +117,32 @@ fn check<V: Value, C: Contender<V>>(visited_shared: bool) {
             "INFO.{field} is empty; it is a column of README's strategy table"
         );
     }
+}
+
+/// A contender that declares `keeps_order` yields its entries in insertion order, before and
+/// after a sweep (the survivors keep their relative order).
+fn check_order<V: Value, C: Contender<V>>() {
+    let name = C::INFO.name;
+    let mut map = C::build(&Build::default()).expect("default build");
+    // Keys in an order no hash table would produce by itself.
+    let keys: Vec<u64> = (0..1000u64)
+        .map(|i| i.wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ 0x5555)
+        .collect();
+    for &k in &keys {
+        map.insert(k, V::new(k, 1));
+    }
+    let mut seen = Vec::new();
+    map.traverse(|k, _| seen.push(k));
+    assert_eq!(
+        seen, keys,
+        "{name} declares keeps_order but traverses out of insertion order"
+    );
+    map.sweep(|k, _| k % 3 == 0);
+    let mut after = Vec::new();
+    map.traverse(|k, _| after.push(k));
+    let want: Vec<u64> = keys.iter().copied().filter(|k| k % 3 != 0).collect();
+    assert_eq!(
+        after, want,
+        "{name} declares keeps_order but a sweep reordered the survivors"
+    );
 }

@@ -1,0 +1,3 @@
+module evacbench/go-reference
+
+go 1.19
