@@ -219,6 +219,14 @@ fn run(target: &Path) -> Result<ExitCode, String> {
         summary.records,
         dir.display()
     );
+    eprintln!(
+        "evacbench: contenders x cells: {} measured, {} beyond budget (skipped or stopped), \
+         {} not measured for other reasons, {} failed verification",
+        summary.measured,
+        summary.beyond_budget,
+        summary.not_measured,
+        summary.failures.len()
+    );
     let (paths, tune) = crate::report::render(&crate::report::ReportOptions {
         target: target.to_path_buf(),
         run: Some(dir),

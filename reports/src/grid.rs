@@ -101,7 +101,7 @@ pub(crate) fn build(run: &LoadedRun) -> Vec<WorkloadGrid> {
                 match &r.outcome {
                     Outcome::Ok { .. } => c.verified = true,
                     Outcome::FailedVerification { .. } => c.failed = true,
-                    Outcome::NotMeasured { reason } => {
+                    Outcome::NotMeasured { reason, .. } => {
                         if !c.reasons.contains(reason) {
                             c.reasons.push(reason.clone());
                         }
@@ -261,7 +261,7 @@ fn cell(outcome: &Outcome) -> Cell {
         Outcome::FailedVerification { reason } => Cell::FailedVerification {
             reason: reason.clone(),
         },
-        Outcome::NotMeasured { reason } => Cell::NotMeasured {
+        Outcome::NotMeasured { reason, .. } => Cell::NotMeasured {
             reason: reason.clone(),
         },
     }

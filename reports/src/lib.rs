@@ -34,6 +34,8 @@
 //! **Report** (load -> summarize -> plot -> html)
 //! - `grid`: records arranged as workload x metric tables of parameter sets x contenders.
 //! - `summarize`: best contender per metric, recommendations, the report model (`model`).
+//! - `scaling`: cost per operation against n, fitted on log-log axes (growth exponents) with
+//!   the cells beyond the time budget at their estimate.
 //! - `guide`: verdicts that follow each workload's declared objective, groups of contenders
 //!   that did the same work, the decision guide and its overview plots.
 //! - `charts`: which charts each workload gets; `tune`: load-factor trade-off and Pareto data;
@@ -57,6 +59,7 @@ mod noise;
 mod plot;
 mod render;
 mod rundir;
+mod scaling;
 pub mod schema;
 mod summarize;
 mod tune;
@@ -72,6 +75,6 @@ pub use noise::{
 pub use render::{render, render_with_noise, ReportPaths, HTML_FILE, JSON_FILE};
 pub use rundir::{RunDir, META_FILE, RECORDS_FILE};
 pub use schema::{
-    median, Category, ContenderInfo, Direction, Environment, Interval, Metric, Objective, Outcome,
-    ParamValue, Params, Record, RunMeta, Target, SCHEMA_VERSION,
+    median, BeyondBudget, Category, ContenderInfo, Direction, Environment, Interval, Metric,
+    Objective, Outcome, ParamValue, Params, Record, RunMeta, Target, SCHEMA_VERSION,
 };

@@ -23,6 +23,8 @@ pub(crate) struct Report {
     pub(crate) baseline: Option<Comparison>,
     pub(crate) metrics: Vec<MetricDoc>,
     pub(crate) rules: Rules,
+    /// Cost per operation against n, per workload configuration measured at several n.
+    pub(crate) scaling: Vec<crate::scaling::Family>,
 }
 
 /// Where the data came from and how complete it is.

@@ -137,13 +137,15 @@ pub(crate) fn summarize_with(
             t
         })
         .collect();
+    let scaling = crate::scaling::families(&run.records);
     let plots = sections
         .iter()
         .flat_map(|s| &s.workloads)
         .map(|w| w.charts.len())
         .sum::<usize>()
         + tuning.iter().filter(|t| t.chart.is_some()).count()
-        + overview.len();
+        + overview.len()
+        + scaling.iter().filter(|f| f.chart.is_some()).count();
     let metrics = Metric::ALL
         .into_iter()
         .filter(|m| run.records.iter().any(|r| r.metric == *m))
@@ -185,6 +187,7 @@ pub(crate) fn summarize_with(
         baseline,
         metrics,
         rules: rules(noise),
+        scaling,
     }
 }
 

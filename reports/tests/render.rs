@@ -63,6 +63,14 @@ fn charts(json: &Value) -> Vec<&Value> {
             .iter()
             .filter_map(|t| t.get("chart").filter(|c| !c.is_null())),
     );
+    // Scaling charts (cost per operation against n) are drawn from report.json's `scaling`.
+    charts.extend(
+        json["scaling"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.get("chart").filter(|c| !c.is_null())),
+    );
     charts
 }
 

@@ -13,7 +13,8 @@
 //! Without valgrind these metrics are "not measured", never a made-up value.
 
 use std::path::Path;
-use std::process::Command;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 /// The pinned cache geometry (size, associativity, line size), as valgrind options.
 pub const GEOMETRY: [&str; 3] = ["--I1=32768,8,64", "--D1=32768,8,64", "--LL=8388608,16,64"];
@@ -64,11 +65,27 @@ pub const OPS_LINE: &str = "evacbench-cache-ops=";
 
 /// Runs `exe` under callgrind with `CHILD_ENV=cell`; returns the collected totals and the
 /// operations the child reported on stdout ([`OPS_LINE`]). `scratch` holds callgrind's file.
-pub fn run_child(exe: &Path, cell: &str, scratch: &Path) -> Result<(CacheCounts, u64), String> {
+/// A child still running after `limit` (or once `stop()` says so) is killed and reported as
+/// an error.
+pub fn run_child(
+    exe: &Path,
+    cell: &str,
+    scratch: &Path,
+    limit: Duration,
+    stop: impl Fn() -> bool,
+) -> Result<(CacheCounts, u64), String> {
     std::fs::create_dir_all(scratch)
         .map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
     let out_file = scratch.join(format!("callgrind.{}.out", sanitize(cell)));
-    let output = Command::new("valgrind")
+    let io = |ext: &str| {
+        let path = scratch.join(format!("callgrind.{}.{ext}", sanitize(cell)));
+        std::fs::File::create(&path)
+            .map(|f| (path.clone(), f))
+            .map_err(|e| format!("cannot create {}: {e}", path.display()))
+    };
+    let (stdout_path, stdout_file) = io("stdout")?;
+    let (stderr_path, stderr_file) = io("stderr")?;
+    let mut child = Command::new("valgrind")
         .arg("--tool=callgrind")
         .arg("--cache-sim=yes")
         .args(GEOMETRY)
@@ -77,21 +94,46 @@ pub fn run_child(exe: &Path, cell: &str, scratch: &Path) -> Result<(CacheCounts,
         .arg(format!("--callgrind-out-file={}", out_file.display()))
         .arg(exe)
         .env(CHILD_ENV, cell)
-        .output()
+        .stdin(Stdio::null())
+        .stdout(stdout_file)
+        .stderr(stderr_file)
+        .spawn()
         .map_err(|e| format!("cannot start valgrind: {e}"))?;
-    if !output.status.success() {
-        let err = String::from_utf8_lossy(&output.stderr);
+    let started = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if started.elapsed() >= limit || stop() => {
+                let _ = child.kill();
+                let _ = child.wait();
+                let _ = std::fs::remove_file(&out_file);
+                return Err(format!(
+                    "callgrind child for `{cell}` stopped at its time budget of {limit:?}"
+                ));
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(20)),
+            Err(e) => return Err(format!("cannot wait for valgrind: {e}")),
+        }
+    };
+    let read = |p: &Path| {
+        let text = std::fs::read(p).unwrap_or_default();
+        let _ = std::fs::remove_file(p);
+        text
+    };
+    let (stdout, stderr) = (read(&stdout_path), read(&stderr_path));
+    if !status.success() {
+        let err = String::from_utf8_lossy(&stderr);
         let tail: Vec<&str> = err.lines().rev().take(8).collect();
         return Err(format!(
             "callgrind child for `{cell}` failed ({}): {}",
-            output.status,
+            status,
             tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
         ));
     }
     let text = std::fs::read_to_string(&out_file)
         .map_err(|e| format!("cannot read {}: {e}", out_file.display()))?;
     let _ = std::fs::remove_file(&out_file);
-    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stdout = String::from_utf8_lossy(&stdout);
     let ops = stdout
         .lines()
         .find_map(|l| l.strip_prefix(OPS_LINE))

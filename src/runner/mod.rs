@@ -13,9 +13,13 @@
 //!    percentiles where the workload has lookups, and evacmap's chain statistics.
 //! 4. **cache**: for the profile's cache cells, the same run in a callgrind child.
 
+pub mod budget;
 mod child;
+mod progress;
 mod sampling;
 pub(crate) mod scenario;
+#[cfg(test)]
+mod slow_contender_test;
 
 pub use child::cache_child;
 
@@ -27,6 +31,8 @@ use criterion::{BenchmarkId, Criterion, SamplingMode, Throughput};
 use reports::{Interval, Metric, Outcome, Params, Record, RunDir};
 use strategies::registry::{self, Visit};
 use strategies::{Contender, Info, Shared, Value, V64, V8};
+
+pub use budget::Budget;
 
 use crate::keys::KeySet;
 use crate::probes::alloc::{self, Phase};
@@ -92,8 +98,8 @@ impl Timing {
             },
             Profile::Full => Timing {
                 sample_size: 20,
-                warm_up: Duration::from_millis(500),
-                measurement: Duration::from_secs(2),
+                warm_up: Duration::from_millis(300),
+                measurement: Duration::from_millis(1200),
                 resamples: 100_000,
                 slow_run: Duration::from_secs(10),
                 slow_budget: Duration::from_secs(120),
@@ -130,6 +136,11 @@ pub struct Summary {
     pub records: usize,
     /// Cells x contenders measured.
     pub measured: usize,
+    /// Cells x contenders not measured because one run did not fit the time budget (skipped on
+    /// its estimate or stopped at the budget).
+    pub beyond_budget: usize,
+    /// Cells x contenders not measured for other reasons (not applicable, no shrink operation).
+    pub not_measured: usize,
 }
 
 /// The runner's state while it goes through the cells.
@@ -139,6 +150,10 @@ pub struct Runner<'c> {
     timing: Timing,
     allocator: bool,
     valgrind: Result<String, String>,
+    budget: Budget,
+    eta: Option<progress::Progress>,
+    /// Wall time of the current measurement's timing phase (criterion's or the slow path's).
+    timed: Duration,
     started: Instant,
     done: usize,
     total: usize,
@@ -277,6 +292,7 @@ impl<'c> Runner<'c> {
     /// A runner over `criterion` (already configured from the command line).
     pub fn new(criterion: &'c mut Criterion, opts: Options) -> Runner<'c> {
         let timing = Timing::for_profile(opts.profile);
+        let budget = Budget::for_profile(opts.profile);
         let allocator = alloc::installed();
         let valgrind = cache::valgrind_version();
         Runner {
@@ -285,6 +301,9 @@ impl<'c> Runner<'c> {
             timing,
             allocator,
             valgrind,
+            budget,
+            eta: None,
+            timed: Duration::ZERO,
             started: Instant::now(),
             done: 0,
             total: 0,
@@ -293,12 +312,38 @@ impl<'c> Runner<'c> {
         }
     }
 
+    /// The same runner with other time budgets (the profile's by default).
+    pub fn with_budget(mut self, budget: Budget) -> Runner<'c> {
+        self.budget = budget;
+        self
+    }
+
     /// Runs every cell of the profile on every contender; returns the run directory (finished
     /// unless records could not be written) and the summary.
     pub fn run(mut self) -> Result<(Option<RunDir>, Summary), String> {
         let cells = self.opts.profile.cells();
-        let contenders = registry::infos().len();
+        let infos = registry::infos();
+        let contenders = infos.len();
         self.total = cells.len() * contenders;
+        let planned: Vec<usize> = cells
+            .iter()
+            .map(|c| {
+                infos
+                    .iter()
+                    .filter(|i| c.workload != Workload::ReadersDuringSweep || i.shared)
+                    .filter(|i| self.selected(&Self::bench_id(c, i.name)))
+                    .count()
+            })
+            .collect();
+        self.eta = Some(progress::Progress::new(self.budget, &cells, &planned));
+        eprintln!(
+            "evacbench: budgets: {} per contender x cell (one run must fit; estimated after {}), \
+             the whole run about {}; {} measurements",
+            budget::human(self.budget.cell),
+            budget::human(self.budget.probe),
+            budget::human(self.budget.run),
+            planned.iter().sum::<usize>()
+        );
         eprintln!(
             "evacbench: profile `{}`: {} cells x {contenders} contenders{}; allocation counting {}, cache simulation {}",
             self.opts.profile.id(),
@@ -344,12 +389,15 @@ impl<'c> Runner<'c> {
     }
 
     fn progress(&mut self, id: &str, what: &str) {
-        eprintln!(
-            "[{:>3}/{} {:>5.0}s] {id}: {what}",
-            self.done,
-            self.total,
-            self.started.elapsed().as_secs_f64()
-        );
+        match &self.eta {
+            Some(eta) => eprintln!("{} {id}: {what}", eta.stamp(self.done, self.total)),
+            None => eprintln!(
+                "[{:>3}/{} {:>5.0}s] {id}: {what}",
+                self.done,
+                self.total,
+                self.started.elapsed().as_secs_f64()
+            ),
+        }
     }
 
     fn write(&mut self, records: Vec<Record>) {
@@ -367,6 +415,9 @@ impl<'c> Runner<'c> {
         }
     }
 
+    /// Measures one contender on one cell within its time budget ([`budget`]): a run that
+    /// would not fit is skipped on its estimate or stopped, and recorded as not measured with
+    /// the reason and the estimate.
     fn measure<S: Scenario>(&mut self, cell: &Cell, index: usize, info: Info, seed: u64, s: &S) {
         self.done += 1;
         let id = Self::bench_id(cell, info.name);
@@ -380,11 +431,53 @@ impl<'c> Runner<'c> {
             seed,
             single_threaded: !S::THREADED,
         };
+        let started = Instant::now();
+        self.timed = Duration::ZERO;
+        let measured = self.summary.measured;
+        let b = self.budget;
+        let result = budget::within(b.cell, b.probe, b.tick, |watch| {
+            self.measure_within(cell, index, info, seed, s, &id, &rec, watch)
+        });
+        if let Err(stopped) = result {
+            // A verified run that a later pass pushed past twice the budget counts here only.
+            self.summary.measured = measured;
+            self.beyond_budget(&id, &rec, &stopped);
+        }
+        if let Some(eta) = self.eta.as_mut() {
+            eta.finished(index, started.elapsed(), self.timed);
+        }
+    }
+
+    /// Records a contender x cell that did not fit its budget.
+    fn beyond_budget(&mut self, id: &str, rec: &Recs, stopped: &budget::Stopped) {
+        let reason = stopped.reason();
+        self.progress(id, &format!("not measured: {reason}"));
+        self.summary.beyond_budget += 1;
+        self.write(vec![rec.make(
+            Metric::LatencyNsPerOp,
+            Outcome::beyond_budget(reason, stopped.record()),
+        )]);
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn measure_within<S: Scenario>(
+        &mut self,
+        cell: &Cell,
+        index: usize,
+        info: Info,
+        seed: u64,
+        s: &S,
+        id: &str,
+        rec: &Recs,
+        watch: &budget::Watch,
+    ) {
+        let (id, rec) = (id.to_owned(), rec);
         // 1. Verify.
         let mut state = match s.setup() {
             Ok(st) => st,
             Err(e) if e == NO_SHRINK => {
                 self.progress(&id, "not measured (no shrink operation)");
+                self.summary.not_measured += 1;
                 let why = format!("{} has no shrink operation", info.name);
                 let recs = [
                     Metric::LatencyNsPerOp,
@@ -398,21 +491,29 @@ impl<'c> Runner<'c> {
                 self.write(recs);
                 return;
             }
-            Err(e) => return self.fail(&id, &rec, format!("setup: {e}")),
+            Err(e) => return self.fail(&id, rec, format!("setup: {e}")),
         };
+        let setup_time = watch.elapsed();
         let verify_started = Instant::now();
         let checked = s
             .run(&mut state, &mut Probe::default())
             .and_then(|m| s.verify(&mut state).map(|()| m));
         let first = match checked {
             Ok(m) => m,
-            Err(e) => return self.fail(&id, &rec, e),
+            Err(e) => return self.fail(&id, rec, e),
         };
         self.summary.measured += 1;
         let one_run = verify_started.elapsed();
-        if one_run > self.timing.slow_run && !self.opts.test_mode {
+        // One verified run fits the budget; the passes after it are planned to fit it too, and
+        // nothing may run past twice the budget.
+        watch.extend_to(self.budget.cell * 2);
+        // Too slow for criterion: over the profile's slow-run time, or so slow (setup
+        // included) that criterion's minimum sample count would not fit half the budget.
+        let criterion_minimum = (setup_time + one_run) * self.timing.sample_size as u32;
+        let slow = one_run > self.timing.slow_run || criterion_minimum * 2 > self.budget.cell;
+        if slow && !self.opts.test_mode {
             drop(state);
-            return self.measure_slow(cell, index, info, s, &id, &rec, first, one_run);
+            return self.measure_slow(cell, index, info, s, &id, rec, first, one_run);
         }
         if !S::FRESH {
             // Persistent scenarios continue on the verified state.
@@ -420,7 +521,7 @@ impl<'c> Runner<'c> {
             drop(state);
             state = match s.setup() {
                 Ok(st) => st,
-                Err(e) => return self.fail(&id, &rec, format!("setup: {e}")),
+                Err(e) => return self.fail(&id, rec, format!("setup: {e}")),
             };
         }
         // 2. Time with criterion.
@@ -435,12 +536,28 @@ impl<'c> Runner<'c> {
         let samples: RefCell<Vec<(u64, Duration, u64)>> = RefCell::new(Vec::new());
         let failure: RefCell<Option<String>> = RefCell::new(None);
         let state_cell = RefCell::new(Some(state));
+        // Criterion counts only the timed phases; a fresh state per run adds its setup on top.
+        // Scale warm-up and measurement so the phase takes about the profile's timing budget,
+        // shortened further (pace) when the run as a whole is behind its budget.
+        let scale = {
+            let per_run = one_run.as_secs_f64().max(1e-9);
+            let setup = if S::FRESH {
+                setup_time.as_secs_f64()
+            } else {
+                0.0
+            };
+            let planned = (self.timing.warm_up + self.timing.measurement).as_secs_f64()
+                * (1.0 + setup / per_run);
+            let pace = self.eta.as_ref().map_or(1.0, |e| e.pace());
+            (self.budget.timing.as_secs_f64() * pace / planned).min(1.0)
+        };
+        let timing_started = Instant::now();
         {
             let mut group = self.criterion.benchmark_group(cell.workload.id());
             group
                 .sample_size(self.timing.sample_size)
-                .warm_up_time(self.timing.warm_up)
-                .measurement_time(self.timing.measurement)
+                .warm_up_time(self.timing.warm_up.mul_f64(scale))
+                .measurement_time(self.timing.measurement.mul_f64(scale))
                 .sampling_mode(SamplingMode::Flat)
                 .nresamples(self.timing.resamples)
                 .throughput(Throughput::Elements(cell.n));
@@ -493,8 +610,9 @@ impl<'c> Runner<'c> {
             });
             group.finish();
         }
+        self.timed = timing_started.elapsed();
         if let Some(e) = failure.into_inner() {
-            return self.fail(&id, &rec, e);
+            return self.fail(&id, rec, e);
         }
         if self.opts.test_mode {
             return;
@@ -523,7 +641,7 @@ impl<'c> Runner<'c> {
                 Outcome::not_measured("criterion took no samples (filtered or listed)"),
             )),
         }
-        self.after_timing(cell, index, info, s, &id, &rec, records, None);
+        self.after_timing(cell, index, info, s, &id, rec, records, None);
     }
 
     /// Steps 3 and 4 (allocations, percentiles, heap trace, chain statistics; cache misses),
@@ -623,6 +741,7 @@ impl<'c> Runner<'c> {
             }
         }
         drop(state);
+        self.timed = started.elapsed();
         let mean = samples.iter().sum::<f64>() / samples.len() as f64;
         let (lo, hi) = samples
             .iter()
@@ -841,7 +960,16 @@ impl<'c> Runner<'c> {
             info.name,
             self.opts.seed
         );
-        match cache::run_child(&self.opts.exe, &spec, &self.opts.scratch) {
+        // callgrind is about 50x slower than a native run; the child gets the cell's budget.
+        let watch = budget::current();
+        let stop = || watch.as_ref().is_some_and(|w| w.expired());
+        match cache::run_child(
+            &self.opts.exe,
+            &spec,
+            &self.opts.scratch,
+            self.budget.cell,
+            stop,
+        ) {
             Ok((counts, ops)) if ops > 0 => {
                 let ops = ops as f64;
                 out.push(rec.make(
@@ -885,6 +1013,7 @@ impl<'c> Runner<'c> {
             return;
         }
         self.progress(&id, &format!("not measured ({why})"));
+        self.summary.not_measured += 1;
         let rec = Recs {
             contender: info.name,
             workload: cell.workload.id(),

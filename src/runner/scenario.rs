@@ -10,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use strategies::{check_word, Build, Consistency, Contender, Memory, Ops, Shared, Sweep, Value};
 
+use super::budget::{self, Meter, Role};
 use crate::keys::{KeySet, Rng};
 use crate::oracle::{verify, VERSION};
 use crate::probes::latency::Recorder;
@@ -94,7 +95,9 @@ const MAP_SEED_SALT: u64 = 0x6861_7368_3020_2020;
 fn prefilled<V: Value, C: Contender<V>>(build: &Build, keys: &KeySet) -> Result<C, String> {
     let mut map = C::build(build).map_err(|e| e.to_string())?;
     let want = keys.n() as usize;
+    let mut meter = Meter::checker(1024);
     let fresh = map.bulk_load((0..keys.n()).map(|r| {
+        meter.step();
         let k = keys.key(r);
         (k, V::new(k, VERSION))
     }));
@@ -171,10 +174,15 @@ impl<V: Value, C: Contender<V>> Scenario for SweepRun<'_, V, C> {
 
     fn run(&self, map: &mut C, _probe: &mut Probe) -> Result<Measured, String> {
         let keys = self.keys;
-        let start = Instant::now();
-        let s = map.sweep(|k, _| keys.is_doomed(k));
-        let elapsed = start.elapsed();
         let n = keys.n();
+        budget::phase(n, (VISIT, n), ("", 0));
+        let mut meter = Meter::new(Role::Main, 1024);
+        let start = Instant::now();
+        let s = map.sweep(|k, _| {
+            meter.step();
+            keys.is_doomed(k)
+        });
+        let elapsed = start.elapsed();
         check_sweep(s, n..=n, keys.doomed_count(), at_least_once::<V, C>())?;
         Ok(Measured { elapsed, ops: n })
     }
@@ -219,12 +227,23 @@ impl<V: Value, C: Contender<V>> Scenario for GrowthRun<'_, V, C> {
         let keys = self.keys;
         let n = keys.n();
         let every = (n / self.inserts).max(1) as usize;
+        budget::phase(n + self.inserts, (VISIT, n), (INSERT, self.inserts));
+        let mut visits = Meter::new(Role::Main, 1024);
+        let mut added = Meter::new(Role::Insert, 16);
         let inserts = (n..n + self.inserts).map(|r| {
+            added.step();
             let k = keys.key(r);
             (k, V::new(k, VERSION))
         });
         let start = Instant::now();
-        let s = map.sweep_interleaved(|k, _| keys.is_doomed(k), inserts, every);
+        let s = map.sweep_interleaved(
+            |k, _| {
+                visits.step();
+                keys.is_doomed(k)
+            },
+            inserts,
+            every,
+        );
         let elapsed = start.elapsed();
         check_sweep(
             s,
@@ -267,11 +286,17 @@ impl<V: Value, C: Shared<V>> Scenario for SharedGrowthRun<'_, V, C> {
         let n = keys.n();
         let mut writer = map.handle();
         let barrier = Barrier::new(2);
+        budget::phase(n + self.inserts, (VISIT, n), (INSERT, self.inserts));
+        let mut visits = Meter::new(Role::Main, 1024);
+        let mut added = Meter::on(budget::current(), Role::Insert, 16);
         let (elapsed, s, fresh) = std::thread::scope(|scope| {
             let w = scope.spawn(|| {
                 barrier.wait();
                 let mut fresh = 0;
                 for r in n..n + self.inserts {
+                    if !added.advance() {
+                        break; // over budget: the main thread stops the measurement
+                    }
                     let k = keys.key(r);
                     fresh += u64::from(writer.insert(k, V::new(k, VERSION)));
                 }
@@ -279,10 +304,14 @@ impl<V: Value, C: Shared<V>> Scenario for SharedGrowthRun<'_, V, C> {
             });
             barrier.wait();
             let start = Instant::now();
-            let s = map.sweep(|k, _| keys.is_doomed(k));
+            let s = map.sweep(|k, _| {
+                visits.step();
+                keys.is_doomed(k)
+            });
             let fresh = w.join().expect("writer thread panicked");
             (start.elapsed(), s, fresh)
         });
+        budget::check();
         if fresh != self.inserts {
             return Err(format!(
                 "{} of {} fresh inserts reported the key present",
@@ -337,18 +366,21 @@ impl<V: Value, C: Shared<V>> ReadersRun<'_, V, C> {
         let ready = AtomicUsize::new(0);
         let barrier = Barrier::new(self.readers as usize + 1);
         let handles: Vec<C::Handle> = (0..self.readers).map(|_| map.handle()).collect();
+        let watch = budget::current();
         let (out, results) = std::thread::scope(|scope| {
             let threads: Vec<_> = handles
                 .into_iter()
                 .enumerate()
                 .map(|(t, mut h)| {
                     let (stop, barrier, measuring, ready) = (&stop, &barrier, &measuring, &ready);
+                    let over = Meter::on(watch.clone(), Role::Main, 1);
                     scope.spawn(move || -> Result<Recorder, String> {
                         let mut rng = Rng::new(keys.seed() ^ (t as u64 + 1));
                         let mut rec = Recorder::new();
                         let mut lookups = 0u64;
                         barrier.wait();
-                        while !stop.load(Ordering::Relaxed) {
+                        // A reader also ends when the sweep was stopped for its budget.
+                        while !stop.load(Ordering::Relaxed) && !over.expired() {
                             if lookups == 64 {
                                 ready.fetch_add(1, Ordering::Release);
                             }
@@ -430,9 +462,14 @@ impl<V: Value, C: Shared<V>> Scenario for ReadersRun<'_, V, C> {
     fn run(&self, map: &mut C, probe: &mut Probe) -> Result<Measured, String> {
         let keys = self.keys;
         let n = keys.n();
+        budget::phase(n, (VISIT, n), ("", 0));
+        let mut visits = Meter::new(Role::Main, 1024);
         let ((elapsed, s), recorders) = self.with_readers(map, probe.recording(), |map| {
             let start = Instant::now();
-            let s = map.sweep(|k, _| keys.is_doomed(k));
+            let s = map.sweep(|k, _| {
+                visits.step();
+                keys.is_doomed(k)
+            });
             (start.elapsed(), s)
         })?;
         if probe.recording() {
@@ -496,8 +533,11 @@ impl<V: Value, C: Contender<V>> Scenario for ChurnRun<'_, V, C> {
             return Err("churn ran out of ranks".into());
         }
         let mut rec = probe.latencies.as_mut().map(|_| Recorder::new());
+        budget::phase(self.steps, ("churn step", self.steps), ("", 0));
+        let mut steps = Meter::new(Role::Main, 64);
         let start = Instant::now();
         while st.oldest < end {
+            steps.step();
             let fresh = keys.key(st.oldest + n);
             let gone = keys.key(st.oldest);
             let hit = keys.key(st.oldest + 1 + st.rng.below(n));
@@ -564,7 +604,11 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
     fn setup(&self) -> Result<C, String> {
         let keys = self.keys;
         let mut map = prefilled::<V, C>(&self.build, keys)?;
-        let s = map.sweep(|k, _| keys.is_doomed(k));
+        let mut meter = Meter::checker(1024);
+        let s = map.sweep(|k, _| {
+            meter.step();
+            keys.is_doomed(k)
+        });
         check_sweep(
             s,
             keys.n()..=keys.n(),
@@ -578,9 +622,15 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
     }
 
     fn run(&self, map: &mut C, _probe: &mut Probe) -> Result<Measured, String> {
+        let live = self.keys.n() - self.keys.doomed_count();
+        budget::phase(live, ("entry traversed", live), ("", 0));
+        let mut meter = Meter::new(Role::Main, 1024);
         let start = Instant::now();
         let mut sum = 0u64;
-        let visited = map.traverse(|k, v| sum = sum.wrapping_add(k ^ v.check()));
+        let visited = map.traverse(|k, v| {
+            meter.step();
+            sum = sum.wrapping_add(k ^ v.check())
+        });
         let elapsed = start.elapsed();
         std::hint::black_box(sum);
         let expected = self.keys.n() - self.keys.doomed_count();
@@ -603,6 +653,10 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
 
     common_state_methods!();
 }
+
+/// The operation names the budget's estimates speak of ("~33 ms per insert").
+const VISIT: &str = "entry visited";
+const INSERT: &str = "insert";
 
 /// The setup error of a `sparse-scan` cell that asks to shrink a contender that cannot.
 pub(crate) const NO_SHRINK: &str = "has no shrink operation";

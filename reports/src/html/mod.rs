@@ -6,6 +6,7 @@
 //! charts the page has, for `scripts/check-report.sh`.
 
 mod page;
+mod scaling;
 
 use page::{cell, contender, esc, figure, table};
 
@@ -28,6 +29,9 @@ pub(crate) fn page(report: &Report) -> Result<String, Error> {
     let mut body = header(report);
     body.push_str(&decision_guide(report, &palette)?);
     body.push_str(&summary(report, &palette));
+    if !report.scaling.is_empty() {
+        body.push_str(&scaling::section(report, &palette)?);
+    }
     for section in &report.sections {
         body.push_str(&category(section, &palette, partial)?);
     }
@@ -72,6 +76,9 @@ fn anchor(section: &str, workload: &str) -> String {
 fn header(report: &Report) -> String {
     let env = &report.run.meta.environment;
     let mut nav = vec![("guide", "Decision guide"), ("summary", "Summary")];
+    if !report.scaling.is_empty() {
+        nav.push(("scaling", "Scaling with n"));
+    }
     nav.extend(report.sections.iter().map(|s| section_title(s.category)));
     if !report.tuning.is_empty() {
         nav.push(("tuning", "Load-factor tuning"));
@@ -366,6 +373,7 @@ fn summary(report: &Report, palette: &Palette) -> String {
     if report.summary.is_empty() {
         out.push_str("<p>No benchmark records in this run.</p>\n");
     }
+    out.push_str(&scaling::summary(report, palette));
     for workload in &report.summary {
         out.push_str(&workload_summary(workload, palette));
     }

@@ -8,6 +8,7 @@ mod ladder;
 mod lines;
 mod palette;
 mod pareto;
+pub(crate) mod scaling;
 mod scatter;
 
 pub(crate) use palette::Palette;

@@ -9,7 +9,7 @@ mod record;
 
 pub use meta::{ContenderInfo, Environment, Objective, RunMeta, Target};
 pub use metric::{Category, Direction, Metric, UnknownMetric};
-pub use record::{median, Interval, Outcome, ParamValue, Params, Record};
+pub use record::{median, BeyondBudget, Interval, Outcome, ParamValue, Params, Record};
 
 /// Version of the records schema written by this build; bump it on any incompatible change.
 ///

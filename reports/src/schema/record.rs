@@ -230,7 +230,30 @@ pub enum Outcome {
     NotMeasured {
         /// Why not.
         reason: String,
+        /// Set when the measurement was skipped or stopped for its time budget: the budget and
+        /// the estimated cost of one run, so the report can draw the cell as "beyond budget".
+        /// Absent in runs written before budgets existed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        beyond_budget: Option<BeyondBudget>,
     },
+}
+
+/// Why a measurement did not fit its time budget, machine-readably: what was allowed and what
+/// one run was estimated to take (extrapolated from the part of it that ran).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BeyondBudget {
+    /// The time budget of one contender on one cell, in seconds.
+    pub budget_s: f64,
+    /// Estimated wall time of one run (setup and timed phase), in seconds, if progress was seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimated_run_s: Option<f64>,
+    /// Estimated cost per operation of the workload (the unit of `latency-ns-per-op`), if known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estimate_ns_per_op: Option<f64>,
+    /// True if the run was stopped when it reached the budget; false if it was skipped early
+    /// because its estimate exceeded the budget.
+    #[serde(default)]
+    pub stopped: bool,
 }
 
 impl Outcome {
@@ -325,6 +348,23 @@ impl Outcome {
     pub fn not_measured(reason: impl Into<String>) -> Self {
         Outcome::NotMeasured {
             reason: reason.into(),
+            beyond_budget: None,
+        }
+    }
+
+    /// The measurement did not fit its time budget (skipped on its estimate, or stopped).
+    pub fn beyond_budget(reason: impl Into<String>, budget: BeyondBudget) -> Self {
+        Outcome::NotMeasured {
+            reason: reason.into(),
+            beyond_budget: Some(budget),
+        }
+    }
+
+    /// The budget details, if this is a measurement skipped or stopped for its time budget.
+    pub fn budget(&self) -> Option<&BeyondBudget> {
+        match self {
+            Outcome::NotMeasured { beyond_budget, .. } => beyond_budget.as_ref(),
+            _ => None,
         }
     }
 }
@@ -531,6 +571,30 @@ mod tests {
         let failed = serde_json::to_value(sample(Outcome::failed("x"))).unwrap();
         assert_eq!(failed["status"], "failed-verification");
         assert!(failed.get("value").is_none());
+    }
+
+    /// A budget skip carries its estimate; a record without the field (written before
+    /// budgets existed) still loads.
+    #[test]
+    fn beyond_budget_round_trips_and_old_records_load() {
+        let budget = BeyondBudget {
+            budget_s: 120.0,
+            estimated_run_s: Some(14_000.0),
+            estimate_ns_per_op: Some(1.1e7),
+            stopped: false,
+        };
+        let r = sample(Outcome::beyond_budget(
+            "one run would take ~3.9 h",
+            budget.clone(),
+        ));
+        let json = serde_json::to_string(&r).unwrap();
+        assert!(json.contains("\"estimated_run_s\":14000"), "{json}");
+        let back: Record = serde_json::from_str(&json).unwrap();
+        assert_eq!(back.outcome.budget(), Some(&budget));
+        let old = serde_json::to_string(&sample(Outcome::not_measured("x"))).unwrap();
+        assert!(!old.contains("beyond_budget"), "{old}");
+        let back: Record = serde_json::from_str(&old).unwrap();
+        assert_eq!(back.outcome.budget(), None);
     }
 
     #[test]
