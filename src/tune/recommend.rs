@@ -11,14 +11,14 @@
 //!   left there is no recommendation, and the error names the smallest value measured.
 //! - `memory`: the fewest bytes per entry (ties: the faster).
 //! - `latency`: the fastest on the mix. Rows whose mix time is not distinguishable from the
-//!   fastest's (their repetition ranges overlap) tie with it, and among the tie the one with the
+//!   fastest's (the middle halves of their repetitions overlap) tie with it, and among the tie the one with the
 //!   fewest bytes per entry wins. This keeps timing noise from deciding.
 //! - `balanced`: among the Pareto-optimal rows (no other row has both fewer bytes per entry and
 //!   a faster mix), the lowest `bytes / fewest bytes + ns / fastest ns`: each axis counted as
 //!   its ratio to the best value, so a 10% saving in memory weighs as much as 10% in time.
 //!   This is the report's rule with the mix time in place of the lookup time. A row ties with
-//!   the lowest-cost row when their cost ranges overlap (each row's cost computed with its
-//!   fastest and with its slowest repetition); the tie goes to the fewest bytes.
+//!   the lowest-cost row when their cost ranges overlap (each row's cost computed with the first
+//!   and the third quartile of its repetitions); the tie goes to the fewest bytes.
 //!
 //! The thresholds are timed interleaved (round robin), so their repetitions met the same
 //! machine, and the spread of a row's repetitions is the noise its time carries. Memory (bytes
@@ -29,13 +29,26 @@
 //! measured.
 
 use super::config::Objective;
-use super::row::{Metrics, Row};
+use super::row::{Metrics, Row, Timing};
 
-/// True if the mix-time ranges (fastest..slowest repetition) of `a` and `b` do not overlap:
-/// their difference is larger than either's own noise.
+/// The middle half of a timing's repetitions (first to third quartile): its noise, without
+/// the one repetition a descheduling made slow.
+fn middle_half(t: &Timing) -> (f64, f64) {
+    let mut v = t.samples.clone();
+    if v.len() < 4 {
+        return (t.min, t.max);
+    }
+    v.sort_by(f64::total_cmp);
+    let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
+    (q(0.25), q(0.75))
+}
+
+/// True if the middle halves of the mix-time repetitions of `a` and `b` do not overlap: their
+/// difference is larger than either's own noise.
 pub fn times_differ(a: &Metrics, b: &Metrics) -> bool {
-    let (ta, tb) = (&a.mix_ns_per_op, &b.mix_ns_per_op);
-    ta.max < tb.min || tb.max < ta.min
+    let (a_lo, a_hi) = middle_half(&a.mix_ns_per_op);
+    let (b_lo, b_hi) = middle_half(&b.mix_ns_per_op);
+    a_hi < b_lo || b_hi < a_lo
 }
 
 /// The recommended threshold and why.
@@ -191,10 +204,13 @@ pub fn recommend(
             // higher than the lowest-cost row's at its slowest: the ranges overlap.
             let bytes_term = |m: &Metrics| (bytes(m) + shift) / (min_bytes + shift);
             let per_ns = 1.0 / min_ns.max(f64::MIN_POSITIVE);
-            let worst_of_lowest = bytes_term(lowest.1) + lowest.1.mix_ns_per_op.max * per_ns;
+            let worst_of_lowest =
+                bytes_term(lowest.1) + middle_half(&lowest.1.mix_ns_per_op).1 * per_ns;
             tie = front
                 .iter()
-                .filter(|(_, m)| bytes_term(m) + m.mix_ns_per_op.min * per_ns <= worst_of_lowest)
+                .filter(|(_, m)| {
+                    bytes_term(m) + middle_half(&m.mix_ns_per_op).0 * per_ns <= worst_of_lowest
+                })
                 .map(|c| c.0)
                 .collect();
             let best = *front
@@ -350,7 +366,7 @@ mod tests {
     fn times_differ_when_the_repetition_ranges_are_apart() {
         let m = |ns, spread| row(6.5, 11.0, ns, spread).metrics().unwrap().clone();
         assert!(times_differ(&m(30.0, 0.2), &m(33.0, 0.2)), "separated");
-        assert!(!times_differ(&m(30.0, 2.0), &m(33.0, 2.0)), "overlapping");
+        assert!(!times_differ(&m(30.0, 4.0), &m(33.0, 4.0)), "overlapping");
     }
 
     #[test]
@@ -361,8 +377,8 @@ mod tests {
             row(7.5, 10.8, 37.5, 2.0),
             row(8.0, 9.0, 45.0, 0.2),
         ];
-        // 6.5 has the lowest sum (2.422 vs 2.450), but 7.5's sum at its fastest repetition
-        // (2.383) is below 6.5's at its slowest (2.489), and 7.5 uses less memory.
+        // 6.5 has the lowest sum (2.422 vs 2.450), but 7.5's sum at its first quartile (2.417)
+        // is below 6.5's at its third (2.456), and 7.5 uses less memory.
         let r = recommend(&rs, Objective::Balanced, None).unwrap();
         assert_eq!(r.load_factor, 7.5);
         assert_eq!(r.tie, [6.5, 7.5]);
