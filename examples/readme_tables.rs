@@ -1,4 +1,4 @@
-//! Prints README's generated tables (workloads, then metrics):
+//! Prints the generated tables of `docs/workloads-and-metrics.md` (workloads, then metrics):
 //! `cargo run -q --example readme_tables`.
 
 fn main() {

@@ -7,7 +7,7 @@
 //! * [`key_sequence`]: the golden key/doom file that checks the Go port of [`keys`].
 //! * [`oracle`]: the verification every measured run passes before it counts.
 //! * [`probes`]: counting allocator, latency percentiles, heap trace, callgrind cache misses.
-//! * [`readme`]: README's workload and metric tables, generated and checked.
+//! * [`readme`]: the generated workload and metric tables of the docs, and markdown doctests.
 //! * [`report`]: `evacbench report` (a run, the newest tune run, an optional baseline).
 //! * [`runner`]: drives every contender of [`strategies`] through criterion and the probes
 //!   and writes records in the schema of the `reports` crate.

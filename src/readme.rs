@@ -1,7 +1,14 @@
-//! README's tables, generated from the code so they cannot drift: the workloads (with their
-//! cells per profile) and the metrics (unit, better direction, definition). The tests at the
-//! bottom fail when README.md holds a stale copy; print fresh ones with
-//! `cargo run -q --example readme_tables`.
+//! The project's markdown kept honest by tests.
+//!
+//! * The tables of `docs/workloads-and-metrics.md`, generated from the code so they cannot
+//!   drift: the workloads (with their cells per profile) and the metrics (unit, better
+//!   direction, definition). The tests at the bottom fail when the page holds a stale copy;
+//!   print fresh ones with `cargo run -q --example readme_tables`.
+//! * The Rust code blocks of README.md, `reports/README.md` and `evacmap/README.md`, compiled
+//!   (and run, unless marked `no_run`) as doctests: `cargo test --doc -p evacbench`.
+//!
+//! `tests/markdown_links.rs` checks that every relative link of every markdown file of the
+//! repository resolves, anchors included.
 
 use reports::{Category, Metric};
 
@@ -74,27 +81,43 @@ pub fn metrics() -> String {
     t
 }
 
+/// README.md's Rust code blocks, as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
+
+/// `reports/README.md`'s Rust code blocks, as doctests (evacbench depends on `reports`).
+#[cfg(doctest)]
+#[doc = include_str!("../reports/README.md")]
+pub struct ReportsReadmeDoctests;
+
+/// `evacmap/README.md`'s Rust code blocks ("evacmap in one page"), as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../evacmap/README.md")]
+pub struct EvacmapReadmeDoctests;
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    const README: &str = include_str!("../README.md");
+    /// The page that holds the generated tables.
+    const PAGE: &str = include_str!("../docs/workloads-and-metrics.md");
 
     #[test]
-    fn readme_workload_table_is_current() {
+    fn workload_table_is_current() {
         let table = workloads();
         assert!(
-            README.contains(&table),
-            "README.md's workload table is stale; replace it with:\n{table}"
+            PAGE.contains(&table),
+            "docs/workloads-and-metrics.md's workload table is stale; replace it with:\n{table}"
         );
     }
 
     #[test]
-    fn readme_metric_table_is_current() {
+    fn metric_table_is_current() {
         let table = metrics();
         assert!(
-            README.contains(&table),
-            "README.md's metric table is stale; replace it with:\n{table}"
+            PAGE.contains(&table),
+            "docs/workloads-and-metrics.md's metric table is stale; replace it with:\n{table}"
         );
     }
 }
