@@ -487,19 +487,28 @@ pub(crate) fn overview(
             .filter_map(|s| s.choice.clone())
             .collect()
     };
-    if let Some(g) = grids.iter().find(|g| g.name == "readers-during-sweep") {
-        let points: Vec<ScatterPoint> = g
-            .contenders
-            .iter()
-            .filter(|c| choosable(infos, &c.name) && !g.failed(&c.name))
-            .filter_map(|c| {
-                Some(ScatterPoint {
-                    contender: c.name.clone(),
-                    x: typical(g, Metric::LatencyNsPerOp, &Params::new(), &c.name)?,
-                    y: typical(g, Metric::ReaderP99Slowdown, &Params::new(), &c.name)?,
+    // Every choosable contender that did not fail the workload, at its typical (x, y).
+    let points = |workload: &str, x: Metric, y: Metric| -> Option<Vec<ScatterPoint>> {
+        let g = grids.iter().find(|g| g.name == workload)?;
+        Some(
+            g.contenders
+                .iter()
+                .filter(|c| choosable(infos, &c.name) && !g.failed(&c.name))
+                .filter_map(|c| {
+                    Some(ScatterPoint {
+                        contender: c.name.clone(),
+                        x: typical(g, x, &Params::new(), &c.name)?,
+                        y: typical(g, y, &Params::new(), &c.name)?,
+                    })
                 })
-            })
-            .collect();
+                .collect(),
+        )
+    };
+    if let Some(points) = points(
+        "readers-during-sweep",
+        Metric::LatencyNsPerOp,
+        Metric::ReaderP99Slowdown,
+    ) {
         charts.extend(scatter(
             "overview-readers",
             "shared contenders: sweep time per entry (ns) vs readers' p99 slowdown (sweep / idle) | lower-left is better",
@@ -510,19 +519,11 @@ pub(crate) fn overview(
             infos,
         ));
     }
-    if let Some(g) = grids.iter().find(|g| g.name == "sparse-scan") {
-        let points: Vec<ScatterPoint> = g
-            .contenders
-            .iter()
-            .filter(|c| choosable(infos, &c.name) && !g.failed(&c.name))
-            .filter_map(|c| {
-                Some(ScatterPoint {
-                    contender: c.name.clone(),
-                    x: typical(g, Metric::RetainedBytesPerEntry, &Params::new(), &c.name)?,
-                    y: typical(g, Metric::LatencyNsPerOp, &Params::new(), &c.name)?,
-                })
-            })
-            .collect();
+    if let Some(points) = points(
+        "sparse-scan",
+        Metric::RetainedBytesPerEntry,
+        Metric::LatencyNsPerOp,
+    ) {
         charts.extend(scatter(
             "overview-sparse",
             "after deleting 99%: retained heap per live entry vs scan time per live entry (geometric means over as-is and shrunk) | lower-left is better",
