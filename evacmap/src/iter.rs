@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::bucket::{prefetch_bytes, Bucket};
-use crate::group::BitMask;
+use crate::group::{full_cells8, rotate_bytes_right, BitMask};
 use crate::map::EvacMap;
 use crate::table::Table;
 use crate::tophash::TopHash;
@@ -158,19 +158,20 @@ impl<K, V> RawCells<K, V> {
                     let first = table.bucket(self.index(k, len));
                     // Sequential, but 2.25 cache lines per bucket: fetch two runs ahead.
                     prefetch_bytes(first.wrapping_add(16), 8 * size);
-                    let mut full = 0u64;
+                    let mut words = [0u64; 8];
                     let mut solo = true;
-                    for j in 0..8 {
+                    for (j, w) in words.iter_mut().enumerate() {
                         // SAFETY: `first + j` is a live bucket of the table (the run does not
                         // wrap).
                         unsafe {
                             let b = first.add(j);
-                            let lanes = BitMask::from_lanes(self.full_lanes(b));
-                            full |= u64::from(lanes.to_byte()) << (8 * j);
+                            *w = Bucket::group(b).word();
                             solo &= Bucket::next(b).is_null();
                         }
                     }
                     if solo {
+                        // Bit `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`.
+                        let mut full = rotate_bytes_right(full_cells8(words), self.offset as u32);
                         let base = first.cast::<u8>();
                         while full != 0 {
                             let (ko, vo) = offsets[full.trailing_zeros() as usize];
