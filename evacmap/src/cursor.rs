@@ -571,6 +571,20 @@ impl<K, V> Cursor<K, V> {
     /// `retain`, it removes in place and does not advance a grow in progress. Afterwards
     /// `remove_yielded` returns `None` until the next `next`.
     ///
+    /// ```
+    /// use evacmap::EvacMap;
+    ///
+    /// let mut map: EvacMap<u64, u64> = (0..1000).map(|k| (k, k)).collect();
+    /// let mut cursor = map.cursor();
+    /// while !cursor.is_finished() {
+    ///     // Remove the odd keys, 100 entries at a time ...
+    ///     cursor.retain_next(&mut map, 100, |&k, _| k % 2 == 0);
+    ///     // ... and use the map freely in between.
+    ///     map.insert(10_000, 0);
+    /// }
+    /// assert!((0..1000).all(|k| map.contains_key(&k) == (k % 2 == 0)));
+    /// ```
+    ///
     /// # Panics
     /// If `map` is not the map this cursor was made from. If `keep` panics, the answers it
     /// already gave are applied (those entries are removed and dropped while unwinding), the
