@@ -1,6 +1,7 @@
 //! evacmap against hashbrown, same hasher, u64 -> u64, at 1K, 64K and 1M entries: insert from
 //! empty, lookup hit, lookup miss, iterate, retain half, cursor-delete half (through the cursor, and
-//! by key as Go code does).
+//! by key as Go code does), and cursor-retain half (`Cursor::retain_next`, an incremental retain
+//! of `CURSOR_RETAIN_BUDGET` entries per call).
 //!
 //! Every routine's result is verified: each contender's map is checked to hold exactly the
 //! expected keys before timing starts, and each timed run asserts its count, so a wrong
@@ -8,7 +9,7 @@
 //! seed (evacmap folds in its own per-map seed on top, as Go's `hash0`).
 //!
 //! Sizes follow `EVACBENCH_PROFILE`: `full` runs 1K, 64K and 1M with criterion's default timing
-//! (the README figures), `default` (what `cargo bench` runs) only 64K with shorter timing so the
+//! (the figures in evacmap/README.md), `default` (what `cargo bench` runs) only 64K with shorter timing so the
 //! whole `cargo bench` stays within its budget, `tiny` only 1K. `EVACBENCH_CORE_SIZES=1000,65536`
 //! overrides the sizes.
 
@@ -90,6 +91,21 @@ fn cursor_delete(m: &mut Evac) -> usize {
     removed
 }
 
+/// Entries `cursor_retain` visits per `Cursor::retain_next` call: an incremental sweep that could
+/// do other work (or let other code write the map) between calls.
+const CURSOR_RETAIN_BUDGET: usize = 256;
+
+/// Walks with a cursor, `CURSOR_RETAIN_BUDGET` entries per call, removing the doomed ones with
+/// `Cursor::retain_next` (decided a bucket or 8 buckets at a time); returns the entries visited.
+fn cursor_retain(m: &mut Evac) -> usize {
+    let mut cursor = m.cursor();
+    let mut visited = 0;
+    while !cursor.is_finished() {
+        visited += cursor.retain_next(m, CURSOR_RETAIN_BUDGET, |&k, _| !doomed(k));
+    }
+    visited
+}
+
 /// Walks with a cursor and removes each doomed entry by key, as Go's `for k := range m { delete(m, k) }`.
 fn cursor_delete_by_key(m: &mut Evac) -> usize {
     let mut cursor = m.cursor();
@@ -119,10 +135,12 @@ fn verify(present: &[u64], absent: &[u64]) {
     assert_eq!(e.iter().count(), present.len());
     let mut e2 = e.clone();
     let mut e3 = e.clone();
+    let mut e4 = e.clone();
     e.retain(|&k, _| !doomed(k));
     b.retain(|&k, _| !doomed(k));
     cursor_delete(&mut e2);
     cursor_delete_by_key(&mut e3);
+    assert_eq!(cursor_retain(&mut e4), present.len());
     for (name, keys) in [
         (
             "evacmap retain",
@@ -131,6 +149,7 @@ fn verify(present: &[u64], absent: &[u64]) {
         ("hashbrown retain", b.keys().copied().collect()),
         ("evacmap cursor-delete", e2.keys().copied().collect()),
         ("evacmap cursor-delete-by-key", e3.keys().copied().collect()),
+        ("evacmap cursor-retain", e4.keys().copied().collect()),
     ] {
         assert!(keys == survivors, "{name} kept the wrong keys");
     }
@@ -140,6 +159,8 @@ fn verify(present: &[u64], absent: &[u64]) {
         .expect("evacmap invariants after cursor-delete");
     e3.check_invariants()
         .expect("evacmap invariants after cursor-delete-by-key");
+    e4.check_invariants()
+        .expect("evacmap invariants after cursor-retain");
 }
 
 fn sizes() -> Vec<usize> {
@@ -289,6 +310,17 @@ fn core(c: &mut Criterion) {
                 || e.clone(),
                 |mut m| {
                     assert_eq!(cursor_delete(&mut m), n - survivors);
+                    m
+                },
+                BatchSize::LargeInput,
+            )
+        });
+        g.bench_function(BenchmarkId::new("cursor-retain-half", "evacmap"), |bch| {
+            bch.iter_batched(
+                || e.clone(),
+                |mut m| {
+                    assert_eq!(cursor_retain(&mut m), n);
+                    assert_eq!(m.len(), survivors);
                     m
                 },
                 BatchSize::LargeInput,

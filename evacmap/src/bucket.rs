@@ -89,6 +89,18 @@ impl<K, V> Bucket<K, V> {
         unsafe { ptr::addr_of_mut!((*b).values).cast::<V>().add(i) }
     }
 
+    /// Byte offset of key slot `i` from the start of a bucket.
+    #[inline(always)]
+    pub(crate) const fn key_offset(i: usize) -> usize {
+        core::mem::offset_of!(Self, keys) + i * core::mem::size_of::<K>()
+    }
+
+    /// Byte offset of value slot `i` from the start of a bucket.
+    #[inline(always)]
+    pub(crate) const fn value_offset(i: usize) -> usize {
+        core::mem::offset_of!(Self, values) + i * core::mem::size_of::<V>()
+    }
+
     /// The next bucket of the chain, or null.
     ///
     /// # Safety

@@ -29,8 +29,10 @@ use core::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
+use crate::group::BitMask;
 use crate::grow::GrowKind;
 use crate::map::{evacuated, settle_tail, EvacMap};
+use crate::sweep::{drop_cells, Batch, BATCH};
 use crate::table::Table;
 use crate::tophash::TopHash;
 
@@ -75,6 +77,11 @@ pub struct Cursor<K, V> {
     forwarded: u64,
     /// The cell `next` last returned, for `remove_yielded`.
     last: Option<Yielded<K, V>>,
+    /// `EvacMap::writes` at which `node.pending` was last known exact: the node is a bucket of
+    /// the map's current table at the cursor's B, the map is not growing, and every pending
+    /// cell is full. While the map's count still matches, `next` yields pending cells without
+    /// re-reading their state. `u64::MAX` when unknown (the slow path resets it).
+    synced: u64,
     finished: bool,
 }
 
@@ -174,10 +181,14 @@ impl<K, V, S> EvacMap<K, V, S> {
             pins: [None, None],
             forwarded: 0,
             last: None,
+            synced: NOT_SYNCED,
             finished: false,
         }
     }
 }
+
+/// `Cursor::synced` when the cursor's pending cells are not known exact.
+const NOT_SYNCED: u64 = u64::MAX;
 
 #[inline]
 fn mask(b: u8) -> u64 {
@@ -295,7 +306,7 @@ impl<K, V> Cursor<K, V> {
     ///
     /// # Panics
     /// If `map` is not the map this cursor was made from.
-    #[inline]
+    #[inline(always)]
     pub fn next<'m, S>(&mut self, map: &'m EvacMap<K, V, S>) -> Option<(&'m K, &'m V)>
     where
         K: Hash + Eq,
@@ -322,6 +333,9 @@ impl<K, V> Cursor<K, V> {
             let node = &mut self.node;
             loop {
                 let bucket = node.bucket;
+                // Nothing was written since the pending cells were read (but this cursor's own
+                // removals): they are all still full and the layout is the simple one.
+                let synced = map.writes == self.synced;
                 if node.pending != 0 {
                     let lane = node.pending.trailing_zeros() as usize / 8;
                     let slot = (lane + self.pos.offset) & (BUCKET_CNT - 1);
@@ -329,7 +343,7 @@ impl<K, V> Cursor<K, V> {
                     // this cursor's (checked above), so `&map` excludes writers; a full cell
                     // holds an initialised entry owned by `map`, valid as long as `&'m map`.
                     unsafe {
-                        if !Bucket::top(bucket, slot).is_full() {
+                        if !synced && !Bucket::top(bucket, slot).is_full() {
                             break;
                         }
                         node.pending &= node.pending - 1;
@@ -349,9 +363,12 @@ impl<K, V> Cursor<K, V> {
                     node.bucket = next;
                     node.depth += 1;
                 } else if node.end.is_none()
-                    && simple_layout(node.table)
+                    && (synced || simple_layout(node.table))
                     && self.pos.done < mask(self.pos.b_log)
                 {
+                    // The next primary bucket of the current table, not growing: its pending
+                    // cells (read below, before anything else can write) are exact.
+                    self.synced = map.writes;
                     self.pos.done += 1;
                     self.pos.frac = 0;
                     node.index = self.pos.logical() as usize;
@@ -382,6 +399,7 @@ impl<K, V> Cursor<K, V> {
         K: Hash + Eq,
         S: BuildHasher,
     {
+        self.synced = NOT_SYNCED;
         if self.finished {
             return None;
         }
@@ -529,7 +547,329 @@ impl<K, V> Cursor<K, V> {
         map.count -= 1;
         map.writes += 1;
         map.after_removal();
+        // The cell left `pending` when it was yielded and settling only turns empty cells into
+        // `emptyRest`: if the pending cells were exact before, they still are, unless the
+        // removal started a halving.
+        if self.synced == last.writes && map.grow.is_none() {
+            self.synced = map.writes;
+        }
         Some(entry)
+    }
+
+    /// Visits up to `budget` more entries, the ones [`next`](Cursor::next) would yield, and
+    /// removes those for which `keep` returns `false`; returns how many were visited (fewer than
+    /// `budget` only when the walk is over). An incremental [`EvacMap::retain`]: between two
+    /// calls, as between two `next` calls, the map may change in any way, and the [`Cursor`]
+    /// contract holds for the entries visited as for the entries yielded.
+    ///
+    /// While the map is not growing and the cursor walks its current table at the cursor's own
+    /// B (the common case), it decides a bucket at a time: the predicate's answers for the
+    /// bucket's remaining entries go into a bitmask with no branch on them, the bucket's 8
+    /// tophash bytes are rewritten in one store (`emptyRest` included), and the removed entries
+    /// are dropped after the bucket's last predicate call. Elsewhere it steps as `next` followed,
+    /// for a removal, by [`remove_yielded`](Cursor::remove_yielded). Like `remove_yielded` and
+    /// `retain`, it removes in place and does not advance a grow in progress. Afterwards
+    /// `remove_yielded` returns `None` until the next `next`.
+    ///
+    /// ```
+    /// use evacmap::EvacMap;
+    ///
+    /// let mut map: EvacMap<u64, u64> = (0..1000).map(|k| (k, k)).collect();
+    /// let mut cursor = map.cursor();
+    /// while !cursor.is_finished() {
+    ///     // Remove the odd keys, 100 entries at a time ...
+    ///     cursor.retain_next(&mut map, 100, |&k, _| k % 2 == 0);
+    ///     // ... and use the map freely in between.
+    ///     map.insert(10_000, 0);
+    /// }
+    /// assert!((0..1000).all(|k| map.contains_key(&k) == (k % 2 == 0)));
+    /// ```
+    ///
+    /// # Panics
+    /// If `map` is not the map this cursor was made from. If `keep` panics, the answers it
+    /// already gave are applied (those entries are removed and dropped while unwinding), the
+    /// entry it panicked on stays and is not visited again, and the map stays consistent. A
+    /// panicking destructor of a removed entry leaves the map consistent too (the bucket's
+    /// other removed entries are still dropped).
+    pub fn retain_next<S, F>(
+        &mut self,
+        map: &mut EvacMap<K, V, S>,
+        budget: usize,
+        mut keep: F,
+    ) -> usize
+    where
+        K: Hash + Eq,
+        S: BuildHasher,
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        self.check_map(map.id);
+        self.last = None;
+        map.writes += 1;
+        let mut visited = 0;
+        let mut removed_fast = false;
+        'walk: while visited < budget {
+            if self.in_node
+                && self.node.loaded
+                && !self.node.filter_in_place
+                && self.node.end.is_none()
+                && map.clears == self.clears
+                && map.grow.is_none()
+                && map
+                    .cur
+                    .as_ref()
+                    .is_some_and(|t| Arc::as_ptr(t) == self.node.table && t.b() == self.pos.b_log)
+            {
+                // Nothing below changes the layout (removals in place, no grow, no shrink
+                // before the end), so the conditions hold until the general path takes over.
+                loop {
+                    // SAFETY: checked just above: the node is a bucket of the map's current
+                    // table at the cursor's B, aligned, and the map is not growing; `&mut map`
+                    // is exclusive.
+                    let left = budget - visited;
+                    // SAFETY: as above.
+                    let (n, removed) = match unsafe { self.retain_run(map, left, &mut keep) } {
+                        Some(done) => done,
+                        // SAFETY: as above.
+                        None => unsafe { self.retain_bucket(map, left, &mut keep) },
+                    };
+                    visited += n;
+                    removed_fast |= removed;
+                    if visited == budget {
+                        break 'walk;
+                    }
+                    if !self.advance_simple() {
+                        // The end of the walk: the general path takes over.
+                        break;
+                    }
+                }
+            }
+            if self.next_visit(map, &mut keep).is_none() {
+                break;
+            }
+            visited += 1;
+        }
+        self.last = None;
+        self.synced = NOT_SYNCED;
+        if removed_fast {
+            map.after_removal();
+        }
+        visited
+    }
+
+    /// One general step of `retain_next`: `next`, then the predicate, then `remove_yielded`
+    /// if it says so. `None` when the walk is over.
+    fn next_visit<S, F>(&mut self, map: &mut EvacMap<K, V, S>, keep: &mut F) -> Option<()>
+    where
+        K: Hash + Eq,
+        S: BuildHasher,
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        self.next(map)?;
+        let last = self.last.as_ref().expect("next returned an entry");
+        let (bucket, slot) = (last.bucket, last.slot);
+        // SAFETY: `next` just returned this cell: it is full, in a table the map owns, and
+        // `&mut map` gives exclusive access; the references end with the call.
+        let kept = unsafe {
+            keep(
+                &*Bucket::key(bucket, slot),
+                &mut *Bucket::value(bucket, slot),
+            )
+        };
+        if !kept {
+            drop(
+                self.remove_yielded(map)
+                    .expect("nothing was written since next"),
+            );
+        }
+        Some(())
+    }
+
+    /// Moves the node to the next bucket of its chain or, at the chain's end, to the next
+    /// primary bucket of the current table and loads its pending cells; `false` at the end of
+    /// the last logical bucket (left to the general path).
+    ///
+    /// The caller has checked that the node is a bucket of the map's current table at the
+    /// cursor's B, aligned, and that the map is not growing.
+    #[inline(always)]
+    fn advance_simple(&mut self) -> bool {
+        let node = &mut self.node;
+        // SAFETY: the node's bucket is live (its table is pinned and the map's current one).
+        let next = unsafe { Bucket::next(node.bucket) };
+        if !next.is_null() {
+            node.bucket = next;
+            node.depth += 1;
+        } else if self.pos.done < mask(self.pos.b_log) {
+            self.pos.done += 1;
+            self.pos.frac = 0;
+            node.index = self.pos.logical() as usize;
+            // SAFETY: the caller checked that `node.table` is the map's current table.
+            let table = unsafe { &*node.table };
+            node.bucket = table.bucket(node.index);
+            let ahead = (node.index + 4) & (table.len() - 1);
+            prefetch_bytes(table.bucket(ahead), core::mem::size_of::<Bucket<K, V>>());
+            node.depth = 0;
+        } else {
+            return false;
+        }
+        // SAFETY: the bucket is live; the map is not growing, so it holds no evacuation mark.
+        let group = unsafe { Bucket::group(node.bucket) };
+        node.pending = group
+            .match_full()
+            .bits()
+            .rotate_right((self.pos.offset * 8) as u32);
+        true
+    }
+
+    /// Decides 8 neighbouring whole-chain buckets at once, from the node's bucket (not started
+    /// yet) on, when they lie ahead in the walk and their entries fit in `budget`: one mask of
+    /// their full cells, one loop exit per 8 buckets. Leaves the node on the last of them with
+    /// nothing pending. `None` (nothing done) when that does not apply.
+    ///
+    /// # Safety
+    /// - As for [`retain_bucket`](Cursor::retain_bucket).
+    #[inline(always)]
+    unsafe fn retain_run<S, F>(
+        &mut self,
+        map: &mut EvacMap<K, V, S>,
+        budget: usize,
+        keep: &mut F,
+    ) -> Option<(usize, bool)>
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        // SAFETY: the table is the map's current one, pinned (the caller's contract).
+        let table = unsafe { &*self.node.table };
+        let first = self.node.index;
+        if self.node.depth != 0
+            || self.pos.done + BATCH as u64 > mask(self.pos.b_log)
+            || first + BATCH > table.len()
+        {
+            return None;
+        }
+        let rotation = (self.pos.offset * 8) as u32;
+        let mut buckets = [core::ptr::null_mut(); BATCH];
+        let mut full = 0u64;
+        let mut alone = true;
+        for (j, b) in buckets.iter_mut().enumerate() {
+            *b = table.bucket(first + j);
+            // SAFETY: a live bucket of the current table.
+            let lanes = unsafe { Bucket::group(*b) }
+                .match_full()
+                .bits()
+                .rotate_right(rotation);
+            if j == 0 && lanes != self.node.pending {
+                // The bucket was started, or changed since its cells were read.
+                return None;
+            }
+            full |= u64::from(BitMask::from_lanes(lanes).to_byte()) << (8 * j);
+            // SAFETY: as above.
+            alone &= unsafe { Bucket::next(*b) }.is_null();
+        }
+        let visited = full.count_ones() as usize;
+        if !alone || visited > budget {
+            return None;
+        }
+        // Sequential, 2.25 cache lines per bucket: fetch the next run while deciding this one.
+        prefetch_bytes(
+            table.bucket(first).wrapping_add(BATCH),
+            BATCH * core::mem::size_of::<Bucket<K, V>>(),
+        );
+        let offset = self.pos.offset;
+        let mut run = Run {
+            cursor: self,
+            first,
+            cell: 8 * BATCH - 1,
+            remaining: full,
+        };
+        // SAFETY: 8 distinct live buckets of the current table, each a whole chain; `&mut map`
+        // is exclusive.
+        let mut batch = unsafe { Batch::eight(map, buckets) };
+        // As in `retain_bucket`, no branch on the answers; `run` records the progress before
+        // each call, so a panic leaves the cursor after the entries already answered.
+        while run.remaining != 0 {
+            let cell = run.remaining.trailing_zeros() as usize;
+            run.remaining &= run.remaining - 1;
+            run.cell = cell;
+            let j = cell / BUCKET_CNT;
+            let slot = (cell % BUCKET_CNT + offset) & (BUCKET_CNT - 1);
+            let b = buckets[j];
+            // SAFETY: the cell is full (read above; only the predicate ran since, which cannot
+            // reach the map); the references end with the call.
+            let kept = unsafe { keep(&*Bucket::key(b, slot), &mut *Bucket::value(b, slot)) };
+            batch.doomed |= u64::from(!kept) << (BUCKET_CNT * j + slot);
+        }
+        run.cell = 8 * BATCH - 1;
+        // SAFETY: `doomed` holds full cells of `buckets`, decided just now.
+        let doomed = unsafe { batch.apply() };
+        drop(batch);
+        // SAFETY: `apply` released these cells to us; each is dropped once.
+        unsafe { drop_cells(&buckets, doomed) };
+        drop(run);
+        Some((visited, doomed != 0))
+    }
+
+    /// Decides the node's pending cells (at most `budget`) with `keep` and applies the answers
+    /// to the bucket at once; returns how many were visited and whether any was removed.
+    ///
+    /// # Safety
+    /// - The node is a bucket of `map`'s current table at the cursor's B, aligned, and the map
+    ///   is not growing.
+    #[inline(always)]
+    unsafe fn retain_bucket<S, F>(
+        &mut self,
+        map: &mut EvacMap<K, V, S>,
+        budget: usize,
+        keep: &mut F,
+    ) -> (usize, bool)
+    where
+        F: FnMut(&K, &mut V) -> bool,
+    {
+        let rotation = (self.pos.offset * 8) as u32;
+        let offset = self.pos.offset;
+        self.synced = NOT_SYNCED;
+        let node = &mut self.node;
+        let bucket = node.bucket;
+        // Cells removed since the pending set was read are skipped; cells filled since are
+        // inserts, which the contract lets the walk skip.
+        // SAFETY: the bucket is live (the caller's contract).
+        let full = unsafe { Bucket::group(bucket) }.match_full().bits();
+        node.pending &= full.rotate_right(rotation);
+        // SAFETY: the table is the map's current one (the caller's contract).
+        let head = unsafe { &*node.table }.bucket(node.index);
+        // SAFETY: as above, `head` is live.
+        let alone = bucket == head && unsafe { Bucket::next(head) }.is_null();
+        // SAFETY: the bucket is a live bucket of the current table; a lone primary bucket is a
+        // whole chain, otherwise `head` heads its chain.
+        let mut batch = unsafe { Batch::one(map, bucket, if alone { None } else { Some(head) }) };
+        let mut left = budget;
+        let mut visited = 0;
+        // The only branch on the loop's data is its exit: each answer goes into `doomed` by a
+        // shift. `pending` is updated before each call, so a panic leaves the walk after the
+        // entries already answered.
+        while node.pending != 0 && left != 0 {
+            let lane = node.pending.trailing_zeros() as usize / 8;
+            let slot = (lane + offset) & (BUCKET_CNT - 1);
+            node.pending &= node.pending - 1;
+            left -= 1;
+            visited += 1;
+            // SAFETY: the cell is full (checked above, and only the predicate ran since, which
+            // cannot reach the map); the references end with the call.
+            let kept = unsafe {
+                keep(
+                    &*Bucket::key(bucket, slot),
+                    &mut *Bucket::value(bucket, slot),
+                )
+            };
+            batch.doomed |= u64::from(!kept) << slot;
+        }
+        // SAFETY: `doomed` holds full cells of the bucket, decided just now.
+        let doomed = unsafe { batch.apply() };
+        drop(batch);
+        let mut buckets = [core::ptr::null_mut(); BATCH];
+        buckets[0] = bucket;
+        // SAFETY: `apply` released these cells to us; each is dropped once.
+        unsafe { drop_cells(&buckets, doomed) };
+        (visited, doomed != 0)
     }
 
     #[inline]
@@ -537,6 +877,33 @@ impl<K, V> Cursor<K, V> {
         if id != self.map_id {
             wrong_map(self.map_id, id);
         }
+    }
+}
+
+/// Progress of `Cursor::retain_run`: when dropped (at the end, or while a panic unwinds), puts
+/// the cursor on the bucket of `cell` with the cells of `remaining` in that bucket pending.
+struct Run<'c, K, V> {
+    cursor: &'c mut Cursor<K, V>,
+    /// Index of the run's first bucket.
+    first: usize,
+    /// The last cell handed to the predicate (bit `8 * j + lane`).
+    cell: usize,
+    /// Cells not handed to the predicate yet, same bits.
+    remaining: u64,
+}
+
+impl<K, V> Drop for Run<'_, K, V> {
+    fn drop(&mut self) {
+        let j = self.cell / BUCKET_CNT;
+        let c = &mut *self.cursor;
+        c.pos.done += j as u64;
+        c.pos.frac = 0;
+        c.node.index = self.first + j;
+        // SAFETY: the node's table is pinned; `first + j` is one of the run's buckets.
+        c.node.bucket = unsafe { &*c.node.table }.bucket(self.first + j);
+        c.node.depth = 0;
+        c.node.pending = BitMask::from_byte((self.remaining >> (BUCKET_CNT * j)) as u8).bits();
+        c.node.loaded = true;
     }
 }
 

@@ -71,10 +71,86 @@ impl Group {
     }
 
     /// Some slot is `emptyRest`: nothing in this chain follows that slot.
+    #[cfg(any(test, not(target_arch = "x86_64")))]
     #[inline]
     pub(crate) fn has_empty_rest(self) -> bool {
         self.match_byte(TopHash::EMPTY_REST).any()
     }
+}
+
+/// The slots of a bucket whose tophash byte equals `top` (bit `i` for slot `i`) and whether
+/// the bucket has an `emptyRest` cell, from its tophash word: what a lookup needs per bucket,
+/// with one compare and one `movemask` each on x86_64.
+#[inline(always)]
+pub(crate) fn lookup_bits(word: u64, top: TopHash) -> (u32, bool) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_movemask_epi8, _mm_setzero_si128,
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline; these intrinsics only compute on
+        // registers.
+        unsafe {
+            let group = _mm_cvtsi64_si128(word as i64);
+            let wanted = _mm_cvtsi64_si128(lanes(top.get()) as i64);
+            // Bytes 8..16 are zero in both: only the low 8 bits of the masks count.
+            let matches = _mm_movemask_epi8(_mm_cmpeq_epi8(group, wanted)) as u32 & 0xff;
+            let rest = _mm_movemask_epi8(_mm_cmpeq_epi8(group, _mm_setzero_si128())) & 0xff;
+            (matches, rest != 0)
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let group = Group(word);
+        (
+            u32::from(group.match_byte(top).to_byte()),
+            group.has_empty_rest(),
+        )
+    }
+}
+
+/// The full cells of 8 buckets from their tophash words (`words[j]` of bucket `j`, slot `i` in
+/// byte `i`): bit `8 * j + i` is set iff slot `i` of bucket `j` holds an entry.
+#[inline(always)]
+pub(crate) fn full_cells8(words: [u64; 8]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{
+            _mm_cmpeq_epi8, _mm_movemask_epi8, _mm_set1_epi8, _mm_set_epi64x, _mm_setzero_si128,
+            _mm_subs_epu8,
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline, so these intrinsics are available on
+        // every x86_64 CPU; they only compute on registers.
+        unsafe {
+            let below = _mm_set1_epi8((TopHash::MIN_TOP_HASH - 1) as i8);
+            let zero = _mm_setzero_si128();
+            let mut not_full = 0u64;
+            for p in 0..4 {
+                let pair = _mm_set_epi64x(words[2 * p + 1] as i64, words[2 * p] as i64);
+                // A byte saturates to 0 iff it is below `MIN_TOP_HASH`: not full.
+                let empty = _mm_cmpeq_epi8(_mm_subs_epu8(pair, below), zero);
+                not_full |= u64::from(_mm_movemask_epi8(empty) as u16) << (16 * p);
+            }
+            !not_full
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let mut full = 0u64;
+        for (j, &w) in words.iter().enumerate() {
+            full |= u64::from(Group(w).match_full().to_byte()) << (8 * j);
+        }
+        full
+    }
+}
+
+/// Rotates each byte of `bits` right by `r` (`r < 8`): bit `i` of a byte moves to bit
+/// `(i - r) mod 8` of the same byte.
+#[inline(always)]
+pub(crate) fn rotate_bytes_right(bits: u64, r: u32) -> u64 {
+    debug_assert!(r < 8);
+    let low = lanes(0xff >> r);
+    (bits >> r) & low | (bits << ((8 - r) % 8)) & !low
 }
 
 /// A set of slots: bit 7 of lane `i` stands for slot `i`.
@@ -91,6 +167,7 @@ impl BitMask {
         self.0
     }
 
+    #[cfg(any(test, not(target_arch = "x86_64")))]
     #[inline]
     pub(crate) fn any(self) -> bool {
         self.0 != 0
@@ -212,6 +289,48 @@ mod tests {
             );
             let lanes = m.byte_lanes().to_le_bytes();
             assert!((0..8).all(|i| lanes[i] == if byte >> i & 1 == 1 { 0xff } else { 0 }));
+        }
+    }
+
+    #[test]
+    fn lookup_bits_match_the_scalar_versions() {
+        for v in 0..=255u8 {
+            for other in [0u8, 1, 2, 4, 5, 0x7f, 0x80, 0x81, 0xfe, 0xff] {
+                let bytes = [other, v, other, v, v, other, other, v];
+                let g = group(bytes);
+                let (matches, rest) = lookup_bits(g.word(), TopHash(v));
+                assert_eq!(
+                    u64::from(matches),
+                    u64::from(g.match_byte(TopHash(v)).to_byte())
+                );
+                assert_eq!(rest, g.has_empty_rest(), "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn full_cells8_and_byte_rotation_match_the_scalar_versions() {
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..2000 {
+            let mut words = [0u64; 8];
+            for w in &mut words {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                // Bias bytes towards the states 0..=5 so every state appears often.
+                *w = x & lanes(if x & 1 == 0 { 0x07 } else { 0xff });
+            }
+            let want = words.iter().enumerate().fold(0u64, |acc, (j, &w)| {
+                acc | u64::from(Group(w).match_full().to_byte()) << (8 * j)
+            });
+            assert_eq!(full_cells8(words), want);
+            for r in 0..8u32 {
+                let rotated = rotate_bytes_right(want, r);
+                for j in 0..8 {
+                    let byte = (want >> (8 * j)) as u8;
+                    assert_eq!((rotated >> (8 * j)) as u8, byte.rotate_right(r), "r={r}");
+                }
+            }
         }
     }
 

@@ -6,7 +6,7 @@ use core::marker::PhantomData;
 use std::sync::Arc;
 
 use crate::bucket::{prefetch_bytes, Bucket};
-use crate::group::BitMask;
+use crate::group::{full_cells8, rotate_bytes_right, BitMask};
 use crate::map::EvacMap;
 use crate::table::Table;
 use crate::tophash::TopHash;
@@ -102,15 +102,23 @@ impl<K, V> RawCells<K, V> {
 
     /// Visits every full cell not yet returned by `next_cell`, in the same order, without the
     /// per-cell bookkeeping of `next_cell`: runs of 8 neighbouring buckets without overflow are
-    /// visited through one 64-bit mask of their full cells (one loop exit per 8 buckets).
+    /// visited through one 64-bit mask of their full cells (one loop exit per 8 buckets), and a
+    /// cell's key and value are found from the run's first bucket through a table of offsets
+    /// built once per call (the slot offset is the same for every bucket). `f` gets pointers to
+    /// the cell's key and value.
     #[inline]
     pub(crate) fn fold_cells<B, F>(self, init: B, mut f: F) -> B
     where
-        F: FnMut(B, *mut Bucket<K, V>, usize) -> B,
+        F: FnMut(B, *mut K, *mut V) -> B,
     {
         let mut acc = init;
+        let cell = |b: *mut Bucket<K, V>, slot: usize| {
+            // SAFETY: `b` is a live bucket and `slot < 8` (callers below).
+            unsafe { (Bucket::key(b, slot), Bucket::value(b, slot)) }
+        };
         for lane in self.full {
-            acc = f(acc, self.bucket, self.slot(lane));
+            let (k, v) = cell(self.bucket, self.slot(lane));
+            acc = f(acc, k, v);
         }
         if !self.bucket.is_null() {
             // SAFETY: `bucket` belongs to a live table (constructor contract).
@@ -118,11 +126,23 @@ impl<K, V> RawCells<K, V> {
             while !b.is_null() {
                 // SAFETY: `b` is a live bucket of the same chain.
                 for lane in BitMask::from_lanes(unsafe { self.full_lanes(b) }) {
-                    acc = f(acc, b, self.slot(lane));
+                    let (k, v) = cell(b, self.slot(lane));
+                    acc = f(acc, k, v);
                 }
                 // SAFETY: as above.
                 b = unsafe { Bucket::next(b) };
             }
+        }
+        // Byte offsets, from a run's first bucket, of the key and value of run cell `c`
+        // (bucket `c / 8`, lane `c % 8`, so slot `(c + offset) % 8`).
+        let mut offsets = [(0usize, 0usize); 64];
+        let size = core::mem::size_of::<Bucket<K, V>>();
+        for (c, o) in offsets.iter_mut().enumerate() {
+            let (j, slot) = (c / 8, self.slot(c % 8));
+            *o = (
+                j * size + Bucket::<K, V>::key_offset(slot),
+                j * size + Bucket::<K, V>::value_offset(slot),
+            );
         }
         for t in self.table..2 {
             // SAFETY: non-null table pointers are live (constructor contract).
@@ -132,30 +152,34 @@ impl<K, V> RawCells<K, V> {
             let len = table.len();
             let mut k = if t == self.table { self.next_index } else { 0 };
             while k < len {
-                if k + 8 <= len {
-                    let first = self.index(k, len);
+                // A run must not wrap around the table's end (after a chain with overflow, `k`
+                // is no longer a multiple of 8).
+                if k + 8 <= len && self.index(k, len) + 8 <= len {
+                    let first = table.bucket(self.index(k, len));
                     // Sequential, but 2.25 cache lines per bucket: fetch two runs ahead.
-                    prefetch_bytes(
-                        table.bucket(first).wrapping_add(16),
-                        8 * core::mem::size_of::<Bucket<K, V>>(),
-                    );
-                    let mut buckets = [core::ptr::null_mut(); 8];
-                    let mut full = 0u64;
+                    prefetch_bytes(first.wrapping_add(16), 8 * size);
+                    let mut words = [0u64; 8];
                     let mut solo = true;
-                    for (j, b) in buckets.iter_mut().enumerate() {
-                        *b = table.bucket(self.index(k + j, len));
-                        // SAFETY: `b` is a live bucket of the table.
+                    for (j, w) in words.iter_mut().enumerate() {
+                        // SAFETY: `first + j` is a live bucket of the table (the run does not
+                        // wrap).
                         unsafe {
-                            let lanes = BitMask::from_lanes(self.full_lanes(*b));
-                            full |= u64::from(lanes.to_byte()) << (8 * j);
-                            solo &= Bucket::next(*b).is_null();
+                            let b = first.add(j);
+                            *w = Bucket::group(b).word();
+                            solo &= Bucket::next(b).is_null();
                         }
                     }
                     if solo {
+                        // Bit `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`.
+                        let mut full = rotate_bytes_right(full_cells8(words), self.offset as u32);
+                        let base = first.cast::<u8>();
                         while full != 0 {
-                            let cell = full.trailing_zeros() as usize;
+                            let (ko, vo) = offsets[full.trailing_zeros() as usize];
                             full &= full - 1;
-                            acc = f(acc, buckets[cell / 8], self.slot(cell % 8));
+                            // SAFETY: the offsets name a key and a value slot of the run's
+                            // buckets, inside the table's allocation.
+                            let (key, value) = unsafe { (base.add(ko), base.add(vo)) };
+                            acc = f(acc, key.cast(), value.cast());
                         }
                         k += 8;
                         continue;
@@ -166,7 +190,8 @@ impl<K, V> RawCells<K, V> {
                 while !b.is_null() {
                     // SAFETY: `b` is a live bucket of the table's chain.
                     for lane in BitMask::from_lanes(unsafe { self.full_lanes(b) }) {
-                        acc = f(acc, b, self.slot(lane));
+                        let (key, value) = cell(b, self.slot(lane));
+                        acc = f(acc, key, value);
                     }
                     // SAFETY: as above.
                     b = unsafe { Bucket::next(b) };
@@ -343,11 +368,9 @@ impl<'a, K, V> Iterator for Iter<'a, K, V> {
         if self.remaining == 0 {
             return init;
         }
-        self.raw.fold_cells(init, |acc, b, slot| {
+        self.raw.fold_cells(init, |acc, key, value| {
             // SAFETY: the cell is full and the map is borrowed for 'a.
-            f(acc, unsafe {
-                (&*Bucket::key(b, slot), &*Bucket::value(b, slot))
-            })
+            f(acc, unsafe { (&*key, &*value) })
         })
     }
 
@@ -386,11 +409,9 @@ impl<'a, K, V> Iterator for IterMut<'a, K, V> {
         if self.remaining == 0 {
             return init;
         }
-        self.raw.fold_cells(init, |acc, b, slot| {
+        self.raw.fold_cells(init, |acc, key, value| {
             // SAFETY: as in `next`: each full cell is visited once, so the `&mut V` are disjoint.
-            f(acc, unsafe {
-                (&*Bucket::key(b, slot), &mut *Bucket::value(b, slot))
-            })
+            f(acc, unsafe { (&*key, &mut *value) })
         })
     }
 

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use crate::bucket::{Bucket, BUCKET_CNT};
 use crate::config::Config;
+use crate::group::lookup_bits;
 use crate::grow::Growth;
 use crate::hash::{hash_key, DefaultHashBuilder, Entropy};
 use crate::table::Table;
@@ -289,15 +290,18 @@ where
     Q: Eq + ?Sized,
 {
     loop {
-        // SAFETY: `b` is a live bucket of the chain; full slots hold initialised keys.
+        // SAFETY: `b` is a live bucket of the chain; full slots hold initialised keys (a slot
+        // whose byte equals `top`, at least `MIN_TOP_HASH`, is full).
         unsafe {
-            let group = Bucket::group(b);
-            for slot in group.match_byte(top) {
+            let (mut matches, rest) = lookup_bits(Bucket::group(b).word(), top);
+            while matches != 0 {
+                let slot = matches.trailing_zeros() as usize;
                 if (*Bucket::key(b, slot)).borrow() == key {
                     return Some((b, slot));
                 }
+                matches &= matches - 1;
             }
-            if group.has_empty_rest() {
+            if rest {
                 return None;
             }
             b = Bucket::next(b);
@@ -367,18 +371,17 @@ where
     }
 
     /// The cell holding `key`: in the old table while its bucket is not evacuated, as Go reads.
-    /// Never evacuates.
-    #[inline]
+    /// Never evacuates. Always inlined: a call would return the cell through memory.
+    #[inline(always)]
     fn find<Q>(&self, key: &Q) -> Option<(*mut Bucket<K, V>, usize)>
     where
         K: Borrow<Q>,
         Q: Hash + Eq + ?Sized,
     {
-        if self.count == 0 {
-            return None;
-        }
-        let hash = self.hash(key);
+        // No `count == 0` shortcut: an empty map has no table or only empty chains, and the
+        // check would cost every lookup a load and a branch.
         let cur = self.cur.as_ref()?;
+        let hash = self.hash(key);
         let mut b = cur.bucket((hash & cur.mask()) as usize);
         if let Some(grow) = &self.grow {
             let old = grow.old.bucket((hash & grow.old.mask()) as usize);
@@ -476,16 +479,19 @@ where
             unsafe {
                 loop {
                     let group = Bucket::group(b);
-                    for slot in group.match_byte(top) {
+                    let (mut matches, rest) = lookup_bits(group.word(), top);
+                    while matches != 0 {
+                        let slot = matches.trailing_zeros() as usize;
                         if *Bucket::key(b, slot) == key {
                             let old = mem::replace(&mut *Bucket::value(b, slot), value);
                             return Assigned::Updated(old, b, slot);
                         }
+                        matches &= matches - 1;
                     }
                     if free.is_none() {
                         free = group.match_empty().lowest().map(|slot| (b, slot));
                     }
-                    if group.has_empty_rest() {
+                    if rest {
                         break;
                     }
                     let next = Bucket::next(b);

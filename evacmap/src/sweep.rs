@@ -303,12 +303,12 @@ impl<K, V, S> EvacMap<K, V, S> {
 }
 
 /// Buckets a sweep decides at once: 8 slots each, so one `u64` holds a cell per bit.
-const BATCH: usize = 8;
+pub(crate) const BATCH: usize = 8;
 
 /// Answers of `retain`'s predicate for the cells of up to 8 buckets (bit `8 * j + slot` for slot
 /// `slot` of `buckets[j]`), not applied yet. Dropping it applies them, so a panicking predicate
 /// leaves the map consistent with the answers it gave.
-struct Batch<'a, K, V, S> {
+pub(crate) struct Batch<'a, K, V, S> {
     map: &'a mut EvacMap<K, V, S>,
     buckets: [*mut Bucket<K, V>; BATCH],
     n: usize,
@@ -317,10 +317,56 @@ struct Batch<'a, K, V, S> {
     settle: Option<*mut Bucket<K, V>>,
     is_old: bool,
     /// Full cells answered "remove", not applied yet.
-    doomed: u64,
+    pub(crate) doomed: u64,
 }
 
-impl<K, V, S> Batch<'_, K, V, S> {
+impl<'a, K, V, S> Batch<'a, K, V, S> {
+    /// A batch over 8 neighbouring buckets of the map's current table, each a whole chain
+    /// (slot `i` of `buckets[j]` is bit `8 * j + i`).
+    ///
+    /// # Safety
+    /// - `buckets` are distinct live buckets of `map`'s current table, each without an overflow
+    ///   bucket, accessed exclusively through `map` while the batch lives.
+    #[inline(always)]
+    pub(crate) unsafe fn eight(
+        map: &'a mut EvacMap<K, V, S>,
+        buckets: [*mut Bucket<K, V>; BATCH],
+    ) -> Self {
+        Batch {
+            map,
+            buckets,
+            n: BATCH,
+            settle: None,
+            is_old: false,
+            doomed: 0,
+        }
+    }
+
+    /// A batch over the one bucket `bucket` of the map's current table (slot `i` is bit `i`);
+    /// `settle` as on the struct.
+    ///
+    /// # Safety
+    /// - `bucket` is a live bucket of `map`'s current table, accessed exclusively through `map`
+    ///   while the batch lives; if `settle` is `None` it is a whole chain, else `settle` heads
+    ///   its chain.
+    #[inline(always)]
+    pub(crate) unsafe fn one(
+        map: &'a mut EvacMap<K, V, S>,
+        bucket: *mut Bucket<K, V>,
+        settle: Option<*mut Bucket<K, V>>,
+    ) -> Self {
+        let mut buckets = [core::ptr::null_mut(); BATCH];
+        buckets[0] = bucket;
+        Batch {
+            map,
+            buckets,
+            n: 1,
+            settle,
+            is_old: false,
+            doomed: 0,
+        }
+    }
+
     /// Marks every doomed cell `emptyOne` with one store per bucket (turning the trailing
     /// empties of a whole-chain bucket into `emptyRest` in the same store), settles a chain,
     /// and updates the counters. Returns the doomed cells, whose entries the caller now owns.
@@ -329,7 +375,7 @@ impl<K, V, S> Batch<'_, K, V, S> {
     /// - The struct's invariants: `buckets[..n]` are live buckets of the map's table named by
     ///   `is_old`, accessed exclusively, as `retain_batch` requires; `doomed` names full cells.
     #[inline(always)]
-    unsafe fn apply(&mut self) -> u64 {
+    pub(crate) unsafe fn apply(&mut self) -> u64 {
         let doomed = core::mem::take(&mut self.doomed);
         if doomed == 0 {
             return 0;
@@ -388,7 +434,7 @@ impl<K, V, S> Drop for Batch<'_, K, V, S> {
 /// # Safety
 /// - Each cell named is in `buckets` and holds an initialised entry that no one else owns.
 #[inline(always)]
-unsafe fn drop_cells<K, V>(buckets: &[*mut Bucket<K, V>; BATCH], mut doomed: u64) {
+pub(crate) unsafe fn drop_cells<K, V>(buckets: &[*mut Bucket<K, V>; BATCH], mut doomed: u64) {
     if !core::mem::needs_drop::<K>() && !core::mem::needs_drop::<V>() {
         return;
     }

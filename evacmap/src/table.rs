@@ -32,6 +32,8 @@ pub(crate) struct Successor<K, V> {
 pub(crate) struct Table<K, V> {
     /// log2 of the number of primary buckets.
     b: u8,
+    /// `2^b - 1`, kept so a lookup selects its bucket with one `and`.
+    mask: u64,
     /// `2^b` zero-initialised buckets (all `emptyRest`, no overflow).
     buckets: NonNull<Bucket<K, V>>,
     arena: UnsafeCell<OverflowArena<K, V>>,
@@ -61,6 +63,7 @@ impl<K, V> Table<K, V> {
         let buckets = NonNull::new(raw.cast()).ok_or(layout)?;
         Ok(Arc::new(Table {
             b,
+            mask: (1u64 << b) - 1,
             buckets,
             arena: UnsafeCell::new(OverflowArena::new()),
             successor: UnsafeCell::new(None),
@@ -92,7 +95,7 @@ impl<K, V> Table<K, V> {
     /// Mask selecting a primary bucket from a hash.
     #[inline]
     pub(crate) fn mask(&self) -> u64 {
-        (1u64 << self.b) - 1
+        self.mask
     }
 
     /// Primary bucket `i`.

@@ -758,3 +758,123 @@ fn entry_drops_each_value_once() {
         t.assert_all_dropped();
     }
 }
+
+/// `Cursor::retain_next` with budgets that stop mid-bucket, mid-run and never: every removed
+/// entry is dropped once, the rest stay alive, on a settled map (fast paths) and mid-grow
+/// (general path).
+#[test]
+fn cursor_retain_next_drops_removed_entries_once() {
+    type Fixture = (Map, Rc<Tracker>, PanicHasher);
+    let makers: [fn() -> Fixture; 3] = [
+        || settled(700),
+        || settled(7),
+        || mid_grow(GrowKind::Doubling),
+    ];
+    for make in makers {
+        for budget in [1usize, 5, 64, usize::MAX] {
+            let (mut m, t, _) = make();
+            let len = m.len();
+            let doomed = m.keys().filter(|k| k.id % 3 == 0).count();
+            let mut cursor = m.cursor();
+            let mut visited = 0;
+            while !cursor.is_finished() {
+                visited += cursor.retain_next(&mut m, budget, |k, _| k.id % 3 != 0);
+            }
+            assert_eq!(visited, len, "budget {budget}");
+            assert_eq!(m.len(), len - doomed);
+            assert!(m.keys().all(|k| k.id % 3 != 0));
+            m.check_invariants().unwrap();
+            t.assert_live(m.len(), 0);
+            drop(m);
+            t.assert_all_dropped();
+        }
+    }
+}
+
+/// A predicate panicking inside `Cursor::retain_next` at every position of the first buckets
+/// (mid-bucket, at bucket edges, inside an 8-bucket run), after the cursor was stepped into a
+/// bucket or not: the answers given are applied (those entries removed and dropped once), the
+/// entry it panicked on stays, the map is consistent, and the cursor carries on with exactly
+/// the entries it had not visited.
+#[test]
+fn cursor_retain_next_predicate_panic_mid_bucket() {
+    quiet_injected_panics();
+    for n in [7u64, 60, 700] {
+        for stepped in [0usize, 3] {
+            for after in (0..40u64).chain([100, 333]) {
+                let (mut m, t, _) = settled(n);
+                if after + stepped as u64 >= n {
+                    continue;
+                }
+                let mut cursor = m.cursor();
+                let mut seen: Vec<u64> = Vec::new();
+                for _ in 0..stepped {
+                    seen.push(cursor.next(&m).unwrap().0.id);
+                }
+                let mut removed = 0;
+                let mut calls = 0;
+                let r = catch_unwind(AssertUnwindSafe(|| {
+                    cursor.retain_next(&mut m, usize::MAX, |k, _| {
+                        calls += 1;
+                        seen.push(k.id);
+                        if calls > after {
+                            panic!("injected predicate panic");
+                        }
+                        let keep = k.id % 3 != 0;
+                        removed += usize::from(!keep);
+                        keep
+                    })
+                }));
+                assert!(r.is_err());
+                assert_eq!(m.len(), n as usize - removed, "n={n} after={after}");
+                t.assert_live(m.len(), 0);
+                m.check_invariants().unwrap();
+                assert_eq!(m.iter().filter(|(k, v)| k.id == v.x).count(), m.len());
+                // The walk goes on after the entry it panicked on, each entry once.
+                while !cursor.is_finished() {
+                    cursor.retain_next(&mut m, 17, |k, _| {
+                        seen.push(k.id);
+                        true
+                    });
+                }
+                seen.sort_unstable();
+                assert_eq!(seen, (0..n).collect::<Vec<_>>(), "n={n} after={after}");
+                fill(&mut m, &t, 5_000..5_100);
+                m.check_invariants().unwrap();
+                drop(m);
+                t.assert_all_dropped();
+            }
+        }
+    }
+}
+
+/// A destructor panicking inside `Cursor::retain_next`: the bucket's other removed entries are
+/// still dropped, nothing twice, the map is consistent and the walk can be finished.
+#[test]
+fn cursor_retain_next_drop_panic() {
+    quiet_injected_panics();
+    for n in [60u64, 700] {
+        for nth in [1u64, 2, 5, 17] {
+            let (mut m, t, _) = settled(n);
+            let len = m.len();
+            let mut cursor = m.cursor();
+            t.drop_panic_in.set(nth);
+            let r = catch_unwind(AssertUnwindSafe(|| {
+                cursor.retain_next(&mut m, usize::MAX, |k, _| k.id % 2 == 0)
+            }));
+            t.drop_panic_in.set(0);
+            assert!(r.is_err(), "no destructor panicked");
+            assert!(m.len() < len);
+            m.check_invariants().unwrap();
+            while !cursor.is_finished() {
+                cursor.retain_next(&mut m, 64, |k, _| k.id % 2 == 0);
+            }
+            assert!(m.iter().all(|(k, _)| k.id % 2 == 0));
+            assert_eq!(m.len(), (0..n).filter(|k| k % 2 == 0).count());
+            m.check_invariants().unwrap();
+            t.assert_live(m.len(), 0);
+            drop(m);
+            t.assert_all_dropped();
+        }
+    }
+}

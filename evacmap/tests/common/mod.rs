@@ -524,6 +524,94 @@ impl Harness {
         self.cursors.len() - 1
     }
 
+    /// `Cursor::retain_next` on cursor `i` with budget `n`: every visited entry is checked as a
+    /// yielded one, the removed ones leave the model; the end-of-walk check runs if the walk
+    /// ended. Returns the number visited.
+    pub(crate) fn cursor_retain(
+        &mut self,
+        i: usize,
+        n: usize,
+        keep: impl Fn(u64, u64) -> bool,
+    ) -> usize {
+        let mut seen = Vec::new();
+        let visited = self.cursors[i]
+            .cursor
+            .retain_next(&mut self.map, n, |&k, &mut v| {
+                let kept = keep(k, v);
+                seen.push((k, v, kept));
+                kept
+            });
+        assert_eq!(visited, seen.len(), "retain_next: visited count");
+        assert!(visited <= n, "retain_next visited {visited} > budget {n}");
+        for (k, v) in seen.iter().map(|&(k, v, _)| (k, v)) {
+            self.record_yield(i, k, v);
+        }
+        for &(k, v, kept) in &seen {
+            if !kept {
+                assert_eq!(self.model.remove(&k), Some(v));
+                self.forget(k);
+            }
+        }
+        if visited < n {
+            assert!(
+                self.cursors[i].cursor.is_finished(),
+                "retain_next visited fewer than its budget but the walk is not over"
+            );
+            self.end_walk(i);
+        }
+        self.after_op();
+        visited
+    }
+
+    /// Checks an entry cursor `i` yielded (or visited) against rules 1-4 and 6-7.
+    fn record_yield(&mut self, i: usize, k: u64, v: u64) {
+        let t = &mut self.cursors[i];
+        assert!(
+            !t.finished,
+            "rule 7: cursor {i} yielded ({k}, {v}) after returning None"
+        );
+        assert_eq!(
+            t.clears_at_creation, self.clears,
+            "rule 6: cursor {i} yielded ({k}, {v}) after the map was cleared"
+        );
+        assert_eq!(
+            self.model.get(&k),
+            Some(&v),
+            "rule 2/4: cursor {i} yielded ({k}, {v}) but the map holds {:?}",
+            self.model.get(&k)
+        );
+        let g = self.gens[&k];
+        assert!(
+            t.yielded.insert((k, g)),
+            "rule 1/3: cursor {i} yielded entry {k} (generation {g}) twice"
+        );
+        t.order.push(k);
+        t.yielded_keys.insert(k);
+    }
+
+    /// The end-of-walk check of cursor `i` (rule 1), once.
+    fn end_walk(&mut self, i: usize) {
+        let t = &mut self.cursors[i];
+        assert!(t.cursor.is_finished(), "is_finished() false after None");
+        if !t.finished {
+            t.finished = true;
+            let mut survivors = 0;
+            for (&k, &g) in &t.initial {
+                if self.gens.get(&k) == Some(&g) {
+                    survivors += 1;
+                    assert!(
+                        t.yielded.contains(&(k, g)),
+                        "rule 1: cursor {i} never yielded {k}, present from its creation to its end \
+                         (yielded {} entries; stats {:?})",
+                        t.yielded.len(),
+                        self.map.stats()
+                    );
+                }
+            }
+            t.survivors = survivors;
+        }
+    }
+
     /// One step of cursor `i`, checked against the contract.
     pub(crate) fn step(&mut self, i: usize) -> Option<(u64, u64)> {
         let t = &mut self.cursors[i];
