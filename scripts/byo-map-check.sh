@@ -28,6 +28,7 @@ fi
 echo "byo-map-check: copied to $dest (dependencies on $repo)"
 
 cd "$dest"
+cargo fmt --check
 cargo test --offline --locked
 EVACBENCH_PROFILE=tiny cargo bench --offline --locked
 
