@@ -72,19 +72,8 @@ pub fn records(rows: &[Row], settings: &Settings) -> Vec<Record> {
 /// or `target` under the current directory (beside the benchmark runs, where the report looks),
 /// with `-2`, `-3`, ... appended while that directory already holds a run.
 pub fn default_dir(environment: &Environment) -> PathBuf {
-    let base = crate::suite::runs_dir(&crate::report::default_target());
-    let stem = format!(
-        "{}-{}-tune",
-        crate::environment::day_of(&environment.date),
-        environment.git_commit
-    );
-    let mut dir = base.join(&stem);
-    let mut n = 2;
-    while dir.exists() {
-        dir = base.join(format!("{stem}-{n}"));
-        n += 1;
-    }
-    dir
+    let runs = reports::runs::runs_dir(&crate::report::default_target());
+    reports::runs::next_free(&runs, &reports::runs::run_stem(environment, Some("tune")))
 }
 
 /// Opens the run directory `dir` (marked incomplete until [`finish`]).
