@@ -121,8 +121,13 @@ impl NoiseModel {
     /// The floor of `metric` on `workload` for runs of `profile`: the first calibrated one of
     /// (this workload, this profile) if learned from at least [`MIN_PAIRS`] pairs, (all
     /// workloads, this profile), (this workload, any profile), (all workloads, any profile);
-    /// else [`DEFAULT_FLOOR`].
+    /// else [`DEFAULT_FLOOR`]; never below the metric's [`Metric::layout_floor`].
     pub fn floor(&self, metric: Metric, workload: &str, profile: &str) -> f64 {
+        self.calibrated_floor(metric, workload, profile)
+            .max(metric.layout_floor().unwrap_or(0.0))
+    }
+
+    fn calibrated_floor(&self, metric: Metric, workload: &str, profile: &str) -> f64 {
         let find = |w: Option<&str>, p: Option<&str>, min_pairs: usize| {
             self.floors.iter().find(|f| {
                 f.metric == metric
@@ -351,6 +356,30 @@ mod tests {
             );
         }
         assert!(m.floors.iter().all(|f| f.floor >= MIN_FLOOR));
+    }
+
+    #[test]
+    fn layout_sensitive_metrics_never_get_a_floor_below_their_layout_floor() {
+        let floor = |metric, floor| Floor {
+            metric,
+            workload: None,
+            profile: None,
+            floor,
+            pairs: 20,
+            max_seen: floor,
+        };
+        let m = NoiseModel {
+            source: "test".into(),
+            floors: vec![
+                floor(Metric::D1MissesPerOp, MIN_FLOOR),
+                floor(Metric::LatencyNsPerOp, 0.02),
+            ],
+            nondeterministic: Vec::new(),
+        };
+        assert_eq!(m.floor(Metric::D1MissesPerOp, "sweep", "tiny"), 0.05);
+        assert_eq!(m.floor(Metric::LatencyNsPerOp, "sweep", "tiny"), 0.02);
+        assert!(!Metric::D1MissesPerOp.deterministic() && !Metric::LlMissesPerOp.deterministic());
+        assert!(Metric::AllocsPerOp.deterministic());
     }
 
     #[test]
