@@ -63,12 +63,13 @@ mod scaling;
 pub mod schema;
 mod summarize;
 mod tune;
+pub mod tune_pick;
 
 pub use atomic::write_atomic;
 pub use baseline::{compare_runs, ComparisonSummary};
 pub use error::Error;
 pub use go_reference::{evacmap_vs_go, GoRatio, GoReference, GoReferenceMeta};
-pub use load::{find_latest_tune, load, merge, LoadedRun, TuneSource};
+pub use load::{find_latest_tune, find_latest_tunes, knob_of, load, merge, LoadedRun, TuneSource};
 pub use noise::{
     mann_whitney_p, Floor, NoiseModel, DEFAULT_FLOOR, MIN_FLOOR, MIN_PAIRS, NOISE_ENV,
 };
