@@ -203,6 +203,68 @@ pub struct Cell {
     pub inserts: u64,
     /// `sparse-scan`: whether the table is shrunk after the deletion.
     pub shrink: bool,
+    /// Build settings (thresholds, shard count); every one unset (the contenders' defaults)
+    /// in the profiles' cells. `evacbench tune` varies them.
+    pub settings: BuildSettings,
+}
+
+/// Build settings a cell can vary: the thresholds and shard count a user of a strategy sets.
+/// `None` keeps the contender's default. Only contenders that have the setting read it (evacmap's
+/// `Config` reads the load factor and the shrink threshold, `tombstone` its compaction
+/// threshold, `sharded` its shard count); see [`BuildSettings::apply`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BuildSettings {
+    /// evacmap's growth threshold (average entries per bucket), `Config::load_factor`.
+    pub load_factor: Option<f64>,
+    /// evacmap's shrink threshold, `Config::shrink_below` (below half the load factor).
+    pub shrink_below: Option<f64>,
+    /// `tombstone`'s compaction threshold, `Build::compact_above`, in `(0, 1]`.
+    pub compact_above: Option<f64>,
+    /// `sharded`'s shard count, `Build::shards`, at least 1.
+    pub shards: Option<usize>,
+}
+
+impl BuildSettings {
+    /// True when every setting is the contenders' default.
+    pub fn is_default(&self) -> bool {
+        *self == BuildSettings::default()
+    }
+
+    /// `build` with these settings applied (unset ones left as they are).
+    pub fn apply(&self, mut build: strategies::Build) -> strategies::Build {
+        if let Some(lf) = self.load_factor {
+            build.map.load_factor = lf;
+        }
+        if let Some(t) = self.shrink_below {
+            build.map.shrink_below = Some(t);
+        }
+        if let Some(t) = self.compact_above {
+            build.compact_above = t;
+        }
+        if let Some(n) = self.shards {
+            build.shards = Some(n);
+        }
+        build
+    }
+
+    /// Checks the settings with the contenders' own rules and messages
+    /// ([`strategies::Build::validate`], which checks evacmap's `Config` too).
+    pub fn validate(&self) -> Result<(), strategies::BuildError> {
+        self.apply(strategies::Build::default()).validate()
+    }
+
+    /// The settings as record parameters, in a fixed order (only those set).
+    pub fn params(&self) -> Vec<(&'static str, f64)> {
+        [
+            ("load_factor", self.load_factor),
+            ("shrink_below", self.shrink_below),
+            ("compact_above", self.compact_above),
+            ("shards", self.shards.map(|n| n as f64)),
+        ]
+        .into_iter()
+        .filter_map(|(name, v)| v.map(|v| (name, v)))
+        .collect()
+    }
 }
 
 /// An invalid parameter, with what would be accepted.
@@ -232,6 +294,7 @@ impl Cell {
             readers: 0,
             inserts: 0,
             shrink: false,
+            settings: BuildSettings::default(),
         }
     }
 
@@ -291,6 +354,14 @@ impl Cell {
         Cell { value, ..self }
     }
 
+    /// The same cell built with `settings`, checked with the contenders' own rules.
+    pub fn with_settings(self, settings: BuildSettings) -> Result<Cell, CellError> {
+        settings
+            .validate()
+            .map_err(|e| CellError(format!("{}: {e}", self.workload)))?;
+        Ok(Cell { settings, ..self })
+    }
+
     /// Checks every parameter.
     pub fn validated(self) -> Result<Cell, CellError> {
         let w = self.workload;
@@ -344,6 +415,9 @@ impl Cell {
             Workload::Churn => p = p.with("steps", self.inserts),
             Workload::SparseScan => p = p.with("shrink", if self.shrink { "yes" } else { "no" }),
         }
+        for (name, v) in self.settings.params() {
+            p = p.with(name, v);
+        }
         p
     }
 
@@ -371,6 +445,9 @@ impl Cell {
             }
             Workload::Churn => s += &format!("/steps={}", self.inserts),
             Workload::SparseScan => s += if self.shrink { "/shrunk" } else { "/as-is" },
+        }
+        for (name, v) in self.settings.params() {
+            s += &format!("/{name}={v}");
         }
         s
     }
@@ -570,6 +647,44 @@ mod tests {
                 .map(ToString::to_string),
             Some("sweep".to_owned())
         );
+    }
+
+    #[test]
+    fn build_settings_are_validated_with_the_contenders_messages_and_recorded() {
+        let cell = Cell::sparse_scan(1024, false).unwrap();
+        assert!(cell.settings.is_default());
+        assert_eq!(cell.params().iter().count(), 2, "profiles' cells are unchanged");
+        let shrink = BuildSettings {
+            shrink_below: Some(3.0),
+            ..BuildSettings::default()
+        };
+        let c = cell.with_settings(shrink).unwrap();
+        assert_eq!(c.params().num("shrink_below"), Some(3.0));
+        assert_eq!(c.label(), "n=1024/as-is/shrink_below=3");
+        let build = c.settings.apply(strategies::Build::default());
+        assert_eq!(build.map.shrink_below, Some(3.0));
+        // evacmap's own rule: the shrink threshold must be below half the load factor.
+        let e = cell
+            .with_settings(BuildSettings {
+                shrink_below: Some(3.25),
+                ..BuildSettings::default()
+            })
+            .unwrap_err();
+        assert!(e.0.contains("invalid shrink threshold 3.25") && e.0.contains("(0, 3.25)"), "{e}");
+        let e = cell
+            .with_settings(BuildSettings {
+                shards: Some(0),
+                ..BuildSettings::default()
+            })
+            .unwrap_err();
+        assert!(e.0.contains("shards must be at least 1"), "{e}");
+        let e = cell
+            .with_settings(BuildSettings {
+                compact_above: Some(f64::NAN),
+                ..BuildSettings::default()
+            })
+            .unwrap_err();
+        assert!(e.0.contains("compact threshold") && e.0.contains("NaN"), "{e}");
     }
 
     #[test]

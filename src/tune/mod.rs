@@ -19,6 +19,7 @@
 //! threshold, prints the results on stdout, and writes the records.
 
 mod config;
+pub mod knob;
 mod keys;
 mod measure;
 mod mix;
@@ -37,6 +38,7 @@ pub use config::{
     parse_repeats, parse_seed, parse_value_bytes, Format, Objective, RecordsTarget, TuneConfig,
     DEFAULT_B, DEFAULT_LOAD_FACTORS, DEFAULT_REPEATS, DEFAULT_SEED, HASH_SEED, MAX_B, MIN_B,
 };
+pub use knob::Knob;
 pub use mix::Mix;
 pub use recommend::{recommend, times_differ, Recommendation};
 pub use row::{Metrics, Row, Timing};
@@ -91,6 +93,8 @@ pub enum TuneError {
     Records(reports::Error),
     /// Writing the output failed.
     Io(io::Error),
+    /// The runner could not measure (records could not be written, or it stopped).
+    Measure(String),
     /// Everything was measured and printed, but no threshold qualifies (all failed
     /// verification, or none meets the memory limit).
     NoRecommendation(String),
@@ -112,6 +116,7 @@ impl fmt::Display for TuneError {
             TuneError::Invalid(e) => f.write_str(e),
             TuneError::Records(e) => write!(f, "writing the tune records: {e}"),
             TuneError::Io(e) => write!(f, "writing the output: {e}"),
+            TuneError::Measure(e) => write!(f, "measuring: {e}"),
             TuneError::NoRecommendation(e) => f.write_str(e),
         }
     }
@@ -128,8 +133,28 @@ pub fn run(
     config: &TuneConfig,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Result<TuneOutcome, TuneError> {
+) -> Result<Swept, TuneError> {
     config.validate().map_err(TuneError::Invalid)?;
+    match config.knob {
+        Knob::LoadFactor => load_factor(config, stdout, stderr).map(Swept::LoadFactor),
+        k => Err(TuneError::Invalid(format!("--knob {k} is not measurable yet"))),
+    }
+}
+
+/// What a sweep produced, per kind of knob.
+#[derive(Clone, Debug)]
+pub enum Swept {
+    /// The growth threshold's rows.
+    LoadFactor(TuneOutcome),
+
+}
+
+/// The `load-factor` sweep of a validated `config`.
+fn load_factor(
+    config: &TuneConfig,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<TuneOutcome, TuneError> {
     let settings = Settings {
         b: config.b,
         key_bytes: config.key_bytes,
@@ -166,7 +191,7 @@ pub fn run(
                 crate::environment::probe("tune", &settings.hasher, vec![config.seed, HASH_SEED]);
             let dir = match target {
                 RecordsTarget::Dir(dir) => dir.clone(),
-                _ => records::default_dir(&environment),
+                _ => records::default_dir(&environment, "load-factor"),
             };
             Some(records::create(&dir, environment).map_err(TuneError::Records)?)
         }
@@ -188,7 +213,21 @@ pub fn run(
     );
     let records_dir = match run_dir {
         Some(run) => {
-            let dir = records::finish(run, &rows, &settings).map_err(TuneError::Records)?;
+            let pick = reports::tune_pick::KnobPick {
+                knob: Knob::LoadFactor.param().to_owned(),
+                contender: records::CONTENDER.to_owned(),
+                memory: reports::Metric::BytesPerEntry.id().to_owned(),
+                time: reports::Metric::LatencyNsPerOp.id().to_owned(),
+                goal: recommend::goal(config.effective_objective()),
+                default: Some(evacmap::GO_LOAD_FACTOR),
+                pick: recommendation.as_ref().ok().map(|r| r.pick.clone()),
+                reason: match &recommendation {
+                    Ok(r) => r.reason.clone(),
+                    Err(e) => e.clone(),
+                },
+            };
+            let dir =
+                records::finish(run, &rows, &settings, &pick).map_err(TuneError::Records)?;
             if !config.quiet {
                 let _ = writeln!(stderr, "tune: records written to {}", dir.display());
             }

@@ -390,6 +390,12 @@ mod tests {
 
     fn rec() -> Recommendation {
         Recommendation {
+            pick: reports::tune_pick::Pick {
+                value: 6.5,
+                tie: vec![],
+                frontier: vec![6.5],
+                why: reports::tune_pick::Why::LowestCost { cost: 2.0 },
+            },
             tie: vec![],
             load_factor: 6.5,
             objective: Objective::Balanced,
