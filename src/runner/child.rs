@@ -58,10 +58,11 @@ struct RunOnce<'a>(&'a mut Option<Result<u64, String>>);
 
 impl UseScenario for RunOnce<'_> {
     fn with<S: Scenario>(self, s: &S) {
-        *self.0 = Some(s.setup().and_then(|mut st| {
+        let ran = s.setup().and_then(|mut st| {
             let m = cache::measured_phase(|| s.run(&mut st, &mut Probe::default()))?;
             Ok(m.ops)
-        }));
+        });
+        *self.0 = Some(ran.map_err(|e| e.to_string()));
     }
 }
 

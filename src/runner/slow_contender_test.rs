@@ -11,7 +11,7 @@ use reports::{Metric, Outcome, RunDir};
 use strategies::{registry, Info, Memory};
 
 use super::budget::{self, Budget, Meter, Role};
-use super::scenario::{Measured, Probe, Scenario};
+use super::scenario::{Measured, Probe, Scenario, ScenarioError};
 use super::{Options, Runner};
 use crate::workloads::{Cell, Profile};
 
@@ -26,11 +26,11 @@ impl Scenario for Sleepy {
     type State = ();
     const FRESH: bool = true;
 
-    fn setup(&self) -> Result<(), String> {
+    fn setup(&self) -> Result<(), ScenarioError> {
         Ok(())
     }
 
-    fn run(&self, _: &mut (), _: &mut Probe) -> Result<Measured, String> {
+    fn run(&self, _: &mut (), _: &mut Probe) -> Result<Measured, ScenarioError> {
         let started = std::time::Instant::now();
         if self.progress {
             budget::phase(STEPS, ("sleepy step", STEPS), ("", 0));
@@ -50,7 +50,7 @@ impl Scenario for Sleepy {
         })
     }
 
-    fn verify(&self, _: &mut ()) -> Result<(), String> {
+    fn verify(&self, _: &mut ()) -> Result<(), ScenarioError> {
         Ok(())
     }
     fn live(&self, _: &mut ()) -> u64 {

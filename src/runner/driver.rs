@@ -1,0 +1,329 @@
+//! The runner's driver: every cell of the profile on every contender, in order, each
+//! measurement within its time budget; step 1 (verify) and the passes after timing.
+
+use std::time::{Duration, Instant};
+
+use criterion::Criterion;
+use reports::{Metric, Outcome, Record, RunDir};
+use strategies::registry::{self, Visit};
+use strategies::{Contender, Info, Shared, Value, V64, V8};
+
+use super::cache_pass::{is_cache_cell, no_cache_reason};
+use super::dispatch::{dispatch_shared, dispatch_single, UseScenario};
+use super::records::{Recs, ALLOCATION_PASS_METRICS};
+use super::scenario::{Probe, Scenario, ScenarioError};
+use super::{budget, cell_seed, keys_for, progress, Budget, Options, Runner, Summary, Timing};
+use crate::probes::{alloc, cache};
+use crate::workloads::{Cell, ValueSize, Workload};
+
+impl<'c> Runner<'c> {
+    /// A runner over `criterion` (already configured from the command line).
+    pub fn new(criterion: &'c mut Criterion, opts: Options) -> Runner<'c> {
+        let timing = Timing::for_profile(opts.profile);
+        let budget = Budget::for_profile(opts.profile);
+        let allocator = alloc::installed();
+        let valgrind = cache::valgrind_version();
+        Runner {
+            criterion,
+            opts,
+            timing,
+            allocator,
+            valgrind,
+            budget,
+            eta: None,
+            timed: Duration::ZERO,
+            started: Instant::now(),
+            done: 0,
+            total: 0,
+            summary: Summary::default(),
+            error: None,
+        }
+    }
+
+    /// The same runner with other time budgets (the profile's by default).
+    pub fn with_budget(mut self, budget: Budget) -> Runner<'c> {
+        self.budget = budget;
+        self
+    }
+
+    /// Runs every cell of the profile on every contender; returns the run directory (finished
+    /// unless records could not be written) and the summary.
+    pub fn run(mut self) -> Result<(Option<RunDir>, Summary), String> {
+        let cells = self.opts.profile.cells();
+        let infos = registry::infos();
+        let contenders = infos.len();
+        self.total = cells.len() * contenders;
+        let planned: Vec<usize> = cells
+            .iter()
+            .map(|c| {
+                infos
+                    .iter()
+                    .filter(|i| c.workload != Workload::ReadersDuringSweep || i.shared)
+                    .filter(|i| self.selected(&Self::bench_id(c, i.name)))
+                    .count()
+            })
+            .collect();
+        self.eta = Some(progress::Progress::new(self.budget, &cells, &planned));
+        eprintln!(
+            "evacbench: budgets: {} per contender x cell (one run must fit; estimated after {}), \
+             the whole run about {}; {} measurements",
+            budget::human(self.budget.cell),
+            budget::human(self.budget.probe),
+            budget::human(self.budget.run),
+            planned.iter().sum::<usize>()
+        );
+        eprintln!(
+            "evacbench: profile `{}`: {} cells x {contenders} contenders{}; allocation counting {}, cache simulation {}",
+            self.opts.profile.id(),
+            cells.len(),
+            if self.opts.test_mode { " (test mode: each once, no records)" } else { "" },
+            if self.allocator { "on" } else { "OFF (not the counting allocator)" },
+            match &self.valgrind {
+                Ok(v) => format!("on ({v})"),
+                Err(e) => format!("off: {e}"),
+            }
+        );
+        eprintln!(
+            "evacbench: timing one lookup for the percentiles costs {:.0} ns of clock reads \
+             (included in them)",
+            crate::probes::latency::clock_overhead_ns()
+        );
+        for (index, cell) in cells.iter().enumerate() {
+            match cell.value {
+                ValueSize::V8 => registry::visit::<V8, _>(&mut CellVisitor {
+                    runner: &mut self,
+                    cell,
+                    index,
+                }),
+                ValueSize::V64 => registry::visit::<V64, _>(&mut CellVisitor {
+                    runner: &mut self,
+                    cell,
+                    index,
+                }),
+            }
+            if let Some(e) = self.error.take() {
+                return Err(e);
+            }
+        }
+        Ok((self.opts.out, self.summary))
+    }
+
+    pub(super) fn bench_id(cell: &Cell, name: &str) -> String {
+        format!("{}/{}/{}", cell.workload, name, cell.label())
+    }
+
+    pub(super) fn selected(&self, id: &str) -> bool {
+        self.opts.filter.as_deref().is_none_or(|f| id.contains(f))
+    }
+
+    pub(super) fn progress(&mut self, id: &str, what: &str) {
+        match &self.eta {
+            Some(eta) => eprintln!("{} {id}: {what}", eta.stamp(self.done, self.total)),
+            None => eprintln!(
+                "[{:>3}/{} {:>5.0}s] {id}: {what}",
+                self.done,
+                self.total,
+                self.started.elapsed().as_secs_f64()
+            ),
+        }
+    }
+
+    /// Measures one contender on one cell within its time budget ([`budget`]): a run that
+    /// would not fit is skipped on its estimate or stopped, and recorded as not measured with
+    /// the reason and the estimate.
+    pub(super) fn measure<S: Scenario>(
+        &mut self,
+        cell: &Cell,
+        index: usize,
+        info: Info,
+        seed: u64,
+        s: &S,
+    ) {
+        self.done += 1;
+        let id = Self::bench_id(cell, info.name);
+        if self.error.is_some() || !self.selected(&id) {
+            return;
+        }
+        let rec = Recs {
+            contender: info.name,
+            workload: cell.workload.id(),
+            params: cell.params(),
+            seed,
+            single_threaded: !S::THREADED,
+        };
+        let started = Instant::now();
+        self.timed = Duration::ZERO;
+        let measured = self.summary.measured;
+        let b = self.budget;
+        let result = budget::within(b.cell, b.probe, b.tick, |watch| {
+            self.measure_within(cell, index, info, seed, s, &id, &rec, watch)
+        });
+        if let Err(stopped) = result {
+            // A verified run that a later pass pushed past twice the budget counts here only.
+            self.summary.measured = measured;
+            self.beyond_budget(&id, &rec, &stopped);
+        }
+        if let Some(eta) = self.eta.as_mut() {
+            eta.finished(index, started.elapsed(), self.timed);
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn measure_within<S: Scenario>(
+        &mut self,
+        cell: &Cell,
+        index: usize,
+        info: Info,
+        seed: u64,
+        s: &S,
+        id: &str,
+        rec: &Recs,
+        watch: &budget::Watch,
+    ) {
+        let (id, rec) = (id.to_owned(), rec);
+        // 1. Verify.
+        let mut state = match s.setup() {
+            Ok(st) => st,
+            Err(ScenarioError::NoShrink) => return self.no_shrink(&id, info, rec),
+            Err(e) => return self.fail(&id, rec, format!("setup: {e}")),
+        };
+        let setup_time = watch.elapsed();
+        let verify_started = Instant::now();
+        let checked = s
+            .run(&mut state, &mut Probe::default())
+            .and_then(|m| s.verify(&mut state).map(|()| m));
+        let first = match checked {
+            Ok(m) => m,
+            Err(e) => return self.fail(&id, rec, e.to_string()),
+        };
+        self.summary.measured += 1;
+        let one_run = verify_started.elapsed();
+        // One verified run fits the budget; the passes after it are planned to fit it too, and
+        // nothing may run past twice the budget.
+        watch.extend_to(self.budget.cell * 2);
+        // Too slow for criterion: over the profile's slow-run time, or so slow (setup
+        // included) that criterion's minimum sample count would not fit half the budget.
+        let criterion_minimum = (setup_time + one_run) * self.timing.sample_size as u32;
+        let slow = one_run > self.timing.slow_run || criterion_minimum * 2 > self.budget.cell;
+        if slow && !self.opts.test_mode {
+            drop(state);
+            return self.measure_slow(cell, index, info, s, &id, rec, first, one_run);
+        }
+        if !S::FRESH {
+            // Persistent scenarios continue on the verified state.
+        } else {
+            drop(state);
+            state = match s.setup() {
+                Ok(st) => st,
+                Err(e) => return self.fail(&id, rec, format!("setup: {e}")),
+            };
+        }
+        self.time_with_criterion(
+            cell, index, info, seed, s, &id, rec, state, setup_time, one_run,
+        );
+    }
+
+    /// Steps 3 and 4 (allocations, percentiles, heap trace, chain statistics; cache misses),
+    /// then writes the cell's records. `skip_allocation` gives the reason to record the
+    /// allocation pass's metrics as not measured instead of running it.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn after_timing<S: Scenario>(
+        &mut self,
+        cell: &Cell,
+        index: usize,
+        info: Info,
+        s: &S,
+        id: &str,
+        rec: &Recs,
+        mut records: Vec<Record>,
+        skip_allocation: Option<String>,
+    ) {
+        match skip_allocation {
+            None => {
+                if let Err(e) = self.allocation_pass(cell, s, rec, &mut records) {
+                    return self.fail(id, rec, e.to_string());
+                }
+            }
+            Some(why) => {
+                for m in ALLOCATION_PASS_METRICS {
+                    records.push(rec.make(m, Outcome::not_measured(why.clone())));
+                }
+            }
+        }
+        if cell.workload == Workload::ReadersDuringSweep {
+            self.progress(id, "reader phases (idle, then during the sweep)");
+            if let Err(e) = self.reader_phases(s, rec, &mut records) {
+                return self.fail(id, rec, e.to_string());
+            }
+        }
+        if is_cache_cell(self.opts.profile, cell) {
+            self.progress(id, "cache simulation (callgrind)");
+            self.cache_pass(index, info, rec, &mut records);
+        } else if let Some(why) = no_cache_reason(self.opts.profile, cell) {
+            for m in [Metric::D1MissesPerOp, Metric::LlMissesPerOp] {
+                records.push(rec.make(m, Outcome::not_measured(why.clone())));
+            }
+        }
+        self.write(records);
+    }
+}
+
+struct CellVisitor<'r, 'c> {
+    runner: &'r mut Runner<'c>,
+    cell: &'r Cell,
+    index: usize,
+}
+
+/// Measures one scenario with the runner.
+struct Measure<'r, 'c> {
+    runner: &'r mut Runner<'c>,
+    cell: Cell,
+    index: usize,
+    info: Info,
+    seed: u64,
+}
+
+impl UseScenario for Measure<'_, '_> {
+    fn with<S: Scenario>(self, s: &S) {
+        self.runner
+            .measure(&self.cell, self.index, self.info, self.seed, s);
+    }
+}
+
+impl<V: Value> Visit<V> for CellVisitor<'_, '_> {
+    fn single<C: Contender<V>>(&mut self) {
+        let cell = *self.cell;
+        let seed = cell_seed(self.runner.opts.seed, &cell);
+        if cell.workload == Workload::ReadersDuringSweep {
+            return self.runner.not_applicable(
+                &cell,
+                C::INFO,
+                seed,
+                "single-threaded: no other thread can read it during a sweep",
+            );
+        }
+        let keys = keys_for(&cell, seed);
+        let m = Measure {
+            runner: self.runner,
+            cell,
+            index: self.index,
+            info: C::INFO,
+            seed,
+        };
+        dispatch_single::<V, C, _>(&cell, &keys, seed, m);
+    }
+
+    fn shared<C: Shared<V>>(&mut self) {
+        let cell = *self.cell;
+        let seed = cell_seed(self.runner.opts.seed, &cell);
+        let keys = keys_for(&cell, seed);
+        let m = Measure {
+            runner: self.runner,
+            cell,
+            index: self.index,
+            info: C::INFO,
+            seed,
+        };
+        dispatch_shared::<V, C, _>(&cell, &keys, seed, m);
+    }
+}
