@@ -206,6 +206,19 @@ pub struct Cell {
     /// Build settings (thresholds, shard count); every one unset (the contenders' defaults)
     /// in the profiles' cells. `evacbench tune` varies them.
     pub settings: BuildSettings,
+    /// `sparse-scan`: how the 99% are deleted ([`Removal::Sweep`] in the profiles' cells).
+    pub removal: Removal,
+}
+
+/// How `sparse-scan` deletes its 99%.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Removal {
+    /// One sweep (the contender's delete-while-iterating), as a purge does.
+    #[default]
+    Sweep,
+    /// One `remove` per key, as expiry by key does. evacmap makes progress on a halving it
+    /// started (its shrink threshold) only on writes such as these, not during a sweep.
+    ByKey,
 }
 
 /// Build settings a cell can vary: the thresholds and shard count a user of a strategy sets.
@@ -295,6 +308,7 @@ impl Cell {
             inserts: 0,
             shrink: false,
             settings: BuildSettings::default(),
+            removal: Removal::Sweep,
         }
     }
 
@@ -352,6 +366,11 @@ impl Cell {
     /// The same cell with another value size.
     pub fn with_value(self, value: ValueSize) -> Cell {
         Cell { value, ..self }
+    }
+
+    /// The same `sparse-scan` cell with its 99% deleted by `removal`.
+    pub fn with_removal(self, removal: Removal) -> Cell {
+        Cell { removal, ..self }
     }
 
     /// The same cell built with `settings`, checked with the contenders' own rules.
@@ -413,7 +432,12 @@ impl Cell {
                     .with("readers", u64::from(self.readers));
             }
             Workload::Churn => p = p.with("steps", self.inserts),
-            Workload::SparseScan => p = p.with("shrink", if self.shrink { "yes" } else { "no" }),
+            Workload::SparseScan => {
+                p = p.with("shrink", if self.shrink { "yes" } else { "no" });
+                if self.removal == Removal::ByKey {
+                    p = p.with("removal", "by-key");
+                }
+            }
         }
         for (name, v) in self.settings.params() {
             p = p.with(name, v);
@@ -444,7 +468,12 @@ impl Cell {
                 s += &format!("/f={}/readers={}", self.delete_fraction, self.readers)
             }
             Workload::Churn => s += &format!("/steps={}", self.inserts),
-            Workload::SparseScan => s += if self.shrink { "/shrunk" } else { "/as-is" },
+            Workload::SparseScan => {
+                s += if self.shrink { "/shrunk" } else { "/as-is" };
+                if self.removal == Removal::ByKey {
+                    s += "/by-key";
+                }
+            }
         }
         for (name, v) in self.settings.params() {
             s += &format!("/{name}={v}");
@@ -653,7 +682,11 @@ mod tests {
     fn build_settings_are_validated_with_the_contenders_messages_and_recorded() {
         let cell = Cell::sparse_scan(1024, false).unwrap();
         assert!(cell.settings.is_default());
-        assert_eq!(cell.params().iter().count(), 2, "profiles' cells are unchanged");
+        assert_eq!(
+            cell.params().iter().count(),
+            2,
+            "profiles' cells are unchanged"
+        );
         let shrink = BuildSettings {
             shrink_below: Some(3.0),
             ..BuildSettings::default()
@@ -670,7 +703,10 @@ mod tests {
                 ..BuildSettings::default()
             })
             .unwrap_err();
-        assert!(e.0.contains("invalid shrink threshold 3.25") && e.0.contains("(0, 3.25)"), "{e}");
+        assert!(
+            e.0.contains("invalid shrink threshold 3.25") && e.0.contains("(0, 3.25)"),
+            "{e}"
+        );
         let e = cell
             .with_settings(BuildSettings {
                 shards: Some(0),
@@ -684,7 +720,10 @@ mod tests {
                 ..BuildSettings::default()
             })
             .unwrap_err();
-        assert!(e.0.contains("compact threshold") && e.0.contains("NaN"), "{e}");
+        assert!(
+            e.0.contains("compact threshold") && e.0.contains("NaN"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -231,7 +231,8 @@ impl TuneConfig {
             return Err("--values: at least one value is needed".into());
         }
         for v in values {
-            k.check(v).map_err(|e| format!("--values {v} for --knob {k}: {e}"))?;
+            k.check(v)
+                .map_err(|e| format!("--values {v} for --knob {k}: {e}"))?;
         }
         let applies = k.applies_to();
         for w in &self.workloads {
@@ -240,11 +241,17 @@ impl TuneConfig {
                     "--workload {w}: the {k} knob does not apply to it ({} {}); it applies to: {}",
                     k.contender(),
                     match k {
-                        Knob::ShrinkBelow => "is single-threaded, so no reader can run during its sweep",
-                        Knob::CompactAbove => "compacts only after a sweep, and this workload never sweeps",
+                        Knob::ShrinkBelow =>
+                            "is single-threaded, so no reader can run during its sweep",
+                        Knob::CompactAbove =>
+                            "compacts only after a sweep, and this workload never sweeps",
                         _ => "does not run it",
                     },
-                    applies.iter().map(|w| w.id()).collect::<Vec<_>>().join(", ")
+                    applies
+                        .iter()
+                        .map(|w| w.id())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ));
             }
         }
@@ -455,20 +462,39 @@ mod tests {
             workloads,
             ..TuneConfig::default()
         };
-        assert_eq!(k(Knob::ShrinkBelow, Some(vec![0.25, 1.0, 3.0]), vec![]).validate(), Ok(()));
-        let e = k(Knob::ShrinkBelow, Some(vec![3.5]), vec![]).validate().unwrap_err();
-        assert!(e.contains("--values 3.5") && e.contains("invalid shrink threshold"), "{e}");
-        let e = k(Knob::Shards, Some(vec![0.0]), vec![]).validate().unwrap_err();
+        assert_eq!(
+            k(Knob::ShrinkBelow, Some(vec![0.25, 1.0, 3.0]), vec![]).validate(),
+            Ok(())
+        );
+        let e = k(Knob::ShrinkBelow, Some(vec![3.5]), vec![])
+            .validate()
+            .unwrap_err();
+        assert!(
+            e.contains("--values 3.5") && e.contains("invalid shrink threshold"),
+            "{e}"
+        );
+        let e = k(Knob::Shards, Some(vec![0.0]), vec![])
+            .validate()
+            .unwrap_err();
         assert!(e.contains("shards must be at least 1"), "{e}");
-        let e = k(Knob::CompactAbove, Some(vec![f64::NAN]), vec![]).validate().unwrap_err();
+        let e = k(Knob::CompactAbove, Some(vec![f64::NAN]), vec![])
+            .validate()
+            .unwrap_err();
         assert!(e.contains("NaN") && e.contains("(0, 1]"), "{e}");
         let e = k(Knob::ShrinkBelow, None, vec![Workload::ReadersDuringSweep])
             .validate()
             .unwrap_err();
-        assert!(e.contains("does not apply") && e.contains("sparse-scan"), "{e}");
-        let e = k(Knob::CompactAbove, None, vec![Workload::Churn]).validate().unwrap_err();
+        assert!(
+            e.contains("does not apply") && e.contains("sparse-scan"),
+            "{e}"
+        );
+        let e = k(Knob::CompactAbove, None, vec![Workload::Churn])
+            .validate()
+            .unwrap_err();
         assert!(e.contains("never sweeps"), "{e}");
-        let e = k(Knob::LoadFactor, None, vec![Workload::Churn]).validate().unwrap_err();
+        let e = k(Knob::LoadFactor, None, vec![Workload::Churn])
+            .validate()
+            .unwrap_err();
         assert!(e.contains("max-load tables"), "{e}");
         assert_eq!(
             k(Knob::Shards, None, vec![]).knob_workloads(),
