@@ -194,7 +194,8 @@ pub(crate) struct TuneArgs {
     #[arg(long, value_name = "FORMAT", value_parser = str::parse::<Format>, default_value = "table")]
     pub(crate) format: Format,
 
-    /// Timed repetitions of each measurement; the median is reported.
+    /// No effect since tune measures through the suite's runner (criterion's samples of the
+    /// default profile, 10 per quantity); accepted so scripts that pass it keep working.
     #[arg(long, value_name = "N", value_parser = tune::parse_repeats, allow_negative_numbers = true, default_value = "9")]
     pub(crate) repeats: usize,
 

@@ -64,7 +64,7 @@ fn classify(params: &Params, metric: Metric) -> Option<(String, f64, TuneColumn,
         id: column_id(of.as_deref(), metric.id(), phase.as_deref()),
         metric,
     };
-    let fixed = params.without(&[knob.as_str(), OF_PARAM, PHASE_PARAM, "cell"]);
+    let fixed = params.without(&[knob.as_str(), KNOB_PARAM, OF_PARAM, PHASE_PARAM, "cell"]);
     Some((knob, value, column, fixed))
 }
 
@@ -94,7 +94,7 @@ pub(crate) fn tables(grid: &WorkloadGrid, picks: &[(KnobPick, String)]) -> Vec<T
             }
         }
     }
-    sweeps
+    let mut tables: Vec<TuneTable> = sweeps
         .into_iter()
         .map(|((knob, contender, fixed), cells)| {
             let pick = picks
@@ -102,7 +102,10 @@ pub(crate) fn tables(grid: &WorkloadGrid, picks: &[(KnobPick, String)]) -> Vec<T
                 .find(|(p, _)| p.knob == knob && p.contender == contender);
             table(knob, contender, fixed, &cells, pick)
         })
-        .collect()
+        .collect();
+    // The growth threshold first (the knob every user has), then the others by name.
+    tables.sort_by_key(|t| t.knob != LOAD_FACTOR_PARAM);
+    tables
 }
 
 fn table(

@@ -91,9 +91,10 @@ impl<'c> Runner<'c> {
             cells.len(),
             if self.opts.test_mode { " (test mode: each once, no records)" } else { "" },
             if self.allocator { "on" } else { "OFF (not the counting allocator)" },
-            match &self.valgrind {
-                Ok(v) => format!("on ({v})"),
-                Err(e) => format!("off: {e}"),
+            match (&self.valgrind, &self.plan) {
+                (_, Some(_)) => "off (a caller's plan)".to_owned(),
+                (Ok(v), None) => format!("on ({v})"),
+                (Err(e), None) => format!("off: {e}"),
             }
         );
         eprintln!(

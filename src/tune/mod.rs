@@ -141,6 +141,13 @@ pub fn run(
     stderr: &mut dyn Write,
 ) -> Result<Swept, TuneError> {
     config.validate().map_err(TuneError::Invalid)?;
+    if config.repeats != DEFAULT_REPEATS && !config.quiet {
+        let _ = writeln!(
+            stderr,
+            "tune: --repeats has no effect: the suite's runner takes criterion's samples of the \
+             default profile"
+        );
+    }
     match config.knob {
         Knob::LoadFactor => load_factor(config, stdout, stderr).map(Swept::LoadFactor),
         _ => knob_sweep::run(config, stdout, stderr).map(Swept::Knob),

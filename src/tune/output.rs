@@ -209,8 +209,8 @@ pub fn csv(rows: &[Row], settings: &Settings, rec: Option<&Recommendation>) -> S
 /// The settings line printed above the table and on stderr for the other formats.
 pub fn settings_line(settings: &Settings) -> String {
     format!(
-        "B={} ({} buckets), key {} B, value {} B, mix {}, median of {} timed repetitions after 1 \
-         warm-up, key seed {:#x}, hasher {}",
+        "B={} ({} buckets), key {} B, value {} B, mix {}, median of criterion's {} samples per \
+         quantity, each verified first, measured by the suite's runner, key seed {:#x}, hasher {}",
         settings.b,
         1u64 << settings.b,
         settings.key_bytes,
