@@ -102,12 +102,12 @@ fn plain_label(cell: &Cell) -> String {
 }
 
 /// The runner's records of `workload` at value `v`.
-fn of_cell<'a>(
-    records: &'a [Record],
+fn of_cell(
+    records: &[Record],
     knob: Knob,
     v: f64,
     workload: Workload,
-) -> impl Iterator<Item = &'a Record> {
+) -> impl Iterator<Item = &Record> {
     records.iter().filter(move |r| {
         r.workload == workload.id()
             && r.params.num(knob.param()) == Some(v)
@@ -590,7 +590,7 @@ pub fn run(
     let records_dir = match run_dir {
         Some(run) => {
             let tune = tune_records(knob, &cells, &cols, &records);
-            let dir = super::records::finish_with(run, &tune, &[pick.clone()])
+            let dir = super::records::finish_with(run, &tune, std::slice::from_ref(&pick))
                 .map_err(TuneError::Records)?;
             if !config.quiet {
                 let _ = writeln!(stderr, "tune: records written to {}", dir.display());
