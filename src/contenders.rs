@@ -5,7 +5,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 
 use reports::ContenderInfo;
-use strategies::registry::{self, Visit};
+use strategies::registry::{BuiltIn, ContenderList, Visit};
 use strategies::{Build, Contender, Info, Origin, Shared, Value, V8};
 
 use crate::workloads::Workload;
@@ -20,6 +20,11 @@ pub const AFTER_SWEEP: &str = "inserts after the sweep";
 
 /// Every contender of the registry, in its order, with its declared properties and modes.
 pub fn infos() -> Vec<ContenderInfo> {
+    infos_of::<BuiltIn>()
+}
+
+/// Every contender of the list `L`, in its order, with its declared properties and modes.
+pub fn infos_of<L: ContenderList>() -> Vec<ContenderInfo> {
     struct Collect(Vec<ContenderInfo>);
     impl<V: Value> Visit<V> for Collect {
         fn single<C: Contender<V>>(&mut self) {
@@ -35,7 +40,7 @@ pub fn infos() -> Vec<ContenderInfo> {
         }
     }
     let mut c = Collect(Vec::new());
-    registry::visit::<V8, _>(&mut c);
+    L::visit::<V8, _>(&mut c);
     c.0
 }
 
@@ -52,6 +57,7 @@ fn describe(info: Info, growth_mode: &str) -> ContenderInfo {
             Origin::Core => "evacmap",
             Origin::Strategy => "strategy",
             Origin::Peer => "peer",
+            Origin::User => ContenderInfo::USER,
         }
         .to_owned(),
         access: if info.shared { "shared" } else { "exclusive" }.to_owned(),
@@ -100,7 +106,7 @@ mod tests {
     #[test]
     fn every_contender_is_described_with_its_growth_mode() {
         let all = infos();
-        assert_eq!(all.len(), registry::infos().len());
+        assert_eq!(all.len(), strategies::registry::infos().len());
         let mode = |name: &str| {
             let c = all.iter().find(|c| c.name == name).unwrap();
             c.modes[Workload::SweepDuringGrowth.id()].clone()

@@ -195,7 +195,7 @@ pub fn rfc3339_utc(secs: u64) -> String {
 /// The `YYYY-MM-DD` prefix of an RFC 3339 date such as [`reports::Environment::date`], for
 /// run-directory names.
 pub fn day_of(date: &str) -> &str {
-    date.get(..10).unwrap_or(date)
+    reports::runs::day_of(date)
 }
 
 #[cfg(test)]

@@ -15,12 +15,21 @@
 //! * [`tune`]: the load-factor tuner (`evacbench tune`).
 //! * [`contenders`]: each contender's declared properties and modes, written into `meta.json`.
 //! * [`environment`]: the machine and toolchain facts written into every run's `meta.json`.
+//! * [`extending`]: how to add a contender (in-tree or from your own crate), a workload, a
+//!   metric: the places to touch.
+//!
+//! # Your own contender
+//! A crate outside this workspace benchmarks its own map beside the built-in contenders with
+//! [`bench_main!`] and a [`ContenderList`](strategies::registry::ContenderList) of its own,
+//! and runs the conformance suite on it with `strategies::conformance` (cargo feature
+//! `conformance`); `examples/byo-map/` is a complete one.
 
 pub use evacmap;
 pub use strategies;
 
 pub mod contenders;
 pub mod environment;
+pub mod extending;
 pub mod key_sequence;
 pub mod keys;
 pub mod noise_check;

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use reports::ReportPaths;
 
-use crate::suite::{report_dir, runs_dir, LATEST_FILE};
+use crate::suite::{report_dir, runs_dir};
 
 /// What to render.
 #[derive(Clone, Debug, Default)]
@@ -33,23 +33,7 @@ pub fn default_target() -> PathBuf {
 
 /// The run named by `<target>/evacbench/runs/latest`.
 pub fn latest_run(target: &Path) -> Result<PathBuf, String> {
-    let runs = runs_dir(target);
-    let latest = runs.join(LATEST_FILE);
-    let name = std::fs::read_to_string(&latest).map_err(|e| {
-        format!(
-            "no finished benchmark run to report: cannot read {} ({e}); run `cargo bench --bench \
-             evacbench` (or `bash scripts/bench.sh`) first, or pass a run directory",
-            latest.display()
-        )
-    })?;
-    let name = name.trim();
-    if name.is_empty() || name.contains(['/', '\\']) {
-        return Err(format!(
-            "{} is corrupt (`{name}` is not a run directory name); pass a run directory",
-            latest.display()
-        ));
-    }
-    Ok(runs.join(name))
+    reports::runs::latest(&runs_dir(target))
 }
 
 /// Loads, merges (the newest tune run of every knob) and renders; returns the written paths and

@@ -12,12 +12,24 @@
 //!
 //! Arguments are criterion's (`--test` runs every benchmark once, verified, and writes
 //! nothing; a positional filter selects benchmark ids `workload/contender/params`).
+//!
+//! The contenders are a [`ContenderList`]: [`main`] runs the built-in ones
+//! ([`BuiltIn`]), [`main_with`] any list, so a crate outside this workspace benchmarks its
+//! own map beside them with `main_with::<(BuiltIn, Mine)>` (or alone with `main_with::<Mine>`
+//! or a filter), writing the same run directory, records and report.
+//! [`bench_main!`](crate::bench_main) writes that `benches/` entry point:
+//!
+//! ```ignore
+//! // benches/suite.rs of your crate, with `[[bench]] name = "suite", harness = false`:
+//! evacbench::bench_main!((strategies::registry::BuiltIn, my_crate::Mine));
+//! ```
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use criterion::Criterion;
 use reports::RunDir;
+use strategies::registry::{infos_of, BuiltIn, ContenderList};
 
 use crate::probes::cache;
 use crate::runner::{self, Options, Runner};
@@ -29,13 +41,7 @@ pub const SEED_ENV: &str = "EVACBENCH_SEED";
 /// The default base seed: runs repeat exactly unless [`SEED_ENV`] says otherwise.
 pub const DEFAULT_SEED: u64 = 0x00e7_ac5e_ed00_0001;
 
-/// The file under the runs directory naming the last complete run.
-pub const LATEST_FILE: &str = "latest";
-
-/// Where runs go: `<target>/evacbench/runs`.
-pub fn runs_dir(target: &Path) -> PathBuf {
-    target.join("evacbench").join("runs")
-}
+pub use reports::runs::{runs_dir, LATEST_FILE};
 
 /// Where the report goes: `<target>/evacbench/report`.
 pub fn report_dir(target: &Path) -> PathBuf {
@@ -111,10 +117,19 @@ fn parse_seed(text: &str) -> Result<u64, String> {
     })
 }
 
-/// Runs the suite; `target` is cargo's target directory. Returns the process exit code.
+/// Runs the suite on the built-in contenders; `target` is cargo's target directory. Returns
+/// the process exit code. The same as [`main_with::<BuiltIn>`](main_with).
 pub fn main(target: &Path) -> ExitCode {
+    main_with::<BuiltIn>(target)
+}
+
+/// Runs the suite on the contenders of the list `L`; `target` is cargo's target directory.
+/// Returns the process exit code (2, with the reason, when the list or the environment is
+/// wrong). The measuring binary must use [`Counting`](crate::probes::alloc::Counting) as its
+/// global allocator for the allocation metrics (else they are recorded as not measured).
+pub fn main_with<L: ContenderList>(target: &Path) -> ExitCode {
     if let Ok(spec) = std::env::var(cache::CHILD_ENV) {
-        return match runner::cache_child(&spec) {
+        return match runner::cache_child::<L>(&spec) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: cache child: {e}");
@@ -122,7 +137,7 @@ pub fn main(target: &Path) -> ExitCode {
             }
         };
     }
-    match run(target) {
+    match run::<L>(target) {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e}");
@@ -131,7 +146,34 @@ pub fn main(target: &Path) -> ExitCode {
     }
 }
 
-fn run(target: &Path) -> Result<ExitCode, String> {
+/// Names of a contender list, checked: kebab-case and unique (records, bench ids and the
+/// cache child find a contender by its name).
+fn checked_names<L: ContenderList>() -> Result<Vec<&'static str>, String> {
+    let names: Vec<&'static str> = infos_of::<L>().iter().map(|i| i.name).collect();
+    if names.is_empty() {
+        return Err("the contender list is empty; list at least one contender".into());
+    }
+    for (k, n) in names.iter().enumerate() {
+        let kebab = !n.is_empty()
+            && n.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+        if !kebab {
+            return Err(format!(
+                "contender name `{n}` is not kebab-case (a-z, 0-9, `-`); rename it in its Info"
+            ));
+        }
+        if names[..k].contains(n) {
+            return Err(format!(
+                "two contenders of the list are named `{n}`; names must be unique (a user's \
+                 contender must not reuse a built-in name)"
+            ));
+        }
+    }
+    Ok(names)
+}
+
+fn run<L: ContenderList>(target: &Path) -> Result<ExitCode, String> {
+    let names = checked_names::<L>()?;
     let args = parse_args();
     let profile = Profile::from_env().map_err(|e| e.to_string())?;
     let seed = match std::env::var(SEED_ENV) {
@@ -139,10 +181,6 @@ fn run(target: &Path) -> Result<ExitCode, String> {
         Err(_) => DEFAULT_SEED,
     };
     if args.list {
-        let names: Vec<&str> = strategies::registry::infos()
-            .iter()
-            .map(|i| i.name)
-            .collect();
         for cell in profile.cells() {
             for name in &names {
                 println!("{}/{name}/{}: benchmark", cell.workload, cell.label());
@@ -157,22 +195,11 @@ fn run(target: &Path) -> Result<ExitCode, String> {
         None
     } else {
         let mut env = crate::environment::probe(profile.id(), &hasher_description(), vec![seed]);
+        env.contenders = crate::contenders::infos_of::<L>();
         if let Some(f) = &args.filter {
             env.profile = format!("{} (filter `{f}`)", profile.id());
         }
-        let day = crate::environment::day_of(&env.date).to_owned();
-        let base = format!("{day}-{}", env.git_commit);
-        let runs = runs_dir(target);
-        let dir = (1..)
-            .map(|k| {
-                if k == 1 {
-                    runs.join(&base)
-                } else {
-                    runs.join(format!("{base}-{k}"))
-                }
-            })
-            .find(|d| !d.exists())
-            .expect("some suffix is free");
+        let dir = reports::runs::next_free(&runs_dir(target), &reports::runs::run_stem(&env, None));
         let run = RunDir::create(&dir, env).map_err(|e| e.to_string())?;
         eprintln!("evacbench: writing run {}", dir.display());
         Some(run)
@@ -186,7 +213,7 @@ fn run(target: &Path) -> Result<ExitCode, String> {
         exe: std::env::current_exe().map_err(|e| format!("cannot find the running binary: {e}"))?,
         scratch: target.join("evacbench").join("callgrind"),
     };
-    let (out, summary) = Runner::new(&mut criterion, opts).run()?;
+    let (out, summary) = Runner::new(&mut criterion, opts).run::<L>()?;
     criterion.final_summary();
     for (id, why) in &summary.failures {
         eprintln!("evacbench: FAILED {id}: {why}");
@@ -207,13 +234,7 @@ fn run(target: &Path) -> Result<ExitCode, String> {
         return Ok(ExitCode::SUCCESS);
     };
     let dir = out.finish().map_err(|e| e.to_string())?;
-    let runs = runs_dir(target);
-    let name = dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    reports::write_atomic(&runs.join(LATEST_FILE), |w| writeln!(w, "{name}"))
-        .map_err(|e| e.to_string())?;
+    reports::runs::set_latest(&runs_dir(target), &dir).map_err(|e| e.to_string())?;
     eprintln!(
         "evacbench: run complete: {} records in {}",
         summary.records,
@@ -242,9 +263,45 @@ fn run(target: &Path) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Writes the `main` of a `benches/` target (`harness = false`) that runs the suite on a
+/// contender list, with the counting allocator the allocation metrics need:
+///
+/// ```ignore
+/// evacbench::bench_main!((strategies::registry::BuiltIn, my_crate::Mine));
+/// ```
+///
+/// Run it as `cargo bench` (`EVACBENCH_PROFILE=tiny|default|full`, a positional filter such
+/// as `cargo bench -- my-map` for one contender); the run directory and the report go under
+/// the crate's own `target/evacbench/`.
+#[macro_export]
+macro_rules! bench_main {
+    ($list:ty) => {
+        // Allocation metrics need every allocation of the process to go through the counter.
+        #[global_allocator]
+        static ALLOCATOR: $crate::probes::alloc::Counting = $crate::probes::alloc::Counting;
+
+        fn main() -> ::std::process::ExitCode {
+            // CARGO_TARGET_TMPDIR is `<target>/tmp`: its parent is the target directory.
+            let tmp = ::std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+            let target = tmp.parent().unwrap_or(tmp);
+            $crate::suite::main_with::<$list>(target)
+        }
+    };
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_built_in_list_has_valid_names_and_a_duplicate_is_a_clear_error() {
+        assert_eq!(
+            checked_names::<BuiltIn>().unwrap().len(),
+            strategies::registry::infos().len()
+        );
+        let e = checked_names::<(BuiltIn, BuiltIn)>().unwrap_err();
+        assert!(e.contains("evacmap-cursor") && e.contains("unique"), "{e}");
+    }
 
     #[test]
     fn seeds_parse_in_decimal_and_hex_with_clear_errors() {

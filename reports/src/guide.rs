@@ -596,7 +596,8 @@ fn scatter(
 }
 
 /// Splits `names` into readable groups of at most [`MAX_SERIES`]: evacmap and the five
-/// strategies, single-threaded peers, shared peers, the Go reference; contenders without
+/// strategies, single-threaded peers, shared peers, the Go reference, the user's own
+/// contenders; contenders without
 /// declared properties in chunks, in order. One group when they fit in one chart.
 pub(crate) fn split_groups(
     names: &[String],
@@ -608,6 +609,7 @@ pub(crate) fn split_groups(
     let label = |n: &str| match info(infos, n) {
         Some(i) if i.kind == "evacmap" || i.kind == "strategy" => "evacmap and the five strategies",
         Some(i) if i.kind == ContenderInfo::GO_REFERENCE => "reference: Go runtime",
+        Some(i) if i.kind == ContenderInfo::USER => "your contenders",
         Some(i) if i.is_shared() => "shared peers",
         Some(_) => "single-threaded peers",
         None => "contenders",

@@ -59,6 +59,7 @@ mod noise;
 mod plot;
 mod render;
 mod rundir;
+pub mod runs;
 mod scaling;
 pub mod schema;
 mod summarize;

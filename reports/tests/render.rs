@@ -7,7 +7,8 @@ use std::path::Path;
 
 use common::{environment, records, scratch, write_run, FAILED};
 use reports::{
-    load, render, render_with_noise, Metric, NoiseModel, Outcome, Params, Record, RunDir,
+    load, render, render_with_noise, ContenderInfo, Metric, NoiseModel, Outcome, Params, Record,
+    RunDir,
 };
 use serde_json::Value;
 
@@ -412,4 +413,40 @@ fn rerendering_replaces_the_previous_report() {
         .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
     assert_eq!(names.len(), 2, "only index.html and report.json: {names:?}");
+}
+
+/// A user's own contender (kind `user`, from a crate outside the workspace) is named at the top
+/// of the report, and in the contender table with its kind.
+#[test]
+fn a_users_own_contender_is_named_as_theirs() {
+    let root = scratch("user-contender");
+    let mut env = environment();
+    let info = |name: &str, kind: &str| reports::ContenderInfo {
+        name: name.into(),
+        kind: kind.into(),
+        access: "shared".into(),
+        ..Default::default()
+    };
+    env.contenders = vec![
+        info("tombstone", "strategy"),
+        info("hashbrown-retain", "peer"),
+        info("collect-keys", ContenderInfo::USER),
+    ];
+    let mut run = RunDir::create(root.join("run"), env).unwrap();
+    run.append(&records(1.0)).unwrap();
+    run.finish().unwrap();
+    let loaded = load(root.join("run")).unwrap();
+    let paths = render(&loaded, None, &root.join("report")).unwrap();
+    let html = fs::read_to_string(paths.html).unwrap();
+    assert!(
+        html.contains(
+            "Your contenders (kind <code>user</code>, added from your own crate): \
+             <code>collect-keys</code>, measured beside 2 built-in contenders"
+        ),
+        "the report does not name the user's contender at the top"
+    );
+    assert!(
+        html.contains("<td>user</td>"),
+        "no `user` kind in the contender table"
+    );
 }

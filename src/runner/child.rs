@@ -1,7 +1,7 @@
 //! The callgrind child: the measuring binary re-run under valgrind to execute one cell's
 //! measured phase for one contender, collected inside [`cache::measured_phase`].
 
-use strategies::registry::{self, Visit};
+use strategies::registry::{ContenderList, Visit};
 use strategies::{Contender, Shared, Value, V64, V8};
 
 use super::scenario::{Probe, Scenario};
@@ -10,8 +10,9 @@ use crate::probes::cache;
 use crate::workloads::{Cell, Profile, ValueSize};
 
 /// Runs the child named by `spec` (`profile|cell index|contender|seed`, as the parent wrote it
-/// into [`cache::CHILD_ENV`]) and prints the operation count on stdout.
-pub fn cache_child(spec: &str) -> Result<(), String> {
+/// into [`cache::CHILD_ENV`]), the contender being one of the list `L`, and prints the
+/// operation count on stdout.
+pub fn cache_child<L: ContenderList>(spec: &str) -> Result<(), String> {
     let parts: Vec<&str> = spec.split('|').collect();
     let [profile, index, name, seed] = parts[..] else {
         return Err(format!("bad {} value `{spec}`", cache::CHILD_ENV));
@@ -34,8 +35,8 @@ pub fn cache_child(spec: &str) -> Result<(), String> {
         result: None,
     };
     match cell.value {
-        ValueSize::V8 => registry::visit::<V8, _>(&mut child),
-        ValueSize::V64 => registry::visit::<V64, _>(&mut child),
+        ValueSize::V8 => L::visit::<V8, _>(&mut child),
+        ValueSize::V64 => L::visit::<V64, _>(&mut child),
     }
     match child.result {
         Some(Ok(ops)) => {

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use criterion::Criterion;
 use reports::{Metric, Outcome, Record, RunDir};
-use strategies::registry::{self, Visit};
+use strategies::registry::{self, ContenderList, Visit};
 use strategies::{Contender, Info, Shared, Value, V64, V8};
 
 use super::cache_pass::{is_cache_cell, no_cache_reason};
@@ -56,14 +56,15 @@ impl<'c> Runner<'c> {
         self
     }
 
-    /// Runs every cell of the profile on every contender; returns the run directory (finished
+    /// Runs every cell of the profile on every contender of the list `L` (the built-in ones
+    /// are [`BuiltIn`](strategies::registry::BuiltIn)); returns the run directory (finished
     /// unless records could not be written) and the summary.
-    pub fn run(mut self) -> Result<(Option<RunDir>, Summary), String> {
+    pub fn run<L: ContenderList>(mut self) -> Result<(Option<RunDir>, Summary), String> {
         let cells = match &self.plan {
             Some(plan) => plan.cells.clone(),
             None => self.opts.profile.cells(),
         };
-        let infos = registry::infos();
+        let infos = registry::infos_of::<L>();
         let contenders = infos.len();
         self.total = cells.len() * contenders;
         let planned: Vec<usize> = cells
@@ -104,12 +105,12 @@ impl<'c> Runner<'c> {
         );
         for (index, cell) in cells.iter().enumerate() {
             match cell.value {
-                ValueSize::V8 => registry::visit::<V8, _>(&mut CellVisitor {
+                ValueSize::V8 => L::visit::<V8, _>(&mut CellVisitor {
                     runner: &mut self,
                     cell,
                     index,
                 }),
-                ValueSize::V64 => registry::visit::<V64, _>(&mut CellVisitor {
+                ValueSize::V64 => L::visit::<V64, _>(&mut CellVisitor {
                     runner: &mut self,
                     cell,
                     index,

@@ -13,7 +13,7 @@
 //!    percentiles where the workload has lookups, and evacmap's chain statistics.
 //! 4. **cache**: for the profile's cache cells, the same run in a callgrind child.
 //!
-//! The rooms: [`driver`](self) (the order above and step 1), `criterion_pass` (step 2),
+//! The rooms: `driver` (the order above and step 1), `criterion_pass` (step 2),
 //! `slow_path` (a contender too slow for criterion), `allocation_pass` and `reader_phases`
 //! (step 3), `cache_pass` (step 4), `records` (every record the runner writes, with the
 //! not-measured reasons), `dispatch` (a cell's scenario for a contender type) and `scenario`

@@ -43,7 +43,9 @@ pub fn measure_cells(cells: &[Cell], contender: &str, seed: u64) -> Result<Vec<R
         contenders: vec![contender.to_owned()],
     };
     let _quiet = StdoutToStderr::start();
-    let (_, summary) = Runner::new(&mut criterion, opts).with_plan(plan).run()?;
+    let (_, summary) = Runner::new(&mut criterion, opts)
+        .with_plan(plan)
+        .run::<strategies::registry::BuiltIn>()?;
     Ok(summary.kept)
 }
 

@@ -75,24 +75,13 @@ pub fn records(rows: &[Row], settings: &Settings) -> Vec<Record> {
 /// with `-2`, `-3`, ... appended while that directory already holds a run.
 /// Knobs other than `load-factor` add their name: `...-tune-shrink-below`.
 pub fn default_dir(environment: &Environment, knob: &str) -> PathBuf {
-    let base = crate::suite::runs_dir(&crate::report::default_target());
+    let runs = reports::runs::runs_dir(&crate::report::default_target());
     let suffix = if knob == "load-factor" {
-        String::new()
+        "tune".to_owned()
     } else {
-        format!("-{knob}")
+        format!("tune-{knob}")
     };
-    let stem = format!(
-        "{}-{}-tune{suffix}",
-        crate::environment::day_of(&environment.date),
-        environment.git_commit
-    );
-    let mut dir = base.join(&stem);
-    let mut n = 2;
-    while dir.exists() {
-        dir = base.join(format!("{stem}-{n}"));
-        n += 1;
-    }
-    dir
+    reports::runs::next_free(&runs, &reports::runs::run_stem(environment, Some(&suffix)))
 }
 
 /// Opens the run directory `dir` (marked incomplete until [`finish`]).

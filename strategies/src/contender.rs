@@ -157,6 +157,9 @@ pub enum Origin {
     Strategy,
     /// A map from another crate, behind the same interface.
     Peer,
+    /// A user's own contender, from a crate outside this workspace, added to a run through a
+    /// [`ContenderList`](crate::registry::ContenderList) (see `strategies/README.md`).
+    User,
 }
 
 /// What a traversal, and a reader during a sweep, can observe.

@@ -17,7 +17,10 @@
 //! * [`Contender`]: builds from a validated [`Build`]; names itself ([`Contender::NAME`]) and
 //!   states its [`Info`] (consistency class, reader blocking, extra memory, when to choose it).
 //! * [`Shared`]: contenders several threads use at once, each through its own handle.
-//! * [`registry::visit`]: the one list of contenders, used by tests, benches and reports.
+//! * [`registry::visit`]: the one list of contenders, used by tests, benches and reports;
+//!   [`registry::ContenderList`] opens it to contenders of other crates.
+//! * `conformance` (cargo feature `conformance`): the conformance suite as a library, run on
+//!   any contender list.
 //!
 //! # Contenders
 //! ## evacmap itself (single-threaded)
@@ -51,6 +54,8 @@ mod rwlock;
 mod sharded;
 mod tombstone;
 
+#[cfg(feature = "conformance")]
+pub mod conformance;
 pub mod peers;
 pub mod registry;
 

@@ -4,6 +4,26 @@
 //! The list is a function that calls a [`Visit`]or once per contender, with the contender's
 //! type as a generic argument, so callers get static dispatch in their hot loops and no
 //! contender can be forgotten by one caller but not another.
+//!
+//! The list is open: a [`ContenderList`] is any type that visits contenders the same way.
+//! [`BuiltIn`] is the list of [`visit`]; a crate outside this workspace writes its own list
+//! for its own map and hands `(BuiltIn, Mine)` (or `Mine` alone) to the benchmark runner and
+//! to the conformance suite, which then treat its contenders exactly as the built-in ones.
+//!
+//! ```
+//! use strategies::registry::{infos_of, BuiltIn, ContenderList, Visit};
+//! use strategies::Value;
+//!
+//! /// A list of one contender (a built-in one here, to keep the example short).
+//! struct Mine;
+//! impl ContenderList for Mine {
+//!     fn visit<V: Value, W: Visit<V>>(visitor: &mut W) {
+//!         visitor.shared::<strategies::RwLockMap<V>>();
+//!     }
+//! }
+//! assert_eq!(infos_of::<Mine>().len(), 1);
+//! assert_eq!(infos_of::<(BuiltIn, Mine)>().len(), infos_of::<BuiltIn>().len() + 1);
+//! ```
 
 use crate::contender::{Contender, Info, Shared};
 use crate::value::Value;
@@ -51,8 +71,39 @@ pub fn visit<V: Value, W: Visit<V>>(visitor: &mut W) {
     visitor.shared::<SccCursor<V>>();
 }
 
+/// A list of contenders: a type whose [`visit`](ContenderList::visit) calls a [`Visit`]or once
+/// per contender, as [`visit`] does for the built-in ones.
+pub trait ContenderList {
+    /// Calls `visitor` with every contender of the list, in order: `visitor.single::<T<V>>()`
+    /// for a single-threaded contender, `visitor.shared::<T<V>>()` for a shared one.
+    fn visit<V: Value, W: Visit<V>>(visitor: &mut W);
+}
+
+/// The built-in contenders: the list of [`visit`].
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BuiltIn;
+
+impl ContenderList for BuiltIn {
+    fn visit<V: Value, W: Visit<V>>(visitor: &mut W) {
+        visit::<V, W>(visitor);
+    }
+}
+
+/// Two lists, one after the other: `(BuiltIn, Mine)` is the built-in contenders, then yours.
+impl<A: ContenderList, B: ContenderList> ContenderList for (A, B) {
+    fn visit<V: Value, W: Visit<V>>(visitor: &mut W) {
+        A::visit::<V, W>(visitor);
+        B::visit::<V, W>(visitor);
+    }
+}
+
 /// The [`Info`] of every contender, in [`visit`] order.
 pub fn infos() -> Vec<Info> {
+    infos_of::<BuiltIn>()
+}
+
+/// The [`Info`] of every contender of the list `L`, in its order.
+pub fn infos_of<L: ContenderList>() -> Vec<Info> {
     struct Collect(Vec<Info>);
     impl<V: Value> Visit<V> for Collect {
         fn single<C: Contender<V>>(&mut self) {
@@ -60,7 +111,7 @@ pub fn infos() -> Vec<Info> {
         }
     }
     let mut c = Collect(Vec::new());
-    visit::<crate::V8, _>(&mut c);
+    L::visit::<crate::V8, _>(&mut c);
     c.0
 }
 
@@ -77,6 +128,8 @@ pub fn markdown_table() -> String {
             (crate::Origin::Strategy, _) => "strategy",
             (crate::Origin::Peer, true) => "peer (shared)",
             (crate::Origin::Peer, false) => "peer",
+            (crate::Origin::User, true) => "user (shared)",
+            (crate::Origin::User, false) => "user",
         };
         let clean = |s: &str| {
             s.split_whitespace()
@@ -98,7 +151,13 @@ pub fn markdown_table() -> String {
 
 /// The [`Info`] of the contender called `name`, or an error listing the known names.
 pub fn find(name: &str) -> Result<Info, UnknownContender> {
-    let all = infos();
+    find_in::<BuiltIn>(name)
+}
+
+/// The [`Info`] of the contender of the list `L` called `name`, or an error listing the
+/// list's names.
+pub fn find_in<L: ContenderList>(name: &str) -> Result<Info, UnknownContender> {
+    let all = infos_of::<L>();
     all.iter()
         .find(|i| i.name == name)
         .copied()

@@ -1,98 +1,96 @@
-//! The conformance suite: every contender of the registry must prove itself honest here before
-//! any benchmark times it.
+//! The conformance suite on every built-in contender: every contender of the registry must
+//! prove itself honest here before any benchmark times it.
 //!
-//! A benchmark of deletion during iteration is worthless if a contender is fast because it is
-//! wrong: a sweep that skips entries, a reader that misses live keys while a sweep runs, a
-//! traversal that repeats entries under concurrent writers, or memory figures below what the
-//! entries need. Each test below is one property, run on every contender of
-//! [`strategies::registry::visit`] that it applies to, for both `V8` and `V64` values. A
-//! contender that fails (or panics) does not stop the others: each test ends by listing every
-//! failed contender with its message.
-//!
-//! 1. [`sweep_is_exact`]: single-threaded sweeps of several sizes and doomed fractions.
-//! 2. [`operations_agree_with_a_model`]: random operation sequences against std's `HashMap`.
-//! 3. [`readers_and_a_writer_during_a_sweep`]: shared contenders, reader and writer threads
-//!    during a sweep.
-//! 4. [`traversal_during_concurrent_writes`]: shared contenders, a traversal while other
-//!    threads insert and remove; snapshot contenders must see one instant.
-//! 5. [`invalid_builds_are_clear_errors`]: bad `Build` values are errors that say how to fix
-//!    them.
-//! 6. [`info_is_true_and_complete`]: each contender's `Info` agrees with the registry.
-//! 7. [`doomed_values_overwritten_during_a_sweep`]: shared contenders, a writer replacing
-//!    doomed values with kept ones while the sweep judges them: no write lost, counts right.
-//! 8. [`traversal_during_a_sweep`]: shared contenders, a traversal while another thread
-//!    sweeps; snapshot and blocking contenders must see all doomed entries or none.
+//! The suite itself is a library module, [`strategies::conformance`] (cargo feature
+//! `conformance`), so a crate outside this workspace runs the same properties on its own
+//! contender. Here each test is one property, run on every contender of
+//! [`BuiltIn`] that it applies to, for both `V8` and `V64` values. A contender that fails
+//! (or panics) does not stop the others: each test ends by listing every failed contender with
+//! its message.
 //!
 //! Environment: `CONFORMANCE_ONLY=name1,name2` runs only those contenders;
 //! `CONFORMANCE_SEED=<u64>` replays a run (failure messages print the seed);
 //! `PROPTEST_CASES` sets the model test's cases (default 24). `--nocapture` prints each
 //! contender's result and time per property.
 
-mod conformance {
-    pub(crate) mod checks;
-    pub(crate) mod config;
-    pub(crate) mod harness;
-    pub(crate) mod info;
-    pub(crate) mod keys;
-    pub(crate) mod model;
-    pub(crate) mod overwrite;
-    pub(crate) mod readers;
-    pub(crate) mod sweep;
-    pub(crate) mod traverse;
-    pub(crate) mod traverse_sweep;
-}
-
-use conformance::harness::run;
-use strategies::registry::{self, Visit};
+use strategies::conformance::{self, Property};
+use strategies::registry::{self, BuiltIn, Visit};
 use strategies::{Contender, Shared, Value, V64, V8};
 
-/// Property 1: single-threaded sweeps are exact (`conformance/sweep.rs`).
+/// Runs `property` on every built-in contender and fails listing every failure.
+fn check(property: Property) {
+    conformance::run::<BuiltIn>(&[property])
+        .unwrap_or_else(|e| panic!("{e}"))
+        .assert_ok();
+}
+
+/// Property 1: single-threaded sweeps are exact (`src/conformance/sweep.rs`).
 #[test]
 fn sweep_is_exact() {
-    run(&conformance::sweep::SweepExact);
+    check(Property::SweepIsExact);
 }
 
-/// Property 2: operation sequences agree with a `HashMap` model (`conformance/model.rs`).
+/// Property 2: operation sequences agree with a `HashMap` model (`src/conformance/model.rs`).
 #[test]
 fn operations_agree_with_a_model() {
-    run(&conformance::model::ModelOps);
+    check(Property::OperationsAgreeWithAModel);
 }
 
-/// Property 3: readers and a writer during a sweep (`conformance/readers.rs`).
+/// Property 3: readers and a writer during a sweep (`src/conformance/readers.rs`).
 #[test]
 fn readers_and_a_writer_during_a_sweep() {
-    run(&conformance::readers::ReadersDuringSweep);
+    check(Property::ReadersAndAWriterDuringASweep);
 }
 
-/// Property 4: a traversal during concurrent inserts and removes (`conformance/traverse.rs`).
+/// Property 4: a traversal during concurrent inserts and removes
+/// (`src/conformance/traverse.rs`).
 #[test]
 fn traversal_during_concurrent_writes() {
-    run(&conformance::traverse::TraverseDuringWrites);
+    check(Property::TraversalDuringConcurrentWrites);
 }
 
-/// Property 5: invalid builds are clear errors (`conformance/config.rs`).
+/// Property 5: invalid builds are clear errors (`src/conformance/config.rs`).
 #[test]
 fn invalid_builds_are_clear_errors() {
-    run(&conformance::config::InvalidBuilds);
+    check(Property::InvalidBuildsAreClearErrors);
 }
 
-/// Property 6: every contender's `Info` is true and complete (`conformance/info.rs`).
+/// Property 6: every contender's `Info` is true and complete (`src/conformance/info.rs`).
 #[test]
 fn info_is_true_and_complete() {
-    run(&conformance::info::InfoSane);
+    check(Property::InfoIsTrueAndComplete);
 }
 
 /// Property 7: doomed values overwritten with kept ones during a sweep
-/// (`conformance/overwrite.rs`).
+/// (`src/conformance/overwrite.rs`).
 #[test]
 fn doomed_values_overwritten_during_a_sweep() {
-    run(&conformance::overwrite::OverwriteDuringSweep);
+    check(Property::DoomedValuesOverwrittenDuringASweep);
 }
 
-/// Property 8: a traversal while another thread sweeps (`conformance/traverse_sweep.rs`).
+/// Property 8: a traversal while another thread sweeps (`src/conformance/traverse_sweep.rs`).
 #[test]
 fn traversal_during_a_sweep() {
-    run(&conformance::traverse_sweep::TraversalDuringSweep);
+    check(Property::TraversalDuringASweep);
+}
+
+/// Every property is one of the tests above, and every built-in contender is checked.
+#[test]
+fn every_property_has_a_test_and_checks_every_contender() {
+    assert_eq!(Property::ALL.len(), 8);
+    let options = conformance::Options {
+        seed: 1,
+        only: None,
+    };
+    let report = conformance::run_with::<BuiltIn>(&[Property::InfoIsTrueAndComplete], &options);
+    let checked: Vec<&str> = report
+        .outcomes
+        .iter()
+        .filter(|o| o.value == V8::LABEL)
+        .map(|o| o.contender)
+        .collect();
+    let names: Vec<&str> = registry::infos().iter().map(|i| i.name).collect();
+    assert_eq!(checked, names);
 }
 
 /// The registry lists the same contenders, the same way, for both value types.

@@ -102,6 +102,27 @@ fn header(report: &Report) -> String {
         esc(&env.profile),
         report.run.records
     );
+    let users: Vec<String> = env
+        .contenders
+        .iter()
+        .filter(|i| i.kind == ContenderInfo::USER)
+        .map(|i| format!("<code>{}</code>", esc(&i.name)))
+        .collect();
+    if !users.is_empty() {
+        let built_in = env.contenders.len() - users.len();
+        let beside = if built_in > 0 {
+            format!(
+                ", measured beside {built_in} built-in contenders on the same cells, keys, seeds \
+                 and hasher"
+            )
+        } else {
+            String::new()
+        };
+        out.push_str(&format!(
+            "<p>Your contenders (kind <code>user</code>, added from your own crate): {}{beside}.</p>\n",
+            users.join(", ")
+        ));
+    }
     if let Some(tune) = &report.run.tune {
         out.push_str(&format!(
             "<p class=\"muted\">Tuning from the tune run <code>{}</code> ({} at commit <code>{}</code>, {} records{}).</p>\n",

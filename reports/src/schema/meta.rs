@@ -42,7 +42,8 @@ pub struct Environment {
 pub struct ContenderInfo {
     /// Stable kebab-case id, as in the records.
     pub name: String,
-    /// `evacmap`, `strategy`, `peer`, or `go-reference` (records of the Go reference, never
+    /// `evacmap`, `strategy`, `peer`, `user` (a user's own contender, added from a crate
+    /// outside the workspace) or `go-reference` (records of the Go reference, never
     /// recommended).
     pub kind: String,
     /// `exclusive` (one thread owns the map) or `shared` (several threads use it at once).
@@ -68,6 +69,9 @@ pub struct ContenderInfo {
 impl ContenderInfo {
     /// Kind of the Go reference records, which the decision guide never chooses.
     pub const GO_REFERENCE: &'static str = "go-reference";
+
+    /// Kind of a user's own contender (see `strategies/README.md`, out-of-tree contenders).
+    pub const USER: &'static str = "user";
 
     /// True if several threads can use the contender at once.
     pub fn is_shared(&self) -> bool {

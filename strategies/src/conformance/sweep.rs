@@ -12,10 +12,10 @@
 
 use std::collections::{HashMap, HashSet};
 
-use strategies::{check_word, Build, Contender, Key, Value};
+use crate::{check_word, Build, Contender, Key, Value};
 
 use crate::conformance::checks::{self, some};
-use crate::conformance::harness::{entries, Applies, Ctx, Property};
+use crate::conformance::harness::{entries, Applies, Check, Ctx};
 use crate::conformance::keys::{doomed, random_keys, Rng};
 
 /// Map sizes swept: empty, one entry, under one bucket, a few buckets, many grows.
@@ -31,7 +31,7 @@ const PRESIZED: (usize, usize) = (4_096, 64);
 #[derive(Debug)]
 pub(crate) struct SweepExact;
 
-impl Property for SweepExact {
+impl Check for SweepExact {
     const NAME: &'static str = "sweep is exact (single-threaded)";
 
     fn single<V: Value, C: Contender<V>>(&self, ctx: &Ctx) -> Applies {

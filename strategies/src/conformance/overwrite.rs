@@ -29,10 +29,10 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use strategies::{check_word, Build, Consistency, Contender, Key, Ops, Shared, Sweep, Value};
+use crate::{check_word, Build, Consistency, Contender, Key, Ops, Shared, Sweep, Value};
 
 use crate::conformance::checks::{self, some};
-use crate::conformance::harness::{entries, Applies, Ctx, Property, SetOnDrop, Watchdog};
+use crate::conformance::harness::{entries, Applies, Check, Ctx, SetOnDrop, Watchdog};
 use crate::conformance::keys::{class_keys, doomed, Class, Rng};
 
 /// Entries before the sweep.
@@ -60,7 +60,7 @@ const WRITTEN: u8 = 3;
 #[derive(Debug)]
 pub(crate) struct OverwriteDuringSweep;
 
-impl Property for OverwriteDuringSweep {
+impl Check for OverwriteDuringSweep {
     const NAME: &'static str = "doomed values overwritten with kept ones during a sweep";
 
     fn single<V: Value, C: Contender<V>>(&self, _: &Ctx) -> Applies {

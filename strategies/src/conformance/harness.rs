@@ -1,36 +1,28 @@
-//! Runs one property over every contender of the registry and reports all failures at once.
+//! Runs one property over every contender of a list and reports all failures at once.
 //!
 //! A property that stops at the first broken contender hides every later one, and a contender
 //! that panics (an unimplemented method, a failed assertion) would take the whole test down
-//! with it. So [`run`] visits every contender for both value types, runs the property
-//! on each inside [`catch_unwind`], and only at the end fails with one line per failed
-//! contender. `CONFORMANCE_ONLY=name1,name2` restricts the run to some contenders and
-//! `CONFORMANCE_SEED=<u64>` replays the random choices of a failing run (every failure message
-//! names the seed it used).
+//! with it. So [`run`] visits every contender of the list for both value types, runs the
+//! property on each inside [`catch_unwind`], and returns one outcome per contender and value
+//! type; the [`Report`](super::Report) of all properties then fails with one line per failed
+//! property x contender. `CONFORMANCE_ONLY=name1,name2` restricts the run to some contenders
+//! and `CONFORMANCE_SEED=<u64>` replays the random choices of a failing run (every failure
+//! message names the seed it used).
 
 use std::any::Any;
-use std::fmt::Write as _;
 use std::panic::{catch_unwind, resume_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::thread::ScopedJoinHandle;
 use std::time::{Duration, Instant};
 
-use strategies::registry::{self, Visit};
-use strategies::{Consistency, Contender, Shared, Value, V64, V8};
+pub(crate) use super::Applies;
+use super::Outcome;
+use crate::registry::{self, ContenderList, Visit};
+use crate::{Consistency, Contender, Shared, Value, V64, V8};
 
 /// The seed used when `CONFORMANCE_SEED` is not set.
-const DEFAULT_SEED: u64 = 0xc0f0_4a11_5eed_2024;
-
-/// Whether a property applied to a contender.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Applies {
-    /// The property was checked and held.
-    Checked,
-    /// The property does not apply to this contender (for example a single-threaded one in a
-    /// concurrency property).
-    No,
-}
+pub(crate) const DEFAULT_SEED: u64 = 0xc0f0_4a11_5eed_2024;
 
 /// What a property sees of the run.
 #[derive(Clone, Copy, Debug)]
@@ -71,7 +63,7 @@ const SNAPSHOT_WORK: f64 = 20.0;
 ///
 /// A failed check panics (plain `assert!`s); the harness catches the panic and reports it
 /// together with the other contenders' results.
-pub(crate) trait Property {
+pub(crate) trait Check {
     /// Short name used in the failure report.
     const NAME: &'static str;
 
@@ -79,19 +71,10 @@ pub(crate) trait Property {
     fn single<V: Value, C: Contender<V>>(&self, ctx: &Ctx) -> Applies;
 
     /// Checks `C`, which the registry visited through [`Visit::shared`]; by default the same
-    /// check as [`Property::single`].
+    /// check as [`Check::single`].
     fn shared<V: Value, C: Shared<V>>(&self, ctx: &Ctx) -> Applies {
         self.single::<V, C>(ctx)
     }
-}
-
-/// The result of one property on one contender and value type.
-#[derive(Debug)]
-struct Outcome {
-    contender: &'static str,
-    value: &'static str,
-    result: Result<Applies, String>,
-    took: Duration,
 }
 
 /// The visitor that runs a property on each contender the filter lets through.
@@ -102,7 +85,7 @@ struct Runner<'a, P> {
     outcomes: Vec<Outcome>,
 }
 
-impl<P: Property> Runner<'_, P> {
+impl<P: Check> Runner<'_, P> {
     fn check<V: Value>(&mut self, name: &'static str, f: impl FnOnce(&P, &Ctx) -> Applies) {
         if let Some(only) = &self.only {
             if !only.iter().any(|n| n == name) {
@@ -113,6 +96,7 @@ impl<P: Property> Runner<'_, P> {
         let result = catch_unwind(AssertUnwindSafe(|| f(self.property, &self.ctx)))
             .map_err(|payload| panic_message(&*payload));
         self.outcomes.push(Outcome {
+            property: P::NAME,
             contender: name,
             value: V::LABEL,
             result,
@@ -121,7 +105,7 @@ impl<P: Property> Runner<'_, P> {
     }
 }
 
-impl<V: Value, P: Property> Visit<V> for Runner<'_, P> {
+impl<V: Value, P: Check> Visit<V> for Runner<'_, P> {
     fn single<C: Contender<V>>(&mut self) {
         self.check::<V>(C::NAME, |p, ctx| p.single::<V, C>(ctx));
     }
@@ -143,7 +127,7 @@ pub(crate) fn panic_message(payload: &(dyn Any + Send)) -> String {
 }
 
 /// The run's base seed: `CONFORMANCE_SEED` (decimal or `0x` hex) or a fixed default.
-pub(crate) fn base_seed() -> u64 {
+pub(crate) fn base_seed() -> Result<u64, String> {
     match std::env::var("CONFORMANCE_SEED") {
         Ok(s) => {
             let s = s.trim();
@@ -151,17 +135,20 @@ pub(crate) fn base_seed() -> u64 {
                 Some(hex) => u64::from_str_radix(hex, 16),
                 None => s.parse(),
             };
-            parsed.unwrap_or_else(|e| {
-                panic!("CONFORMANCE_SEED={s:?} is not a u64 (decimal or 0x hex): {e}")
+            parsed.map_err(|e| {
+                format!("CONFORMANCE_SEED={s:?} is not a u64 (decimal or 0x hex): {e}")
             })
         }
-        Err(_) => DEFAULT_SEED,
+        Err(_) => Ok(DEFAULT_SEED),
     }
 }
 
-/// The contender names in `CONFORMANCE_ONLY`, checked against the registry; `None` when unset.
-fn only_filter() -> Option<Vec<String>> {
-    let raw = std::env::var("CONFORMANCE_ONLY").ok()?;
+/// The contender names in `CONFORMANCE_ONLY`, checked against the list `L`; `None` when
+/// unset.
+pub(crate) fn only_filter<L: ContenderList>() -> Result<Option<Vec<String>>, String> {
+    let Ok(raw) = std::env::var("CONFORMANCE_ONLY") else {
+        return Ok(None);
+    };
     let names: Vec<String> = raw
         .split(',')
         .map(str::trim)
@@ -169,62 +156,28 @@ fn only_filter() -> Option<Vec<String>> {
         .map(str::to_owned)
         .collect();
     for name in &names {
-        if let Err(e) = registry::find(name) {
-            panic!("CONFORMANCE_ONLY: {e}");
-        }
+        registry::find_in::<L>(name).map_err(|e| format!("CONFORMANCE_ONLY: {e}"))?;
     }
-    Some(names)
+    Ok(Some(names))
 }
 
-/// Runs `property` on every contender of the registry (filtered by `CONFORMANCE_ONLY`), for
-/// [`V8`] and [`V64`], and panics listing every contender that failed.
-pub(crate) fn run<P: Property>(property: &P) {
+/// Runs `property` on every contender of the list `L` that `only` lets through (all when
+/// `None`), for [`V8`] and [`V64`]; returns one outcome per contender and value type, a
+/// contender that panicked among them as failed.
+pub(crate) fn run<L: ContenderList, P: Check>(
+    property: &P,
+    seed: u64,
+    only: Option<Vec<String>>,
+) -> Vec<Outcome> {
     let mut runner = Runner {
         property,
-        ctx: Ctx { seed: base_seed() },
-        only: only_filter(),
+        ctx: Ctx { seed },
+        only,
         outcomes: Vec::new(),
     };
-    registry::visit::<V8, _>(&mut runner);
-    registry::visit::<V64, _>(&mut runner);
-
-    let mut summary = String::new();
-    let mut failures = String::new();
-    let mut failed = 0;
-    for o in &runner.outcomes {
-        let status = match &o.result {
-            Ok(Applies::Checked) => "ok",
-            Ok(Applies::No) => "n/a",
-            Err(message) => {
-                failed += 1;
-                let _ = writeln!(failures, "  - {} ({}): {message}", o.contender, o.value);
-                "FAILED"
-            }
-        };
-        let _ = writeln!(
-            summary,
-            "  {:<22} {:<4} {:<6} {:>8.1} ms",
-            o.contender,
-            o.value,
-            status,
-            o.took.as_secs_f64() * 1e3
-        );
-    }
-    // Shown with `--nocapture`: what ran and how long each took.
-    println!(
-        "property `{}` (seed {:#x}):\n{summary}",
-        P::NAME,
-        runner.ctx.seed
-    );
-    assert!(
-        failed == 0,
-        "property `{}` failed for {failed} of {} contender runs (seed {:#x}; replay with \
-         CONFORMANCE_SEED={:#x}, restrict with CONFORMANCE_ONLY=<name>):\n{failures}",
-        P::NAME,
-        runner.outcomes.len(),
-        runner.ctx.seed,
-        runner.ctx.seed
-    );
+    L::visit::<V8, _>(&mut runner);
+    L::visit::<V64, _>(&mut runner);
+    runner.outcomes
 }
 
 /// Joins every thread of a scope, then re-raises the first panic among them, so the failure

@@ -32,10 +32,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Barrier;
 use std::thread;
 
-use strategies::{check_word, Build, Consistency, Contender, Key, Ops, Shared, Value};
+use crate::{check_word, Build, Consistency, Contender, Key, Ops, Shared, Value};
 
 use crate::conformance::checks::{self, some};
-use crate::conformance::harness::{entries, join_all, Applies, Ctx, Property, SetOnDrop, Watchdog};
+use crate::conformance::harness::{entries, join_all, Applies, Check, Ctx, SetOnDrop, Watchdog};
 use crate::conformance::keys::{class_keys, doomed, version_of, Class, Rng};
 
 /// Entries before the sweep.
@@ -55,7 +55,7 @@ const PERMILLE: u64 = 500;
 #[derive(Debug)]
 pub(crate) struct ReadersDuringSweep;
 
-impl Property for ReadersDuringSweep {
+impl Check for ReadersDuringSweep {
     const NAME: &'static str = "readers and a writer during a sweep";
 
     fn single<V: Value, C: Contender<V>>(&self, _: &Ctx) -> Applies {

@@ -33,10 +33,10 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::thread;
 
-use strategies::{Build, Consistency, Contender, Key, Ops, Shared, Value};
+use crate::{Build, Consistency, Contender, Key, Ops, Shared, Value};
 
 use crate::conformance::checks::{self, some};
-use crate::conformance::harness::{entries, join_all, Applies, Ctx, Property, SetOnDrop, Watchdog};
+use crate::conformance::harness::{entries, join_all, Applies, Check, Ctx, SetOnDrop, Watchdog};
 use crate::conformance::keys::{class_keys, version_of, Class, Rng};
 
 /// Keys present throughout; the bulk writer churns half as many keys and the pair writer
@@ -56,7 +56,7 @@ const ROUNDS: u64 = 2;
 #[derive(Debug)]
 pub(crate) struct TraverseDuringWrites;
 
-impl Property for TraverseDuringWrites {
+impl Check for TraverseDuringWrites {
     const NAME: &'static str = "traversal during concurrent inserts and removes";
 
     fn single<V: Value, C: Contender<V>>(&self, _: &Ctx) -> Applies {

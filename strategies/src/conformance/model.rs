@@ -13,12 +13,12 @@
 
 use std::collections::{HashMap, HashSet};
 
+use crate::{check_word, Build, Contender, Key, Ops, Shared, Value};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, RngSeed, TestCaseError, TestError, TestRunner};
-use strategies::{check_word, Build, Contender, Key, Ops, Shared, Value};
 
 use crate::conformance::checks::{self, some};
-use crate::conformance::harness::{Applies, Ctx, Property};
+use crate::conformance::harness::{Applies, Check, Ctx};
 use crate::conformance::keys::mix;
 
 /// Cases per contender and value type when `PROPTEST_CASES` is not set.
@@ -272,7 +272,7 @@ impl ModelOps {
     }
 }
 
-impl Property for ModelOps {
+impl Check for ModelOps {
     const NAME: &'static str = "operations agree with a HashMap model";
 
     fn single<V: Value, C: Contender<V>>(&self, ctx: &Ctx) -> Applies {

@@ -1,22 +1,22 @@
 //! Property 6: what a contender says about itself is true and complete.
 //!
-//! [`Info`](strategies::Info) becomes README's strategy table, the report's legend and the
+//! [`Info`](crate::Info) becomes README's strategy table, the report's legend and the
 //! bench ids, and the suite itself decides from it which properties apply. So it must agree
 //! with the registry and the type system: `NAME` is `INFO.name`, `INFO.shared` says whether the
 //! registry visits it as [`Shared`], single-threaded contenders are `Exclusive` and
 //! `NotShared` (and shared ones are neither), the origin matches where the type lives (evacmap
-//! used directly, a strategy in `strategies/src/<name>.rs`, or a peer in `strategies/src/peers/`),
-//! and every descriptive field is filled in.
+//! used directly, a strategy in `strategies/src/<name>.rs`, a peer in `strategies/src/peers/`,
+//! or a user's contender outside this crate), and every descriptive field is filled in.
 
-use strategies::{Build, Consistency, Contender, Origin, ReaderBlocking, Shared, Value};
+use crate::{Build, Consistency, Contender, Origin, ReaderBlocking, Shared, Value};
 
-use crate::conformance::harness::{Applies, Ctx, Property};
+use crate::conformance::harness::{Applies, Check, Ctx};
 
 /// Property 6 (see the module docs).
 #[derive(Debug)]
 pub(crate) struct InfoSane;
 
-impl Property for InfoSane {
+impl Check for InfoSane {
     const NAME: &'static str = "Info is true and complete";
 
     fn single<V: Value, C: Contender<V>>(&self, _: &Ctx) -> Applies {
@@ -73,7 +73,9 @@ fn check<V: Value, C: Contender<V>>(visited_shared: bool) {
         .split("::")
         .collect();
     let module = path.get(path.len().wrapping_sub(2)).copied().unwrap_or("");
-    let expected = if name.starts_with("evacmap-") {
+    let expected = if path.first() != Some(&"strategies") {
+        Origin::User
+    } else if name.starts_with("evacmap-") {
         Origin::Core
     } else if path.contains(&"peers") {
         Origin::Peer
@@ -82,11 +84,13 @@ fn check<V: Value, C: Contender<V>>(visited_shared: bool) {
     };
     assert_eq!(
         info.origin, expected,
-        "origin of {name} ({type_name}): `evacmap-*` contenders are Core, types in \
-         strategies::peers are Peer, the rest are Strategy"
+        "origin of {name} ({type_name}): types outside the strategies crate are User, \
+         `evacmap-*` contenders are Core, types in strategies::peers are Peer, the rest are \
+         Strategy"
     );
     match info.origin {
         Origin::Core => assert!(!info.shared, "evacmap itself is single-threaded"),
+        Origin::User => {}
         Origin::Strategy => assert_eq!(
             module,
             name.replace('-', "_"),

@@ -6,10 +6,10 @@
 //! contender must run [`Build::validate`] first, so each bad value is an `Err` whose text names
 //! the field, the value and what is accepted, and the default `Build` must succeed.
 
-use strategies::evacmap::Config;
-use strategies::{Build, BuildError, Contender, Value, MAX_SHARDS};
+use crate::evacmap::Config;
+use crate::{Build, BuildError, Contender, Value, MAX_SHARDS};
 
-use crate::conformance::harness::{Applies, Ctx, Property};
+use crate::conformance::harness::{Applies, Check, Ctx};
 
 /// Property 5 (see the module docs).
 #[derive(Debug)]
@@ -82,7 +82,7 @@ fn bad_builds() -> Vec<Bad> {
     ]
 }
 
-impl Property for InvalidBuilds {
+impl Check for InvalidBuilds {
     const NAME: &'static str = "invalid builds are clear errors";
 
     fn single<V: Value, C: Contender<V>>(&self, _: &Ctx) -> Applies {

@@ -8,7 +8,7 @@
 use std::collections::{HashMap, HashSet};
 use std::fmt::Debug;
 
-use strategies::{check_word, Key, Memory, Ops, Value};
+use crate::{check_word, Key, Memory, Ops, Value};
 
 /// At most this many offending keys are listed in a failure message.
 const SHOWN: usize = 8;

@@ -24,10 +24,10 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use strategies::{check_word, Build, Consistency, Contender, Key, Ops, Shared, Value};
+use crate::{check_word, Build, Consistency, Contender, Key, Ops, Shared, Value};
 
 use crate::conformance::checks::{self, some};
-use crate::conformance::harness::{entries, join_all, Applies, Ctx, Property, SetOnDrop, Watchdog};
+use crate::conformance::harness::{entries, join_all, Applies, Check, Ctx, SetOnDrop, Watchdog};
 use crate::conformance::keys::{class_keys, doomed, version_of, Class, Rng};
 
 /// Entries before the sweep.
@@ -45,7 +45,7 @@ const GAP: Duration = Duration::from_millis(2);
 #[derive(Debug)]
 pub(crate) struct TraversalDuringSweep;
 
-impl Property for TraversalDuringSweep {
+impl Check for TraversalDuringSweep {
     const NAME: &'static str = "traversal during a sweep";
 
     fn single<V: Value, C: Contender<V>>(&self, _: &Ctx) -> Applies {

@@ -7,7 +7,7 @@
 
 use std::collections::HashSet;
 
-use strategies::Key;
+use crate::Key;
 
 /// A bijective 64-bit mixer (the SplitMix64 finalizer): distinct inputs give distinct outputs.
 pub(crate) fn mix(x: u64) -> u64 {
@@ -115,7 +115,7 @@ pub(crate) fn doomed(key: Key, salt: u64, permille: u64) -> bool {
 }
 
 /// The version a check word was written with for `key` (the inverse of
-/// [`check_word`](strategies::check_word)).
+/// [`check_word`](crate::check_word)).
 pub(crate) fn version_of(key: Key, check: u64) -> u64 {
     (check ^ key).rotate_right(32)
 }
@@ -123,7 +123,7 @@ pub(crate) fn version_of(key: Key, check: u64) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use strategies::check_word;
+    use crate::check_word;
 
     #[test]
     fn version_of_inverts_check_word() {
