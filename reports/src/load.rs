@@ -68,7 +68,7 @@ pub fn knob_of(record: &Record) -> String {
     }
 }
 
-/// Adds the load-factor tuning of `tune` (a run written by `evacbench tune`) to the benchmark
+/// Adds the tuning of `tune` (a run written by `evacbench tune`, one knob) to the benchmark
 /// run `run`, so one report shows both.
 ///
 /// The problem: benchmarks and `evacbench tune` write separate run directories, but the report

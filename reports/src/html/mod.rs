@@ -1,6 +1,6 @@
 //! The report page: one self-contained HTML file, sections in a fixed order, text escaped.
 //!
-//! Sections: summary, latency, GC pressure, memory locality, load-factor tuning (if the run has
+//! Sections: summary, latency, GC pressure, memory locality, tuning (if the run has
 //! tune records), change against a baseline (if one is given), environment, metrics and rules.
 //! The page has no script; charts are inline SVG. `<body data-expected-plots>` states how many
 //! charts the page has, for `scripts/check-report.sh`.
