@@ -8,7 +8,8 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand};
-use evacbench::tune::{self, Format, Mix, Objective, RecordsTarget, TuneConfig};
+use evacbench::tune::{self, Format, Knob, Mix, Objective, RecordsTarget, TuneConfig};
+use evacbench::workloads::Workload;
 
 /// Benchmarks of deleting from a hash map while iterating it, built on evacmap, a Rust
 /// reimplementation of Go's classic runtime map.
@@ -23,8 +24,14 @@ pub(crate) struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// Sweep evacmap's growth threshold (load factor) and recommend one for your key and value
-    /// sizes and workload.
+    /// Sweep a threshold you set (evacmap's growth or shrink threshold, tombstone's compaction
+    /// threshold, sharded's shard count) and recommend a value.
+    ///
+    /// --knob load-factor (the default) sweeps evacmap's growth threshold for your key and value
+    /// sizes and mix of operations, as described below. The other knobs run the chosen
+    /// workloads (--workload, or the knob's defaults) once per value (--values, or the knob's
+    /// defaults) through the suite's runner, with the same verification, records and intervals
+    /// as `cargo bench`, and recommend the Pareto-optimal value of memory against time.
     ///
     /// For each threshold, a table at 2^B buckets holding exactly floor(lf * 2^B) random keys
     /// (the most before it grows) is measured: buckets with overflow, overhead bytes per entry and
@@ -129,6 +136,27 @@ impl ReportArgs {
 /// Arguments of `evacbench tune`.
 #[derive(Debug, Args)]
 pub(crate) struct TuneArgs {
+    /// The threshold to sweep: load-factor (evacmap's growth threshold), shrink-below
+    /// (evacmap's shrink threshold), compact-above (tombstone's compaction threshold) or shards
+    /// (sharded's shard count).
+    #[arg(long, value_name = "KNOB", value_parser = str::parse::<Knob>, default_value = "load-factor")]
+    pub(crate) knob: Knob,
+
+    /// The knob's values, comma-separated [default: load-factor 4,4.5,...,8; shrink-below
+    /// 0.25,1,1.625,3; compact-above 0.25,0.5,0.75,1; shards 1,2,4,8,16]. Each is checked with
+    /// the contender's own rule (a shrink threshold below half the load factor 6.5, a compaction
+    /// threshold in (0, 1], at least 1 shard).
+    #[arg(long, value_name = "LIST", value_parser = tune::knob::parse_values,
+          allow_hyphen_values = true, conflicts_with = "load_factors")]
+    pub(crate) values: Option<::std::vec::Vec<f64>>,
+
+    /// A workload to measure the knob on (repeat for several) [default: shrink-below:
+    /// sparse-scan and churn; compact-above: sweep, sparse-scan and readers-during-sweep;
+    /// shards: readers-during-sweep and churn]. The recommendation weighs the first one's
+    /// primary time against its retained heap per live entry.
+    #[arg(long = "workload", value_name = "WORKLOAD", value_parser = tune::knob::parse_workload)]
+    pub(crate) workloads: Vec<Workload>,
+
     /// Growth thresholds to sweep, comma-separated, each in (0, 16].
     #[arg(long, value_name = "LIST", value_parser = tune::parse_load_factors,
           allow_hyphen_values = true, default_value = "4,4.5,5,5.5,6,6.5,7,7.5,8")]
@@ -166,7 +194,8 @@ pub(crate) struct TuneArgs {
     #[arg(long, value_name = "FORMAT", value_parser = str::parse::<Format>, default_value = "table")]
     pub(crate) format: Format,
 
-    /// Timed repetitions of each measurement; the median is reported.
+    /// No effect since tune measures through the suite's runner (criterion's samples of the
+    /// default profile, 10 per quantity); accepted so scripts that pass it keep working.
     #[arg(long, value_name = "N", value_parser = tune::parse_repeats, allow_negative_numbers = true, default_value = "9")]
     pub(crate) repeats: usize,
 
@@ -190,8 +219,15 @@ pub(crate) struct TuneArgs {
 impl TuneArgs {
     /// The library's configuration for these arguments.
     pub(crate) fn into_config(self) -> TuneConfig {
+        let (load_factors, values) = match (self.knob, self.values) {
+            (Knob::LoadFactor, Some(v)) => (v, None),
+            (_, values) => (self.load_factors, values),
+        };
         TuneConfig {
-            load_factors: self.load_factors,
+            knob: self.knob,
+            values,
+            workloads: self.workloads,
+            load_factors,
             key_bytes: self.key_bytes,
             value_bytes: self.value_bytes,
             b: self.b,

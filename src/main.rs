@@ -12,6 +12,11 @@ use clap::Parser;
 
 use cli::{Cli, Command};
 
+// `evacbench tune` measures through the suite's runner, whose allocation pass needs every
+// allocation of the process to go through the counter (as in the bench binary).
+#[global_allocator]
+static ALLOCATOR: evacbench::probes::alloc::Counting = evacbench::probes::alloc::Counting;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {

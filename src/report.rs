@@ -36,7 +36,8 @@ pub fn latest_run(target: &Path) -> Result<PathBuf, String> {
     reports::runs::latest(&runs_dir(target))
 }
 
-/// Loads, merges and renders; returns the written paths and the tune run included, if any.
+/// Loads, merges (the newest tune run of every knob) and renders; returns the written paths and
+/// the newest tune run included, if any.
 pub fn render(opts: &ReportOptions) -> Result<(ReportPaths, Option<PathBuf>), String> {
     let dir = match &opts.run {
         Some(d) => d.clone(),
@@ -49,7 +50,8 @@ pub fn render(opts: &ReportOptions) -> Result<(ReportPaths, Option<PathBuf>), St
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| runs_dir(&opts.target));
-        if let Some(t) = reports::find_latest_tune(&runs).map_err(|e| e.to_string())? {
+        // The newest tune run of each knob, the newest last (the one named on the page).
+        for t in reports::find_latest_tunes(&runs).map_err(|e| e.to_string())? {
             if t != dir {
                 run = reports::merge(run, reports::load(&t).map_err(|e| e.to_string())?);
                 tune_dir = Some(t);

@@ -203,6 +203,81 @@ pub struct Cell {
     pub inserts: u64,
     /// `sparse-scan`: whether the table is shrunk after the deletion.
     pub shrink: bool,
+    /// Build settings (thresholds, shard count); every one unset (the contenders' defaults)
+    /// in the profiles' cells. `evacbench tune` varies them.
+    pub settings: BuildSettings,
+    /// `sparse-scan`: how the 99% are deleted ([`Removal::Sweep`] in the profiles' cells).
+    pub removal: Removal,
+}
+
+/// How `sparse-scan` deletes its 99%.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Removal {
+    /// One sweep (the contender's delete-while-iterating), as a purge does.
+    #[default]
+    Sweep,
+    /// One `remove` per key, as expiry by key does. evacmap makes progress on a halving it
+    /// started (its shrink threshold) only on writes such as these, not during a sweep.
+    ByKey,
+}
+
+/// Build settings a cell can vary: the thresholds and shard count a user of a strategy sets.
+/// `None` keeps the contender's default. Only contenders that have the setting read it (evacmap's
+/// `Config` reads the load factor and the shrink threshold, `tombstone` its compaction
+/// threshold, `sharded` its shard count); see [`BuildSettings::apply`].
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct BuildSettings {
+    /// evacmap's growth threshold (average entries per bucket), `Config::load_factor`.
+    pub load_factor: Option<f64>,
+    /// evacmap's shrink threshold, `Config::shrink_below` (below half the load factor).
+    pub shrink_below: Option<f64>,
+    /// `tombstone`'s compaction threshold, `Build::compact_above`, in `(0, 1]`.
+    pub compact_above: Option<f64>,
+    /// `sharded`'s shard count, `Build::shards`, at least 1.
+    pub shards: Option<usize>,
+}
+
+impl BuildSettings {
+    /// True when every setting is the contenders' default.
+    pub fn is_default(&self) -> bool {
+        *self == BuildSettings::default()
+    }
+
+    /// `build` with these settings applied (unset ones left as they are).
+    pub fn apply(&self, mut build: strategies::Build) -> strategies::Build {
+        if let Some(lf) = self.load_factor {
+            build.map.load_factor = lf;
+        }
+        if let Some(t) = self.shrink_below {
+            build.map.shrink_below = Some(t);
+        }
+        if let Some(t) = self.compact_above {
+            build.compact_above = t;
+        }
+        if let Some(n) = self.shards {
+            build.shards = Some(n);
+        }
+        build
+    }
+
+    /// Checks the settings with the contenders' own rules and messages
+    /// ([`strategies::Build::validate`], which checks evacmap's `Config` too).
+    pub fn validate(&self) -> Result<(), strategies::BuildError> {
+        self.apply(strategies::Build::default()).validate()
+    }
+
+    /// The settings as record parameters, in a fixed order (only those set).
+    pub fn params(&self) -> Vec<(&'static str, f64)> {
+        [
+            ("load_factor", self.load_factor),
+            ("shrink_below", self.shrink_below),
+            ("compact_above", self.compact_above),
+            ("shards", self.shards.map(|n| n as f64)),
+        ]
+        .into_iter()
+        .filter_map(|(name, v)| v.map(|v| (name, v)))
+        .collect()
+    }
 }
 
 /// An invalid parameter, with what would be accepted.
@@ -232,6 +307,8 @@ impl Cell {
             readers: 0,
             inserts: 0,
             shrink: false,
+            settings: BuildSettings::default(),
+            removal: Removal::Sweep,
         }
     }
 
@@ -291,6 +368,19 @@ impl Cell {
         Cell { value, ..self }
     }
 
+    /// The same `sparse-scan` cell with its 99% deleted by `removal`.
+    pub fn with_removal(self, removal: Removal) -> Cell {
+        Cell { removal, ..self }
+    }
+
+    /// The same cell built with `settings`, checked with the contenders' own rules.
+    pub fn with_settings(self, settings: BuildSettings) -> Result<Cell, CellError> {
+        settings
+            .validate()
+            .map_err(|e| CellError(format!("{}: {e}", self.workload)))?;
+        Ok(Cell { settings, ..self })
+    }
+
     /// Checks every parameter.
     pub fn validated(self) -> Result<Cell, CellError> {
         let w = self.workload;
@@ -342,7 +432,15 @@ impl Cell {
                     .with("readers", u64::from(self.readers));
             }
             Workload::Churn => p = p.with("steps", self.inserts),
-            Workload::SparseScan => p = p.with("shrink", if self.shrink { "yes" } else { "no" }),
+            Workload::SparseScan => {
+                p = p.with("shrink", if self.shrink { "yes" } else { "no" });
+                if self.removal == Removal::ByKey {
+                    p = p.with("removal", "by-key");
+                }
+            }
+        }
+        for (name, v) in self.settings.params() {
+            p = p.with(name, v);
         }
         p
     }
@@ -370,7 +468,15 @@ impl Cell {
                 s += &format!("/f={}/readers={}", self.delete_fraction, self.readers)
             }
             Workload::Churn => s += &format!("/steps={}", self.inserts),
-            Workload::SparseScan => s += if self.shrink { "/shrunk" } else { "/as-is" },
+            Workload::SparseScan => {
+                s += if self.shrink { "/shrunk" } else { "/as-is" };
+                if self.removal == Removal::ByKey {
+                    s += "/by-key";
+                }
+            }
+        }
+        for (name, v) in self.settings.params() {
+            s += &format!("/{name}={v}");
         }
         s
     }
@@ -569,6 +675,54 @@ mod tests {
                 .get(PHASE_PARAM)
                 .map(ToString::to_string),
             Some("sweep".to_owned())
+        );
+    }
+
+    #[test]
+    fn build_settings_are_validated_with_the_contenders_messages_and_recorded() {
+        let cell = Cell::sparse_scan(1024, false).unwrap();
+        assert!(cell.settings.is_default());
+        assert_eq!(
+            cell.params().iter().count(),
+            2,
+            "profiles' cells are unchanged"
+        );
+        let shrink = BuildSettings {
+            shrink_below: Some(3.0),
+            ..BuildSettings::default()
+        };
+        let c = cell.with_settings(shrink).unwrap();
+        assert_eq!(c.params().num("shrink_below"), Some(3.0));
+        assert_eq!(c.label(), "n=1024/as-is/shrink_below=3");
+        let build = c.settings.apply(strategies::Build::default());
+        assert_eq!(build.map.shrink_below, Some(3.0));
+        // evacmap's own rule: the shrink threshold must be below half the load factor.
+        let e = cell
+            .with_settings(BuildSettings {
+                shrink_below: Some(3.25),
+                ..BuildSettings::default()
+            })
+            .unwrap_err();
+        assert!(
+            e.0.contains("invalid shrink threshold 3.25") && e.0.contains("(0, 3.25)"),
+            "{e}"
+        );
+        let e = cell
+            .with_settings(BuildSettings {
+                shards: Some(0),
+                ..BuildSettings::default()
+            })
+            .unwrap_err();
+        assert!(e.0.contains("shards must be at least 1"), "{e}");
+        let e = cell
+            .with_settings(BuildSettings {
+                compact_above: Some(f64::NAN),
+                ..BuildSettings::default()
+            })
+            .unwrap_err();
+        assert!(
+            e.0.contains("compact threshold") && e.0.contains("NaN"),
+            "{e}"
         );
     }
 

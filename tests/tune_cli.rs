@@ -206,7 +206,7 @@ fn records_render_as_a_pareto_plot_in_the_report() {
 
     let run = reports::load(&dir).expect("the run directory loads");
     assert!(!run.is_partial());
-    assert_eq!(run.records.len(), 2 * 8);
+    assert_eq!(run.records.len(), 2 * 9);
     assert!(run.meta.environment.hasher.contains("foldhash"));
     assert!(run.meta.environment.seeds.contains(&0x7475_6e65));
     assert!(run
@@ -222,11 +222,20 @@ fn records_render_as_a_pareto_plot_in_the_report() {
     let chart = &tuning[0]["chart"]["kind"];
     assert_eq!(chart["kind"], "pareto", "{chart}");
     assert_eq!(chart["points"].as_array().unwrap().len(), 2, "{chart}");
-    assert_eq!(chart["default_load_factor"], 6.5);
+    assert_eq!(chart["default"], 6.5);
     assert!(tuning[0]["recommendation"].is_object(), "{}", tuning[0]);
+    // The report shows the pick the command recorded (one recommender, recorded in the run).
+    let picks = reports::tune_pick::read_picks(&dir).unwrap();
+    assert_eq!(picks.len(), 1);
+    let recorded = picks[0].pick.as_ref().expect("a pick").value;
+    assert_eq!(chart["recommended"].as_f64(), Some(recorded));
+    assert_eq!(
+        tuning[0]["recommendation"]["reason"].as_str(),
+        Some(picks[0].reason.as_str())
+    );
     let html = std::fs::read_to_string(&paths.html).unwrap();
     assert!(
-        html.contains("Load-factor tuning") && html.contains("<svg"),
+        html.contains("<h2>Tuning</h2>") && html.contains("<svg"),
         "no Pareto plot"
     );
 
@@ -242,4 +251,114 @@ fn records_render_as_a_pareto_plot_in_the_report() {
 
     let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&report_dir);
+}
+
+/// Two values of a build-setting knob on one small workload, through the suite's runner.
+#[test]
+fn a_shrink_threshold_sweep_runs_through_the_runner_and_returns_memory() {
+    let dir = scratch("shrink");
+    let out = tune(&[
+        "--knob",
+        "shrink-below",
+        "--values",
+        "0.25,3",
+        "--workload",
+        "sparse-scan",
+        "--format",
+        "json",
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let rows: Value = serde_json::from_slice(&out.stdout).expect("stdout is only JSON");
+    let rows = rows.as_array().expect("an array");
+    assert_eq!(rows.len(), 2);
+    for row in rows {
+        assert_eq!(row["knob"], "shrink_below");
+        assert_eq!(row["status"], "ok", "{row}");
+        for field in [
+            "sparse_scan_latency_ns_per_op",
+            "sparse_scan_retained_bytes_per_entry",
+        ] {
+            assert!(
+                row[field].as_f64().is_some_and(f64::is_finite),
+                "{field}: {row}"
+            );
+        }
+    }
+    assert_eq!(rows.iter().filter(|r| r["recommended"] == true).count(), 1);
+    // Memory is exact for the seed: after 99% of the keys are removed, a threshold of 3
+    // entries per bucket has halved the table many times, 0.25 has not finished one halving.
+    let bytes = |i: usize| {
+        rows[i]["sparse_scan_retained_bytes_per_entry"]
+            .as_f64()
+            .unwrap()
+    };
+    assert!(bytes(1) * 10.0 < bytes(0), "{rows:?}");
+    assert!(
+        stderr.contains("recommendation (balanced): shrink_below 3"),
+        "{stderr}"
+    );
+    let picks = reports::tune_pick::read_picks(&dir).unwrap();
+    assert_eq!(picks[0].knob, "shrink_below");
+    let run = reports::load(&dir).unwrap();
+    assert!(run
+        .records
+        .iter()
+        .all(|r| r.workload == reports::schema::TUNE_WORKLOAD && r.validate().is_ok()));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn bad_knob_input_is_a_clear_error_and_writes_nothing() {
+    let dir = scratch("bad-knob");
+    for (args, says) in [
+        (&["--knob", "growth"][..], "unknown knob `growth`"),
+        (
+            &["--knob", "shrink-below", "--values", "3.5"],
+            "invalid shrink threshold 3.5",
+        ),
+        (
+            &["--knob", "shards", "--values", "0"],
+            "shards must be at least 1",
+        ),
+        (&["--knob", "shards", "--values", "1.5"], "whole number"),
+        (
+            &["--knob", "compact-above", "--values", "nan"],
+            "compact threshold must be a fraction in (0, 1] (got NaN)",
+        ),
+        (
+            &["--knob", "shrink-below", "--values", "NaN"],
+            "invalid shrink threshold NaN",
+        ),
+        (
+            &[
+                "--knob",
+                "shrink-below",
+                "--workload",
+                "readers-during-sweep",
+            ],
+            "does not apply",
+        ),
+        (
+            &["--knob", "compact-above", "--workload", "churn"],
+            "never sweeps",
+        ),
+        (&["--workload", "churn"], "max-load tables"),
+        (
+            &["--knob", "shards", "--workload", "scan"],
+            "unknown workload `scan`",
+        ),
+    ] {
+        let out = tune(&[args, &["--out", dir.to_str().unwrap()]].concat());
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?} wrote to stdout");
+        assert!(
+            stderr.contains("error") && stderr.contains(says),
+            "{args:?}: {stderr}"
+        );
+        assert!(!dir.exists(), "{args:?} left {}", dir.display());
+    }
 }

@@ -306,6 +306,8 @@ mod tests {
             records,
             torn_line: None,
             tune: None,
+            tunes: Vec::new(),
+            picks: Vec::new(),
             go_reference: None,
         }
     }

@@ -25,7 +25,7 @@
 //! **Run directories**
 //! - `rundir`: [`RunDir`], the writer (`meta.json` + `records.jsonl`, incomplete until finished).
 //! - `load`: [`load()`] and [`LoadedRun`], with errors naming file and line; [`merge`] adds a tune
-//!   run (found with [`find_latest_tune`]) to a benchmark run.
+//!   run (the newest of every knob: [`find_latest_tunes`]) to a benchmark run.
 //! - [`go_reference`]: Go's runtime map measured on the run's cells (companion files that
 //!   [`load()`] merges), and [`evacmap_vs_go`], evacmap's best contender against Go's loop.
 //! - `atomic`: [`write_atomic`], temp file + rename.
@@ -38,7 +38,9 @@
 //!   the cells beyond the time budget at their estimate.
 //! - `guide`: verdicts that follow each workload's declared objective, groups of contenders
 //!   that did the same work, the decision guide and its overview plots.
-//! - `charts`: which charts each workload gets; `tune`: load-factor trade-off and Pareto data;
+//! - `charts`: which charts each workload gets; `tune`: each tuned knob's trade-off table and
+//!   Pareto data; [`tune_pick`]: the one recommender `evacbench tune` and the report share, and
+//!   the picks a tune run records;
 //!   `baseline`: changes against an earlier run and the noise rule.
 //! - `plot`: plotters SVG, one function per chart kind (lines, percentiles, bars, Pareto) and the
 //!   contender palette.
@@ -64,12 +66,13 @@ mod scaling;
 pub mod schema;
 mod summarize;
 mod tune;
+pub mod tune_pick;
 
 pub use atomic::write_atomic;
 pub use baseline::{compare_runs, ComparisonSummary};
 pub use error::Error;
 pub use go_reference::{evacmap_vs_go, GoRatio, GoReference, GoReferenceMeta};
-pub use load::{find_latest_tune, load, merge, LoadedRun, TuneSource};
+pub use load::{find_latest_tune, find_latest_tunes, knob_of, load, merge, LoadedRun, TuneSource};
 pub use noise::{
     mann_whitney_p, Floor, NoiseModel, DEFAULT_FLOOR, MIN_FLOOR, MIN_PAIRS, NOISE_ENV,
 };

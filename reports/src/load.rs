@@ -8,7 +8,10 @@ use serde::Deserialize;
 
 use crate::go_reference::{load_companion, GoReference};
 use crate::rundir::{META_FILE, RECORDS_FILE};
-use crate::schema::{Record, RunMeta, SCHEMA_VERSION, TUNE_WORKLOAD};
+use crate::schema::{
+    ParamValue, Record, RunMeta, KNOB_PARAM, LOAD_FACTOR_PARAM, SCHEMA_VERSION, TUNE_WORKLOAD,
+};
+use crate::tune_pick::{read_picks, KnobPick};
 use crate::Error;
 
 /// A run directory read into memory.
@@ -22,8 +25,12 @@ pub struct LoadedRun {
     pub records: Vec<Record>,
     /// 1-based line of a record cut off by an interruption (only tolerated in a partial run).
     pub torn_line: Option<usize>,
-    /// The tune run whose records [`merge`] added, if any.
+    /// The tune run whose records [`merge`] added last, if any.
     pub tune: Option<TuneSource>,
+    /// Every tune run [`merge`] added (one per knob), in merge order.
+    pub tunes: Vec<TuneSource>,
+    /// The tuning picks recorded in this run directory (a tune run's `tune.json`).
+    pub picks: Vec<KnobPick>,
     /// Go's runtime map measured on this run's cells (`go-reference/`, written by
     /// `scripts/go-reference.sh`), if present: its records are in [`records`](Self::records).
     pub go_reference: Option<GoReference>,
@@ -46,9 +53,22 @@ pub struct TuneSource {
     pub meta: RunMeta,
     /// How many tune records were merged.
     pub records: usize,
+    /// The knobs of the merged records (`load_factor`, `shrink_below`, ...).
+    pub knobs: Vec<String>,
+    /// What `evacbench tune` chose, as it recorded it.
+    pub picks: Vec<KnobPick>,
 }
 
-/// Adds the load-factor tuning of `tune` (a run written by `evacbench tune`) to the benchmark
+/// The knob a tune record sweeps: its `knob` parameter, else the growth threshold (tune runs
+/// before other knobs existed).
+pub fn knob_of(record: &Record) -> String {
+    match record.params.get(KNOB_PARAM) {
+        Some(ParamValue::Text(k)) => k.clone(),
+        _ => LOAD_FACTOR_PARAM.to_owned(),
+    }
+}
+
+/// Adds the tuning of `tune` (a run written by `evacbench tune`, one knob) to the benchmark
 /// run `run`, so one report shows both.
 ///
 /// The problem: benchmarks and `evacbench tune` write separate run directories, but the report
@@ -67,20 +87,47 @@ pub struct TuneSource {
 /// reports::render(&run, None, "target/evacbench/report".as_ref())?;
 /// # Ok(()) }
 /// ```
+///
+/// Merging several tune runs (one per knob, see [`find_latest_tunes`]) keeps them all: a merged
+/// run replaces only the tune records of its own knobs.
 pub fn merge(mut run: LoadedRun, tune: LoadedRun) -> LoadedRun {
-    run.records.retain(|r| r.workload != TUNE_WORKLOAD);
     let tune_records: Vec<Record> = tune
         .records
         .into_iter()
         .filter(|r| r.workload == TUNE_WORKLOAD)
         .collect();
-    run.tune = Some(TuneSource {
+    let mut knobs: Vec<String> = tune_records.iter().map(knob_of).collect();
+    knobs.sort();
+    knobs.dedup();
+    run.records
+        .retain(|r| r.workload != TUNE_WORKLOAD || !knobs.contains(&knob_of(r)));
+    run.tunes
+        .retain(|t| !t.knobs.iter().any(|k| knobs.contains(k)));
+    let source = TuneSource {
         dir: tune.dir,
         meta: tune.meta,
         records: tune_records.len(),
-    });
+        knobs,
+        picks: tune.picks,
+    };
+    run.tune = Some(source.clone());
+    run.tunes.push(source);
     run.records.extend(tune_records);
     run
+}
+
+/// The newest complete tune run under `runs` for each knob, oldest first (so merging them in
+/// order leaves the newest last); see [`find_latest_tune`] for what counts as a tune run.
+pub fn find_latest_tunes(runs: impl AsRef<Path>) -> Result<Vec<PathBuf>, Error> {
+    let mut best: std::collections::BTreeMap<String, (String, PathBuf)> = Default::default();
+    for (key, knob, dir) in tune_runs(runs.as_ref())? {
+        if best.get(&knob).is_none_or(|(k, _)| key > *k) {
+            best.insert(knob, (key, dir));
+        }
+    }
+    let mut found: Vec<(String, PathBuf)> = best.into_values().collect();
+    found.sort();
+    Ok(found.into_iter().map(|(_, dir)| dir).collect())
 }
 
 /// The newest complete tune run under `runs` (the directory holding run directories), if any.
@@ -90,13 +137,20 @@ pub fn merge(mut run: LoadedRun, tune: LoadedRun) -> LoadedRun {
 /// that are not run directories are skipped; a tune run that cannot be read is an error naming
 /// its file.
 pub fn find_latest_tune(runs: impl AsRef<Path>) -> Result<Option<PathBuf>, Error> {
-    let runs = runs.as_ref();
+    Ok(tune_runs(runs.as_ref())?
+        .into_iter()
+        .max_by(|a, b| a.0.cmp(&b.0))
+        .map(|(_, _, dir)| dir))
+}
+
+/// Every complete tune run under `runs`: (date and name sort key, knob, directory).
+fn tune_runs(runs: &Path) -> Result<Vec<(String, String, PathBuf)>, Error> {
     if !runs.is_dir() {
         return Err(Error::MissingRunDir {
             path: runs.to_path_buf(),
         });
     }
-    let mut best: Option<(String, PathBuf)> = None;
+    let mut found = Vec::new();
     for entry in fs::read_dir(runs).map_err(Error::io(runs))? {
         let dir = entry.map_err(Error::io(runs))?.path();
         let meta_path = dir.join(META_FILE);
@@ -112,25 +166,29 @@ pub fn find_latest_tune(runs: impl AsRef<Path>) -> Result<Option<PathBuf>, Error
             Err(_) => None,
         };
         #[derive(Deserialize)]
-        struct WorkloadProbe {
+        struct Probe {
             workload: String,
+            #[serde(default)]
+            params: crate::schema::Params,
         }
-        let is_tune = first
-            .and_then(|l| serde_json::from_str::<WorkloadProbe>(&l).ok())
-            .is_some_and(|p| p.workload == TUNE_WORKLOAD);
-        if !is_tune {
+        let Some(first) = first.and_then(|l| serde_json::from_str::<Probe>(&l).ok()) else {
+            continue;
+        };
+        if first.workload != TUNE_WORKLOAD {
             continue;
         }
+        let knob = match first.params.get(KNOB_PARAM) {
+            Some(ParamValue::Text(k)) => k.clone(),
+            _ => LOAD_FACTOR_PARAM.to_owned(),
+        };
         let meta = parse_meta(&meta_path, &meta_text)?;
         if !meta.complete {
             continue;
         }
         let key = format!("{}\u{0}{}", meta.environment.date, dir.display());
-        if best.as_ref().is_none_or(|(k, _)| key > *k) {
-            best = Some((key, dir));
-        }
+        found.push((key, knob, dir));
     }
-    Ok(best.map(|(_, dir)| dir))
+    Ok(found)
 }
 
 /// Just enough of a record or `meta.json` to check the version before trusting the rest.
@@ -204,6 +262,8 @@ pub fn load(dir: impl AsRef<Path>) -> Result<LoadedRun, Error> {
         records,
         torn_line,
         tune: None,
+        tunes: Vec::new(),
+        picks: read_picks(dir)?,
         go_reference,
     })
 }

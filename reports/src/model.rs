@@ -432,39 +432,59 @@ pub(crate) struct LadderRow {
     pub(crate) values: [Option<f64>; 4],
 }
 
-/// Data of the load-factor Pareto plot.
+/// Data of a tuning Pareto plot: one knob's values, memory against time.
 #[derive(Debug, Serialize)]
 pub(crate) struct ParetoChart {
     pub(crate) contender: String,
+    /// The knob's short name on point labels (`lf`, `shrink`, `compact`, `shards`).
+    pub(crate) label: String,
+    /// The memory axis (x).
+    pub(crate) memory: String,
+    /// The time axis (y).
+    pub(crate) time: String,
     pub(crate) points: Vec<ParetoPoint>,
-    pub(crate) default_load_factor: f64,
+    /// The contender's default value of the knob, when it is one of its values.
+    pub(crate) default: Option<f64>,
     pub(crate) recommended: Option<f64>,
 }
 
-/// One load factor's memory and lookup latency.
+/// One value's memory and time.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub(crate) struct ParetoPoint {
-    pub(crate) load_factor: f64,
-    pub(crate) bytes_per_entry: f64,
-    pub(crate) lookup_hit_ns: f64,
+    pub(crate) value: f64,
+    pub(crate) memory: f64,
+    pub(crate) time: f64,
     pub(crate) on_frontier: bool,
 }
 
-/// Trade-off table of one tune sweep (one contender, one key/value size).
+/// One column of a tuning table: a metric, measured on a workload (and readers' phase) or on
+/// the tuner's own max-load tables.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub(crate) struct TuneColumn {
+    /// `workload/phase/metric` (see `tune_pick::column_id`).
+    pub(crate) id: String,
+    pub(crate) metric: Metric,
+}
+
+/// Trade-off table of one knob's sweep (one contender, one set of fixed parameters).
 #[derive(Debug, Serialize)]
 pub(crate) struct TuneTable {
+    /// The knob's record parameter (`load_factor`, `shrink_below`, `compact_above`, `shards`).
+    pub(crate) knob: String,
     pub(crate) contender: String,
     pub(crate) fixed: Params,
-    pub(crate) columns: Vec<Metric>,
+    pub(crate) columns: Vec<TuneColumn>,
     pub(crate) rows: Vec<TuneRow>,
     pub(crate) recommendation: Option<Recommendation>,
+    /// The directory of the tune run the table came from.
+    pub(crate) source: Option<String>,
     pub(crate) chart: Option<Chart>,
 }
 
-/// One load factor of a tune sweep.
+/// One value of a knob's sweep.
 #[derive(Debug, Serialize)]
 pub(crate) struct TuneRow {
-    pub(crate) load_factor: f64,
+    pub(crate) value: f64,
     pub(crate) cells: Vec<Cell>,
     pub(crate) on_frontier: bool,
     pub(crate) is_default: bool,

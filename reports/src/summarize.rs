@@ -98,7 +98,20 @@ pub(crate) fn summarize_with(
         }
     }
     let decision_guide = guide::decision_guide(&bench, infos);
-    let tuning: Vec<_> = tune_grids.iter().flat_map(tune::tables).collect();
+    let picks: Vec<(crate::tune_pick::KnobPick, String)> = run
+        .picks
+        .iter()
+        .map(|p| (p.clone(), run.dir.display().to_string()))
+        .chain(run.tunes.iter().flat_map(|t| {
+            t.picks
+                .iter()
+                .map(|p| (p.clone(), t.dir.display().to_string()))
+        }))
+        .collect();
+    let tuning: Vec<_> = tune_grids
+        .iter()
+        .flat_map(|g| tune::tables(g, &picks))
+        .collect();
     let mut ids = charts::Ids::default();
     let overview: Vec<_> = guide::overview(&bench, infos, &decision_guide)
         .into_iter()
@@ -225,9 +238,12 @@ fn rules(noise: &NoiseModel) -> Rules {
             noise.source,
             baseline::ALPHA * 100.0
         ),
-        tuning: "The recommended load factor is the Pareto-optimal one (no other threshold has both \
-                 fewer bytes per entry and a faster lookup hit) that minimizes bytes_per_entry / \
-                 lowest bytes_per_entry + lookup_hit_ns / lowest lookup_hit_ns (balanced objective)."
+        tuning: "Each knob's values are plotted memory against time. The recommendation is the one \
+                 `evacbench tune` recorded, from the same computation the report would make: by \
+                 default (balanced) the Pareto-optimal value (no other has both less memory and \
+                 less time) with the lowest memory / least memory + time / least time; values \
+                 whose cost ranges (first to third quartile of the time's repetitions) overlap \
+                 the lowest's tie with it, and the tie goes to the least memory."
             .into(),
     }
 }
@@ -790,6 +806,8 @@ mod tests {
             records,
             torn_line: None,
             tune: None,
+            tunes: Vec::new(),
+            picks: Vec::new(),
             go_reference: None,
         }
     }

@@ -17,7 +17,7 @@ const SECTIONS: [&str; 7] = [
     "Latency",
     "GC pressure",
     "Memory locality",
-    "Load-factor tuning",
+    "Tuning",
     "Environment",
     "Metrics and rules",
 ];
@@ -263,17 +263,17 @@ fn tuning_marks_default_and_recommended_load_factors() {
     let recommended = tune["chart"]["kind"]["recommended"]
         .as_f64()
         .expect("a recommended load factor");
-    assert_eq!(tune["chart"]["kind"]["default_load_factor"], 6.5);
+    assert_eq!(tune["chart"]["kind"]["default"], 6.5);
     let row = tune["rows"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["is_recommended"] == true)
         .unwrap();
-    assert_eq!(row["load_factor"].as_f64(), Some(recommended));
+    assert_eq!(row["value"].as_f64(), Some(recommended));
     assert_eq!(row["on_frontier"], true);
     assert!(html.contains("6.5 (default)"));
-    assert!(html.contains(&format!("Recommended load factor: {recommended}")));
+    assert!(html.contains(&format!("Recommended load_factor: {recommended}")));
     assert!(
         html.contains(&format!("recommended {recommended}")),
         "marked on the Pareto plot"
@@ -291,7 +291,7 @@ fn no_tuning_section_without_tune_records() {
         .filter(|r| r.workload != "tune")
         .collect();
     let (html, json) = render_fixture("no-tune", &bench, None);
-    assert!(!html.contains("<h2>Load-factor tuning</h2>"));
+    assert!(!html.contains("<h2>Tuning</h2>"));
     assert!(json["tuning"].as_array().unwrap().is_empty());
 }
 

@@ -50,8 +50,8 @@ fn merged_tune_run_adds_the_tuning_section_and_keeps_the_benchmark_environment()
     let paths = render(&merged, None, &out).unwrap();
     let html = fs::read_to_string(&paths.html).unwrap();
     let json: Value = serde_json::from_str(&fs::read_to_string(&paths.json).unwrap()).unwrap();
-    assert!(html.contains("<h2>Load-factor tuning</h2>"));
-    assert!(html.contains(r##"<a href="#tuning">Load-factor tuning</a>"##));
+    assert!(html.contains("<h2>Tuning</h2>"));
+    assert!(html.contains(r##"<a href="#tuning">Tuning</a>"##));
     let tune_dir = data("tune-run").display().to_string();
     assert!(html.contains(&format!("From the tune run <code>{tune_dir}</code>")));
     assert_eq!(json["run"]["tune"]["dir"], tune_dir.as_str());

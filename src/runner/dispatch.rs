@@ -46,6 +46,7 @@ pub(crate) fn dispatch_single<V: Value, C: Contender<V>, U: UseScenario>(
         Workload::SparseScan => user.with(&SparseRun {
             keys,
             shrink: cell.shrink,
+            removal: cell.removal,
             build,
             _types,
         }),

@@ -12,7 +12,9 @@ use super::cache_pass::{is_cache_cell, no_cache_reason};
 use super::dispatch::{dispatch_shared, dispatch_single, UseScenario};
 use super::records::{Recs, ALLOCATION_PASS_METRICS};
 use super::scenario::{Probe, Scenario, ScenarioError};
-use super::{budget, cell_seed, keys_for, progress, Budget, Options, Runner, Summary, Timing};
+use super::{
+    budget, cell_seed, keys_for, progress, Budget, Options, Plan, Runner, Summary, Timing,
+};
 use crate::probes::{alloc, cache};
 use crate::workloads::{Cell, ValueSize, Workload};
 
@@ -37,7 +39,15 @@ impl<'c> Runner<'c> {
             total: 0,
             summary: Summary::default(),
             error: None,
+            plan: None,
         }
+    }
+
+    /// The same runner on `plan`'s cells and contenders; every record is also kept in the
+    /// summary ([`Summary::kept`]).
+    pub fn with_plan(mut self, plan: Plan) -> Runner<'c> {
+        self.plan = Some(plan);
+        self
     }
 
     /// The same runner with other time budgets (the profile's by default).
@@ -50,7 +60,10 @@ impl<'c> Runner<'c> {
     /// are [`BuiltIn`](strategies::registry::BuiltIn)); returns the run directory (finished
     /// unless records could not be written) and the summary.
     pub fn run<L: ContenderList>(mut self) -> Result<(Option<RunDir>, Summary), String> {
-        let cells = self.opts.profile.cells();
+        let cells = match &self.plan {
+            Some(plan) => plan.cells.clone(),
+            None => self.opts.profile.cells(),
+        };
         let infos = registry::infos_of::<L>();
         let contenders = infos.len();
         self.total = cells.len() * contenders;
@@ -79,9 +92,10 @@ impl<'c> Runner<'c> {
             cells.len(),
             if self.opts.test_mode { " (test mode: each once, no records)" } else { "" },
             if self.allocator { "on" } else { "OFF (not the counting allocator)" },
-            match &self.valgrind {
-                Ok(v) => format!("on ({v})"),
-                Err(e) => format!("off: {e}"),
+            match (&self.valgrind, &self.plan) {
+                (_, Some(_)) => "off (a caller's plan)".to_owned(),
+                (Ok(v), None) => format!("on ({v})"),
+                (Err(e), None) => format!("off: {e}"),
             }
         );
         eprintln!(
@@ -114,7 +128,11 @@ impl<'c> Runner<'c> {
     }
 
     pub(super) fn selected(&self, id: &str) -> bool {
+        let contender = id.split('/').nth(1).unwrap_or_default();
         self.opts.filter.as_deref().is_none_or(|f| id.contains(f))
+            && self.plan.as_ref().is_none_or(|p| {
+                p.contenders.is_empty() || p.contenders.iter().any(|c| c == contender)
+            })
     }
 
     pub(super) fn progress(&mut self, id: &str, what: &str) {
@@ -257,7 +275,9 @@ impl<'c> Runner<'c> {
                 return self.fail(id, rec, e.to_string());
             }
         }
-        if is_cache_cell(self.opts.profile, cell) {
+        if self.plan.is_some() {
+            // A caller's plan has no cache simulation (callgrind takes minutes per cell).
+        } else if is_cache_cell(self.opts.profile, cell) {
             self.progress(id, "cache simulation (callgrind)");
             self.cache_pass(index, info, rec, &mut records);
         } else if let Some(why) = no_cache_reason(self.opts.profile, cell) {

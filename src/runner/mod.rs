@@ -17,7 +17,8 @@
 //! `slow_path` (a contender too slow for criterion), `allocation_pass` and `reader_phases`
 //! (step 3), `cache_pass` (step 4), `records` (every record the runner writes, with the
 //! not-measured reasons), `dispatch` (a cell's scenario for a contender type) and `scenario`
-//! (what each workload's run does).
+//! (what each workload's run does). `plan`: the runner on a caller's cells, records handed back
+//! (what `evacbench tune` measures with).
 
 mod allocation_pass;
 pub mod budget;
@@ -26,6 +27,7 @@ mod child;
 mod criterion_pass;
 pub(crate) mod dispatch;
 mod driver;
+pub mod plan;
 mod progress;
 mod reader_phases;
 mod records;
@@ -46,7 +48,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use criterion::Criterion;
-use reports::RunDir;
+use reports::{Record, RunDir};
 
 use crate::keys::KeySet;
 use crate::workloads::{Cell, Profile, Workload};
@@ -84,6 +86,18 @@ pub struct Summary {
     pub beyond_budget: usize,
     /// Cells x contenders not measured for other reasons (not applicable, no shrink operation).
     pub not_measured: usize,
+    /// Every record, when the runner follows a [`Plan`] (which keeps them for its caller).
+    pub kept: Vec<Record>,
+}
+
+/// Cells and contenders chosen by the caller instead of the profile's (see [`plan`]). The
+/// profile still sets the timing and budgets; the cache simulation is left out.
+#[derive(Clone, Debug, Default)]
+pub struct Plan {
+    /// The cells, in run order.
+    pub cells: Vec<Cell>,
+    /// The contenders measured (by name); empty for all.
+    pub contenders: Vec<String>,
 }
 
 /// The runner's state while it goes through the cells.
@@ -102,6 +116,8 @@ pub struct Runner<'c> {
     total: usize,
     summary: Summary,
     error: Option<String>,
+    /// The caller's cells and contenders, if not the profile's.
+    plan: Option<Plan>,
 }
 
 impl std::fmt::Debug for Runner<'_> {
@@ -115,8 +131,13 @@ impl std::fmt::Debug for Runner<'_> {
 }
 
 /// A cell's seed: the run's seed mixed with the cell's id, so cells differ and runs repeat.
+/// Build settings do not enter it: every value of a threshold is measured on the same keys.
 pub fn cell_seed(base: u64, cell: &Cell) -> u64 {
-    let id = format!("{}/{}", cell.workload, cell.label());
+    let plain = Cell {
+        settings: crate::workloads::BuildSettings::default(),
+        ..*cell
+    };
+    let id = format!("{}/{}", plain.workload, plain.label());
     id.bytes().fold(base ^ 0xcbf2_9ce4_8422_2325, |h, b| {
         (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3)
     })

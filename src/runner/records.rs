@@ -138,6 +138,9 @@ impl Runner<'_> {
         if self.opts.test_mode || records.is_empty() {
             return;
         }
+        if self.plan.is_some() {
+            self.summary.kept.extend(records.iter().cloned());
+        }
         if let Some(out) = self.opts.out.as_mut() {
             for r in &records {
                 debug_assert!(r.validate().is_ok(), "{r:?}");

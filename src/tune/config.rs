@@ -13,8 +13,10 @@ use std::str::FromStr;
 
 use evacmap::Config;
 
+use super::knob::Knob;
 use super::mix::Mix;
 use super::sizes;
+use crate::workloads::Workload;
 
 /// Thresholds swept by default: 4.0 to 8.0 in steps of 0.5 (Go's table).
 pub const DEFAULT_LOAD_FACTORS: [f64; 9] = [4.0, 4.5, 5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0];
@@ -128,6 +130,13 @@ pub enum RecordsTarget {
 /// Everything a tune run needs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TuneConfig {
+    /// The knob swept (`load-factor` by default).
+    pub knob: Knob,
+    /// Values of a knob other than `load-factor` (`None`: its defaults); `load-factor` takes
+    /// its values from `load_factors`.
+    pub values: Option<Vec<f64>>,
+    /// Workloads of a knob other than `load-factor` (empty: its defaults).
+    pub workloads: Vec<Workload>,
     /// Growth thresholds to sweep, ascending, each in `(0, 16]`.
     pub load_factors: Vec<f64>,
     /// Key size in bytes (one of [`sizes::KEY_BYTES`]).
@@ -142,7 +151,8 @@ pub struct TuneConfig {
     pub objective: Option<Objective>,
     /// Only thresholds with at most this many overhead bytes per entry qualify.
     pub max_bytes_per_entry: Option<f64>,
-    /// Timed repetitions of each measurement (the median is reported).
+    /// `--repeats`: no effect since the runner measures (criterion's samples of the default
+    /// profile); kept so scripts that pass it keep working.
     pub repeats: usize,
     /// Seed of the keys and the mixed workload.
     pub seed: u64,
@@ -157,6 +167,9 @@ pub struct TuneConfig {
 impl Default for TuneConfig {
     fn default() -> Self {
         TuneConfig {
+            knob: Knob::LoadFactor,
+            values: None,
+            workloads: Vec::new(),
             load_factors: DEFAULT_LOAD_FACTORS.to_vec(),
             key_bytes: 8,
             value_bytes: 8,
@@ -185,8 +198,79 @@ impl TuneConfig {
             })
     }
 
+    /// The values swept by a knob other than `load-factor`: `--values`, else its defaults.
+    pub fn knob_values(&self) -> Vec<f64> {
+        self.values
+            .clone()
+            .unwrap_or_else(|| self.knob.default_values())
+    }
+
+    /// The workloads of a knob other than `load-factor`: `--workload`, else its defaults.
+    pub fn knob_workloads(&self) -> Vec<Workload> {
+        if self.workloads.is_empty() {
+            self.knob.default_workloads()
+        } else {
+            self.workloads.clone()
+        }
+    }
+
+    /// Checks the knob, its values and its workloads.
+    fn validate_knob(&self) -> Result<(), String> {
+        let k = self.knob;
+        if k == Knob::LoadFactor {
+            if let Some(w) = self.workloads.first() {
+                return Err(format!(
+                    "--workload {w}: the load-factor knob is measured on evacmap's max-load tables \
+                     (sized by --b, --key-bytes and --value-bytes), not on a workload; --workload \
+                     goes with --knob shrink-below, compact-above or shards"
+                ));
+            }
+            return Ok(());
+        }
+        let values = self.knob_values();
+        if values.is_empty() {
+            return Err("--values: at least one value is needed".into());
+        }
+        for v in values {
+            k.check(v)
+                .map_err(|e| format!("--values {v} for --knob {k}: {e}"))?;
+        }
+        let applies = k.applies_to();
+        for w in &self.workloads {
+            if !applies.contains(w) {
+                return Err(format!(
+                    "--workload {w}: the {k} knob does not apply to it ({} {}); it applies to: {}",
+                    k.contender(),
+                    match k {
+                        Knob::ShrinkBelow =>
+                            "is single-threaded, so no reader can run during its sweep",
+                        Knob::CompactAbove =>
+                            "compacts only after a sweep, and this workload never sweeps",
+                        _ => "does not run it",
+                    },
+                    applies
+                        .iter()
+                        .map(|w| w.id())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ));
+            }
+        }
+        if self.max_bytes_per_entry.is_some() {
+            return Err(format!(
+                "--max-bytes-per-entry limits evacmap's overhead bytes per entry of the \
+                 load-factor sweep; it does not apply to --knob {k}"
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks every field and their combinations; the error says what to change.
     pub fn validate(&self) -> Result<(), String> {
+        self.validate_knob()?;
+        if self.knob != Knob::LoadFactor {
+            return Ok(());
+        }
         if self.load_factors.is_empty() {
             return Err("--load-factors: at least one load factor is needed".into());
         }
@@ -369,6 +453,54 @@ mod tests {
         assert_eq!("latency".parse(), Ok(Objective::Latency));
         assert!("fast".parse::<Objective>().is_err());
         assert_eq!("csv".parse(), Ok(Format::Csv));
+    }
+
+    #[test]
+    fn knob_settings_are_validated_before_anything_runs() {
+        let k = |knob, values: Option<Vec<f64>>, workloads: Vec<Workload>| TuneConfig {
+            knob,
+            values,
+            workloads,
+            ..TuneConfig::default()
+        };
+        assert_eq!(
+            k(Knob::ShrinkBelow, Some(vec![0.25, 1.0, 3.0]), vec![]).validate(),
+            Ok(())
+        );
+        let e = k(Knob::ShrinkBelow, Some(vec![3.5]), vec![])
+            .validate()
+            .unwrap_err();
+        assert!(
+            e.contains("--values 3.5") && e.contains("invalid shrink threshold"),
+            "{e}"
+        );
+        let e = k(Knob::Shards, Some(vec![0.0]), vec![])
+            .validate()
+            .unwrap_err();
+        assert!(e.contains("shards must be at least 1"), "{e}");
+        let e = k(Knob::CompactAbove, Some(vec![f64::NAN]), vec![])
+            .validate()
+            .unwrap_err();
+        assert!(e.contains("NaN") && e.contains("(0, 1]"), "{e}");
+        let e = k(Knob::ShrinkBelow, None, vec![Workload::ReadersDuringSweep])
+            .validate()
+            .unwrap_err();
+        assert!(
+            e.contains("does not apply") && e.contains("sparse-scan"),
+            "{e}"
+        );
+        let e = k(Knob::CompactAbove, None, vec![Workload::Churn])
+            .validate()
+            .unwrap_err();
+        assert!(e.contains("never sweeps"), "{e}");
+        let e = k(Knob::LoadFactor, None, vec![Workload::Churn])
+            .validate()
+            .unwrap_err();
+        assert!(e.contains("max-load tables"), "{e}");
+        assert_eq!(
+            k(Knob::Shards, None, vec![]).knob_workloads(),
+            [Workload::ReadersDuringSweep, Workload::Churn]
+        );
     }
 
     #[test]

@@ -1,26 +1,33 @@
-//! `evacbench tune`: measure evacmap's growth threshold (load factor) trade-off and recommend
-//! one.
+//! `evacbench tune`: sweep a threshold a user of these strategies sets, measured by the suite's
+//! own runner, and recommend a value.
 //!
-//! Go grows a map when it averages more than 6.5 entries per 8-slot bucket, a value chosen from
-//! a table of overflow, memory and probe lengths for one key and value size. Other sizes and
-//! other workloads may want another threshold, and the table has no times in it. This module
-//! sweeps the threshold on the real map, for the user's key and value sizes and mix of
-//! operations, and recommends one:
+//! Knobs ([`Knob`]): evacmap's growth threshold (`load-factor`, the default) and shrink
+//! threshold (`shrink-below`), `tombstone`'s compaction threshold (`compact-above`) and
+//! `sharded`'s shard count (`shards`). Nothing here times anything: every measurement is a
+//! scenario the runner verifies, times with criterion and passes through its allocation pass.
 //!
 //! - `config`: [`TuneConfig`], defaults and the argument parsers (each error says what is
-//!   accepted);
-//! - `sizes`: key and value types per accepted size and the dispatch to them;
-//! - `keys`, `mix`: reproducible keys and the mixed-operation schedule;
-//! - `measure`: fill, probe, time and verify one threshold ([`Row`], [`Metrics`]);
-//! - `recommend`: objectives and constraints ([`Recommendation`]);
-//! - `output`: table, JSON and CSV; `records`: the run directory for the report.
+//!   accepted); `knob`: the knobs, their values' rules, default values, workloads and cells;
+//! - `knob_sweep`: a build-setting knob on its workloads through the runner, its rows, output
+//!   and records;
+//! - the growth threshold, on evacmap's max-load tables for the user's key and value sizes and
+//!   mix: `sizes` (key and value types per accepted size), `keys`, `mix` and
+//!   `max_load_inputs` (the keys and schedule of a table), `load_factor_rows` (the runner's
+//!   max-load scenarios per threshold, [`Row`], [`Metrics`]), `recommend` (objectives and
+//!   constraints, [`Recommendation`]), `output` (table, JSON and CSV);
+//! - `records`: the run directory for the report, with the recommendation recorded.
 //!
-//! [`run`] ties them together: it validates, writes progress to stderr, measures every
-//! threshold, prints the results on stdout, and writes the records.
+//! Every recommendation is [`reports::tune_pick::pick`], the computation the report uses.
+//!
+//! [`run`] ties them together: it validates (nothing is written for invalid settings), writes
+//! progress to stderr, measures, prints the results on stdout, and writes the records.
 
 mod config;
 mod keys;
-mod measure;
+pub mod knob;
+pub mod knob_sweep;
+mod load_factor_rows;
+pub(crate) mod max_load_inputs;
 mod mix;
 pub mod output;
 mod recommend;
@@ -37,6 +44,7 @@ pub use config::{
     parse_repeats, parse_seed, parse_value_bytes, Format, Objective, RecordsTarget, TuneConfig,
     DEFAULT_B, DEFAULT_LOAD_FACTORS, DEFAULT_REPEATS, DEFAULT_SEED, HASH_SEED, MAX_B, MIN_B,
 };
+pub use knob::Knob;
 pub use mix::Mix;
 pub use recommend::{recommend, times_differ, Recommendation};
 pub use row::{Metrics, Row, Timing};
@@ -91,6 +99,8 @@ pub enum TuneError {
     Records(reports::Error),
     /// Writing the output failed.
     Io(io::Error),
+    /// The runner could not measure (records could not be written, or it stopped).
+    Measure(String),
     /// Everything was measured and printed, but no threshold qualifies (all failed
     /// verification, or none meets the memory limit).
     NoRecommendation(String),
@@ -112,6 +122,7 @@ impl fmt::Display for TuneError {
             TuneError::Invalid(e) => f.write_str(e),
             TuneError::Records(e) => write!(f, "writing the tune records: {e}"),
             TuneError::Io(e) => write!(f, "writing the output: {e}"),
+            TuneError::Measure(e) => write!(f, "measuring: {e}"),
             TuneError::NoRecommendation(e) => f.write_str(e),
         }
     }
@@ -128,14 +139,42 @@ pub fn run(
     config: &TuneConfig,
     stdout: &mut dyn Write,
     stderr: &mut dyn Write,
-) -> Result<TuneOutcome, TuneError> {
+) -> Result<Swept, TuneError> {
     config.validate().map_err(TuneError::Invalid)?;
+    if config.repeats != DEFAULT_REPEATS && !config.quiet {
+        let _ = writeln!(
+            stderr,
+            "tune: --repeats has no effect: the suite's runner takes criterion's samples of the \
+             default profile"
+        );
+    }
+    match config.knob {
+        Knob::LoadFactor => load_factor(config, stdout, stderr).map(Swept::LoadFactor),
+        _ => knob_sweep::run(config, stdout, stderr).map(Swept::Knob),
+    }
+}
+
+/// What a sweep produced, per kind of knob.
+#[derive(Clone, Debug)]
+pub enum Swept {
+    /// The growth threshold's rows.
+    LoadFactor(TuneOutcome),
+    /// Another knob's rows.
+    Knob(knob_sweep::KnobOutcome),
+}
+
+/// The `load-factor` sweep of a validated `config`.
+fn load_factor(
+    config: &TuneConfig,
+    stdout: &mut dyn Write,
+    stderr: &mut dyn Write,
+) -> Result<TuneOutcome, TuneError> {
     let settings = Settings {
         b: config.b,
         key_bytes: config.key_bytes,
         value_bytes: config.value_bytes,
         mix: config.mix,
-        repeats: config.repeats,
+        repeats: crate::runner::Timing::for_profile(crate::workloads::Profile::Default).sample_size,
         seed: config.seed,
         hasher: hasher_description(),
     };
@@ -166,21 +205,21 @@ pub fn run(
                 crate::environment::probe("tune", &settings.hasher, vec![config.seed, HASH_SEED]);
             let dir = match target {
                 RecordsTarget::Dir(dir) => dir.clone(),
-                _ => records::default_dir(&environment),
+                _ => records::default_dir(&environment, "load-factor"),
             };
             Some(records::create(&dir, environment).map_err(TuneError::Records)?)
         }
     };
-    let plan = measure::Plan {
+    let plan = load_factor_rows::Plan {
         b: config.b,
-        repeats: config.repeats,
         mix: config.mix,
         seed: config.seed,
         load_factors: &config.load_factors,
         progress,
     };
-    let rows =
-        sizes::dispatch(config.key_bytes, config.value_bytes, plan).map_err(TuneError::Invalid)?;
+    let rows = sizes::dispatch(config.key_bytes, config.value_bytes, plan)
+        .map_err(TuneError::Invalid)?
+        .map_err(TuneError::Measure)?;
     let recommendation = recommend(
         &rows,
         config.effective_objective(),
@@ -188,7 +227,20 @@ pub fn run(
     );
     let records_dir = match run_dir {
         Some(run) => {
-            let dir = records::finish(run, &rows, &settings).map_err(TuneError::Records)?;
+            let pick = reports::tune_pick::KnobPick {
+                knob: Knob::LoadFactor.param().to_owned(),
+                contender: records::CONTENDER.to_owned(),
+                memory: reports::Metric::BytesPerEntry.id().to_owned(),
+                time: reports::Metric::LatencyNsPerOp.id().to_owned(),
+                goal: recommend::goal(config.effective_objective()),
+                default: Some(evacmap::GO_LOAD_FACTOR),
+                pick: recommendation.as_ref().ok().map(|r| r.pick.clone()),
+                reason: match &recommendation {
+                    Ok(r) => r.reason.clone(),
+                    Err(e) => e.clone(),
+                },
+            };
+            let dir = records::finish(run, &rows, &settings, &pick).map_err(TuneError::Records)?;
             if !config.quiet {
                 let _ = writeln!(stderr, "tune: records written to {}", dir.display());
             }

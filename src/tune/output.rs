@@ -209,8 +209,8 @@ pub fn csv(rows: &[Row], settings: &Settings, rec: Option<&Recommendation>) -> S
 /// The settings line printed above the table and on stderr for the other formats.
 pub fn settings_line(settings: &Settings) -> String {
     format!(
-        "B={} ({} buckets), key {} B, value {} B, mix {}, median of {} timed repetitions after 1 \
-         warm-up, key seed {:#x}, hasher {}",
+        "B={} ({} buckets), key {} B, value {} B, mix {}, median of criterion's {} samples per \
+         quantity, each verified first, measured by the suite's runner, key seed {:#x}, hasher {}",
         settings.b,
         1u64 << settings.b,
         settings.key_bytes,
@@ -390,6 +390,12 @@ mod tests {
 
     fn rec() -> Recommendation {
         Recommendation {
+            pick: reports::tune_pick::Pick {
+                value: 6.5,
+                tie: vec![],
+                frontier: vec![6.5],
+                why: reports::tune_pick::Why::LowestCost { cost: 2.0 },
+            },
             tie: vec![],
             load_factor: 6.5,
             objective: Objective::Balanced,

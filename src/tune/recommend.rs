@@ -11,8 +11,8 @@
 //!   left there is no recommendation, and the error names the smallest value measured.
 //! - `memory`: the fewest bytes per entry (ties: the faster).
 //! - `latency`: the fastest on the mix. Rows whose mix time is not distinguishable from the
-//!   fastest's (the middle halves of their repetitions overlap) tie with it, and among the tie the one with the
-//!   fewest bytes per entry wins. This keeps timing noise from deciding.
+//!   fastest's (the middle halves of their repetitions overlap) tie with it, and among the tie
+//!   the one with the fewest bytes per entry wins. This keeps timing noise from deciding.
 //! - `balanced`: among the Pareto-optimal rows (no other row has both fewer bytes per entry and
 //!   a faster mix), the lowest `bytes / fewest bytes + ns / fastest ns`: each axis counted as
 //!   its ratio to the best value, so a 10% saving in memory weighs as much as 10% in time.
@@ -20,35 +20,44 @@
 //!   the lowest-cost row when their cost ranges overlap (each row's cost computed with the first
 //!   and the third quartile of its repetitions); the tie goes to the fewest bytes.
 //!
-//! The thresholds are timed interleaved (round robin), so their repetitions met the same
-//! machine, and the spread of a row's repetitions is the noise its time carries. Memory (bytes
-//! per entry) is exact for the seed, so it breaks ties deterministically, and repeated runs
-//! print the same line unless a difference is larger than the noise.
+//! These are the rules of the one recommender the report uses too,
+//! [`reports::tune_pick::pick`], applied with memory = bytes per entry and time = the mix. The
+//! spread of a row's repetitions is the noise its time carries. Memory (bytes per entry) is
+//! exact for the seed, so it breaks ties deterministically, and repeated runs print the same
+//! line unless a difference is larger than the noise.
 //!
 //! The reason states the chosen row's numbers and compares them with Go's 6.5 when it was
 //! measured.
 
-use super::config::Objective;
-use super::row::{Metrics, Row, Timing};
+use reports::tune_pick::{self, Candidate, Goal, Why};
 
-/// The middle half of a timing's repetitions (first to third quartile): its noise, without
-/// the one repetition a descheduling made slow.
-fn middle_half(t: &Timing) -> (f64, f64) {
-    let mut v = t.samples.clone();
-    if v.len() < 4 {
-        return (t.min, t.max);
+use super::config::Objective;
+use super::row::{Metrics, Row};
+
+/// The recommender's view of a row: memory = overhead bytes per entry, time = the mix's
+/// median with its repetitions.
+fn candidate(load_factor: f64, m: &Metrics) -> Candidate {
+    Candidate {
+        value: load_factor,
+        memory: m.bytes_per_entry,
+        time: m.mix_ns_per_op.median,
+        samples: m.mix_ns_per_op.samples.clone(),
     }
-    v.sort_by(f64::total_cmp);
-    let q = |p: f64| v[((v.len() - 1) as f64 * p).round() as usize];
-    (q(0.25), q(0.75))
 }
 
 /// True if the middle halves of the mix-time repetitions of `a` and `b` do not overlap: their
-/// difference is larger than either's own noise.
+/// difference is larger than either's own noise ([`tune_pick::times_differ`]).
 pub fn times_differ(a: &Metrics, b: &Metrics) -> bool {
-    let (a_lo, a_hi) = middle_half(&a.mix_ns_per_op);
-    let (b_lo, b_hi) = middle_half(&b.mix_ns_per_op);
-    a_hi < b_lo || b_hi < a_lo
+    tune_pick::times_differ(&candidate(0.0, a), &candidate(0.0, b))
+}
+
+/// The recommender goal of an objective.
+pub(crate) fn goal(objective: Objective) -> Goal {
+    match objective {
+        Objective::Memory => Goal::Memory,
+        Objective::Latency => Goal::Latency,
+        Objective::Balanced => Goal::Balanced,
+    }
 }
 
 /// The recommended threshold and why.
@@ -65,19 +74,9 @@ pub struct Recommendation {
     pub max_bytes_per_entry: Option<f64>,
     /// One paragraph: the rule, the numbers, the comparison with Go's 6.5.
     pub reason: String,
-}
-
-/// Points on the Pareto front of (bytes per entry, mix ns), by index into `rows`.
-fn frontier(rows: &[(f64, &Metrics)]) -> Vec<usize> {
-    (0..rows.len())
-        .filter(|&i| {
-            let (b, t) = (rows[i].1.bytes_per_entry, rows[i].1.mix_ns_per_op.median);
-            !rows.iter().any(|(_, q)| {
-                let (qb, qt) = (q.bytes_per_entry, q.mix_ns_per_op.median);
-                qb <= b && qt <= t && (qb < b || qt < t)
-            })
-        })
-        .collect()
+    /// The shared recommender's answer (frontier and rule included), as recorded for the
+    /// report.
+    pub pick: tune_pick::Pick,
 }
 
 fn pct(chosen: f64, base: f64) -> String {
@@ -128,119 +127,35 @@ pub fn recommend(
             kept
         }
     };
-    let bytes = |m: &Metrics| m.bytes_per_entry;
-    let ns = |m: &Metrics| m.mix_ns_per_op.median;
-    let mut tie: Vec<f64> = Vec::new();
-    let (chosen, rule) = match objective {
-        Objective::Memory => {
-            let best = candidates
-                .iter()
-                .min_by(|a, b| {
-                    bytes(a.1)
-                        .total_cmp(&bytes(b.1))
-                        .then(ns(a.1).total_cmp(&ns(b.1)))
-                })
-                .expect("candidates is not empty");
-            (
-                *best,
-                "it has the fewest overhead bytes per entry".to_owned(),
-            )
-        }
-        Objective::Latency => {
-            let fastest = candidates
-                .iter()
-                .min_by(|a, b| ns(a.1).total_cmp(&ns(b.1)))
-                .expect("candidates is not empty");
-            tie = candidates
-                .iter()
-                .filter(|(_, m)| !times_differ(m, fastest.1))
-                .map(|c| c.0)
-                .collect();
-            let best = candidates
-                .iter()
-                .filter(|(lf, _)| tie.contains(lf))
-                .min_by(|a, b| bytes(a.1).total_cmp(&bytes(b.1)))
-                .expect("the fastest ties with itself");
-            let rule = if best.0 == fastest.0 {
-                "it is the fastest on the mix".to_owned()
-            } else {
-                format!(
-                    "its mix time is not distinguishable from the fastest's (load factor {}, \
-                     {:.1} ns/op), so it counts as equally fast, and it uses the least memory of \
-                     those",
-                    fastest.0,
-                    ns(fastest.1)
-                )
-            };
-            (*best, rule)
-        }
-        Objective::Balanced => {
-            let min_bytes = candidates
-                .iter()
-                .map(|c| bytes(c.1))
-                .fold(f64::INFINITY, f64::min);
-            let min_ns = candidates
-                .iter()
-                .map(|c| ns(c.1))
-                .fold(f64::INFINITY, f64::min);
-            // Overhead can be 0 or below only in degenerate tables; shift so ratios stay positive.
-            let shift = if min_bytes <= 0.0 {
-                1.0 - min_bytes
-            } else {
-                0.0
-            };
-            let cost = |m: &Metrics| {
-                (bytes(m) + shift) / (min_bytes + shift) + ns(m) / min_ns.max(f64::MIN_POSITIVE)
-            };
-            let front: Vec<(f64, &Metrics)> = frontier(&candidates)
-                .into_iter()
-                .map(|i| candidates[i])
-                .collect();
-            let lowest = *front
-                .iter()
-                .min_by(|a, b| cost(a.1).total_cmp(&cost(b.1)))
-                .expect("a non-empty set has a Pareto front");
-            // A row ties with the lowest-cost one if its cost at its fastest repetition is no
-            // higher than the lowest-cost row's at its slowest: the ranges overlap.
-            let bytes_term = |m: &Metrics| (bytes(m) + shift) / (min_bytes + shift);
-            let per_ns = 1.0 / min_ns.max(f64::MIN_POSITIVE);
-            let worst_of_lowest =
-                bytes_term(lowest.1) + middle_half(&lowest.1.mix_ns_per_op).1 * per_ns;
-            tie = front
-                .iter()
-                .filter(|(_, m)| {
-                    bytes_term(m) + middle_half(&m.mix_ns_per_op).0 * per_ns <= worst_of_lowest
-                })
-                .map(|c| c.0)
-                .collect();
-            let best = *front
-                .iter()
-                .filter(|(lf, _)| tie.contains(lf))
-                .min_by(|a, b| {
-                    bytes(a.1)
-                        .total_cmp(&bytes(b.1))
-                        .then(cost(a.1).total_cmp(&cost(b.1)))
-                })
-                .expect("the lowest-cost row ties with itself");
-            let rule = if best.0 == lowest.0 {
-                format!(
-                    "it is Pareto-optimal in memory and mix time and has the lowest sum of both as \
-                     ratios to the best ({:.3}; 2.000 would be best on both)",
-                    cost(best.1)
-                )
-            } else {
-                format!(
-                    "load factor {} has the lowest sum of memory and mix time as ratios to the best \
-                     ({:.3}), but this one's sum ({:.3}) is within the spread of the repetitions, \
-                     and it uses less memory",
-                    lowest.0,
-                    cost(lowest.1),
-                    cost(best.1)
-                )
-            };
-            (best, rule)
-        }
+    let cands: Vec<Candidate> = candidates.iter().map(|(lf, m)| candidate(*lf, m)).collect();
+    let pick = tune_pick::pick(&cands, goal(objective)).expect("candidates is not empty");
+    let rule = match pick.why {
+        Why::LeastMemory => "it has the fewest overhead bytes per entry".to_owned(),
+        Why::Fastest => "it is the fastest on the mix".to_owned(),
+        Why::AsFastAs { fastest, time } => format!(
+            "its mix time is not distinguishable from the fastest's (load factor {fastest}, \
+             {time:.1} ns/op), so it counts as equally fast, and it uses the least memory of \
+             those"
+        ),
+        Why::LowestCost { cost } => format!(
+            "it is Pareto-optimal in memory and mix time and has the lowest sum of both as \
+             ratios to the best ({cost:.3}; 2.000 would be best on both)"
+        ),
+        Why::NearLowestCost {
+            lowest,
+            lowest_cost,
+            cost,
+        } => format!(
+            "load factor {lowest} has the lowest sum of memory and mix time as ratios to the best \
+             ({lowest_cost:.3}), but this one's sum ({cost:.3}) is within the spread of the \
+             repetitions, and it uses less memory"
+        ),
     };
+    let chosen = *candidates
+        .iter()
+        .find(|(lf, _)| *lf == pick.value)
+        .expect("the pick is a candidate");
+    let tie = pick.tie.clone();
     let (lf, m) = chosen;
     let constraint = max_bytes_per_entry
         .map(|x| format!(" among the load factors with at most {x} overhead bytes per entry"))
@@ -273,11 +188,8 @@ pub fn recommend(
         }
         None => reason.push_str(" Go's 6.5 was not in the sweep, so it is not compared."),
     }
-    tie.sort_by(f64::total_cmp);
-    if tie.len() < 2 {
-        tie.clear();
-    }
     Ok(Recommendation {
+        pick,
         load_factor: lf,
         tie,
         objective,
@@ -290,6 +202,7 @@ pub fn recommend(
 mod tests {
     use super::*;
     use crate::tune::row::Timing;
+    use reports::tune_pick::frontier;
 
     fn t(median: f64, spread: f64) -> Timing {
         Timing {
@@ -396,7 +309,7 @@ mod tests {
             frontier(
                 &rows()
                     .iter()
-                    .map(|r| (r.load_factor, r.metrics().unwrap()))
+                    .map(|r| candidate(r.load_factor, r.metrics().unwrap()))
                     .collect::<Vec<_>>()
             ),
             [0, 1, 2, 4]

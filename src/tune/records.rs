@@ -37,9 +37,10 @@ fn timed(t: &Timing) -> Outcome {
 /// A metric of the report's tune section and how a row's metrics give its outcome.
 type Column = (Metric, fn(&Metrics) -> Outcome);
 
-/// The records of `rows`: 8 per row, in the report's column order.
+/// The records of `rows`: 9 per row, in the report's column order (the mix's time per
+/// operation, the recommendation's time axis, as `latency-ns-per-op`).
 pub fn records(rows: &[Row], settings: &Settings) -> Vec<Record> {
-    let metrics: [Column; 8] = [
+    let metrics: [Column; 9] = [
         (Metric::OverflowPct, |m| Outcome::value(m.overflow_pct)),
         (Metric::BytesPerEntry, |m| Outcome::value(m.bytes_per_entry)),
         (Metric::HitProbe, |m| Outcome::value(m.hit_probe)),
@@ -48,6 +49,7 @@ pub fn records(rows: &[Row], settings: &Settings) -> Vec<Record> {
         (Metric::LookupMissNs, |m| timed(&m.lookup_miss_ns)),
         (Metric::InsertNs, |m| timed(&m.insert_ns)),
         (Metric::SweepNsPerEntry, |m| timed(&m.sweep_ns_per_entry)),
+        (Metric::LatencyNsPerOp, |m| timed(&m.mix_ns_per_op)),
     ];
     rows.iter()
         .flat_map(|row| {
@@ -71,9 +73,15 @@ pub fn records(rows: &[Row], settings: &Settings) -> Vec<Record> {
 /// `<target>/evacbench/runs/<YYYY-MM-DD>-<commit>-tune`, where `<target>` is `CARGO_TARGET_DIR`
 /// or `target` under the current directory (beside the benchmark runs, where the report looks),
 /// with `-2`, `-3`, ... appended while that directory already holds a run.
-pub fn default_dir(environment: &Environment) -> PathBuf {
+/// Knobs other than `load-factor` add their name: `...-tune-shrink-below`.
+pub fn default_dir(environment: &Environment, knob: &str) -> PathBuf {
     let runs = reports::runs::runs_dir(&crate::report::default_target());
-    reports::runs::next_free(&runs, &reports::runs::run_stem(environment, Some("tune")))
+    let suffix = if knob == "load-factor" {
+        "tune".to_owned()
+    } else {
+        format!("tune-{knob}")
+    };
+    reports::runs::next_free(&runs, &reports::runs::run_stem(environment, Some(&suffix)))
 }
 
 /// Opens the run directory `dir` (marked incomplete until [`finish`]).
@@ -81,14 +89,26 @@ pub fn create(dir: &Path, environment: Environment) -> Result<RunDir, reports::E
     RunDir::create(dir, environment)
 }
 
-/// Appends the records of `rows` and marks the run complete.
-pub fn finish(
+/// Appends `records`, records `picks` (the recommendation, [`reports::tune_pick::PICKS_FILE`])
+/// and marks the run complete.
+pub fn finish_with(
     mut run: RunDir,
+    records: &[Record],
+    picks: &[reports::tune_pick::KnobPick],
+) -> Result<PathBuf, reports::Error> {
+    run.append(records)?;
+    reports::tune_pick::write_picks(run.path(), picks)?;
+    run.finish()
+}
+
+/// Appends the records of `rows`, records the pick and marks the run complete.
+pub fn finish(
+    run: RunDir,
     rows: &[Row],
     settings: &Settings,
+    pick: &reports::tune_pick::KnobPick,
 ) -> Result<PathBuf, reports::Error> {
-    run.append(&records(rows, settings))?;
-    run.finish()
+    finish_with(run, &records(rows, settings), std::slice::from_ref(pick))
 }
 
 #[cfg(test)]
@@ -113,7 +133,7 @@ mod tests {
             result: Err("lookup hit: key 0x1 not found".into()),
         }];
         let recs = records(&rows, &settings);
-        assert_eq!(recs.len(), 8);
+        assert_eq!(recs.len(), 9);
         for r in &recs {
             assert!(r.validate().is_ok());
             assert_eq!(r.workload, TUNE_WORKLOAD);

@@ -1,6 +1,6 @@
 //! The report page: one self-contained HTML file, sections in a fixed order, text escaped.
 //!
-//! Sections: summary, latency, GC pressure, memory locality, load-factor tuning (if the run has
+//! Sections: summary, latency, GC pressure, memory locality, tuning (if the run has
 //! tune records), change against a baseline (if one is given), environment, metrics and rules.
 //! The page has no script; charts are inline SVG. `<body data-expected-plots>` states how many
 //! charts the page has, for `scripts/check-report.sh`.
@@ -81,7 +81,7 @@ fn header(report: &Report) -> String {
     }
     nav.extend(report.sections.iter().map(|s| section_title(s.category)));
     if !report.tuning.is_empty() {
-        nav.push(("tuning", "Load-factor tuning"));
+        nav.push(("tuning", "Tuning"));
     }
     if report.baseline.is_some() {
         nav.push(("baseline", "Change against baseline"));
@@ -125,7 +125,7 @@ fn header(report: &Report) -> String {
     }
     if let Some(tune) = &report.run.tune {
         out.push_str(&format!(
-            "<p class=\"muted\">Load-factor tuning from the tune run <code>{}</code> ({} at commit <code>{}</code>, {} records{}).</p>\n",
+            "<p class=\"muted\">Tuning from the tune run <code>{}</code> ({} at commit <code>{}</code>, {} records{}).</p>\n",
             esc(&tune.dir),
             esc(&tune.date),
             esc(&tune.git_commit),
@@ -781,7 +781,7 @@ fn heap_tables(workload: &str, t: &MetricTable, palette: &Palette) -> String {
 fn tuning(report: &Report, palette: &Palette) -> Result<String, Error> {
     let tables: &[TuneTable] = &report.tuning;
     let mut out = format!(
-        "<section id=\"tuning\">\n<h2>Load-factor tuning</h2>\n<p class=\"muted\">{}</p>\n",
+        "<section id=\"tuning\">\n<h2>Tuning</h2>\n<p class=\"muted\">{}</p>\n",
         esc(&report.rules.tuning)
     );
     if let Some(tune) = &report.run.tune {
@@ -794,13 +794,25 @@ fn tuning(report: &Report, palette: &Palette) -> Result<String, Error> {
     }
     for t in tables {
         out.push_str(&format!(
-            "<h3>{} | {}</h3>\n",
+            "<h3>{} | {}{}</h3>\n",
+            esc(&t.knob),
             contender(&t.contender, palette),
-            esc(&t.fixed.to_string())
+            if t.fixed.is_empty() {
+                String::new()
+            } else {
+                format!(" | {}", esc(&t.fixed.to_string()))
+            }
         ));
+        if let Some(source) = &t.source {
+            out.push_str(&format!(
+                "<p class=\"muted\">Recorded by the tune run <code>{}</code>.</p>\n",
+                esc(source)
+            ));
+        }
         if let Some(r) = &t.recommendation {
             out.push_str(&format!(
-                "<p class=\"recommendation\"><strong>Recommended load factor: {}</strong>. {}</p>\n",
+                "<p class=\"recommendation\"><strong>Recommended {}: {}</strong>. {}</p>\n",
+                esc(&t.knob),
                 esc(&r.choice),
                 esc(&r.reason)
             ));
@@ -808,13 +820,13 @@ fn tuning(report: &Report, palette: &Palette) -> Result<String, Error> {
         if let Some(chart) = &t.chart {
             out.push_str(&figure(chart, palette)?);
         }
-        let mut header = vec!["load factor".to_owned()];
-        header.extend(t.columns.iter().map(|m| {
+        let mut header = vec![esc(&t.knob)];
+        header.extend(t.columns.iter().map(|c| {
             format!(
                 "{} ({}), {}",
-                esc(m.id()),
-                esc(m.unit()),
-                m.direction().phrase()
+                esc(&c.id),
+                esc(c.metric.unit()),
+                c.metric.direction().phrase()
             )
         }));
         header.push("Pareto-optimal".into());
@@ -844,12 +856,12 @@ fn tuning(report: &Report, palette: &Palette) -> Result<String, Error> {
                 },
                 format!(
                     "<td class=\"num\">{}{marks}</td>{cells}<td>{}</td>",
-                    fmt::number(r.load_factor),
+                    fmt::number(r.value),
                     if r.on_frontier { "yes" } else { "no" }
                 ),
             )
         });
-        out.push_str(&table("Trade-off per growth threshold", &header, rows));
+        out.push_str(&table(&format!("Trade-off per {}", t.knob), &header, rows));
     }
     out.push_str("</section>\n");
     Ok(out)

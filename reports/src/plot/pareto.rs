@@ -1,4 +1,4 @@
-//! The load-factor Pareto plot: bytes per entry against lookup-hit time, frontier, default and pick.
+//! The tuning Pareto plot: one knob's values, memory against time, frontier, default and pick.
 
 use plotters::prelude::*;
 
@@ -16,14 +16,8 @@ const FRONTIER: RGBColor = RGBColor(120, 120, 120);
 
 /// Draws a [`ParetoChart`]; down-left is better.
 pub(super) fn pareto(title: &str, chart: &ParetoChart, palette: &Palette) -> Result<String, Error> {
-    let x = Axis::tight(
-        chart.points.iter().map(|p| p.bytes_per_entry),
-        "bytes per entry",
-    );
-    let y = Axis::tight(
-        chart.points.iter().map(|p| p.lookup_hit_ns),
-        "lookup hit ns/op",
-    );
+    let x = Axis::tight(chart.points.iter().map(|p| p.memory), chart.memory.as_str());
+    let y = Axis::tight(chart.points.iter().map(|p| p.time), chart.time.as_str());
     let body = Pareto { chart, palette };
     frame::svg(
         title,
@@ -40,11 +34,11 @@ struct Pareto<'a> {
 }
 
 fn xy(p: &ParetoPoint) -> (f64, f64) {
-    (p.bytes_per_entry, p.lookup_hit_ns)
+    (p.memory, p.time)
 }
 
 impl Pareto<'_> {
-    /// A ring with a caption around the point of load factor `lf`, if measured.
+    /// A ring with a caption around the point of value `lf`, if measured.
     fn ring<X: Coord, Y: Coord>(
         &self,
         plot: &mut Plot<'_, '_, X, Y>,
@@ -53,7 +47,7 @@ impl Pareto<'_> {
         width: u32,
         caption: String,
     ) -> DrawResult {
-        let point = self.chart.points.iter().find(|p| p.load_factor == lf);
+        let point = self.chart.points.iter().find(|p| p.value == lf);
         plot.draw_series(point.map(|p| {
             EmptyElement::at(xy(p))
                 + Circle::new((0, 0), 9, colour.stroke_width(width))
@@ -93,19 +87,20 @@ impl Body for Pareto<'_> {
         let label = ("sans-serif", 11).into_font().color(&BLACK);
         plot.draw_series(self.chart.points.iter().map(|p| {
             Text::new(
-                format!("lf {}", fmt::number(p.load_factor)),
+                format!("{} {}", self.chart.label, fmt::number(p.value)),
                 xy(p),
                 label.clone(),
             )
         }))?;
-        let default = self.chart.default_load_factor;
-        self.ring(
-            plot,
-            default,
-            BLACK,
-            2,
-            format!("default {}", fmt::number(default)),
-        )?;
+        if let Some(default) = self.chart.default {
+            self.ring(
+                plot,
+                default,
+                BLACK,
+                2,
+                format!("default {}", fmt::number(default)),
+            )?;
+        }
         if let Some(lf) = self.chart.recommended {
             self.ring(
                 plot,
@@ -119,10 +114,9 @@ impl Body for Pareto<'_> {
     }
 
     fn legend(&self) -> Vec<Entry> {
-        let default = self.chart.default_load_factor;
         let mut entries = vec![
             Entry {
-                label: format!("{} (per load factor)", self.chart.contender),
+                label: format!("{} (per {} value)", self.chart.contender, self.chart.label),
                 colour: self.palette.colour(&self.chart.contender),
                 mark: Mark::Shape(Shape::Circle),
             },
@@ -131,12 +125,14 @@ impl Body for Pareto<'_> {
                 colour: FRONTIER,
                 mark: Mark::Line(1, Some((6, 4)), None),
             },
-            Entry {
+        ];
+        if let Some(default) = self.chart.default {
+            entries.push(Entry {
                 label: format!("default {}", fmt::number(default)),
                 colour: BLACK,
                 mark: Mark::Shape(Shape::Circle),
-            },
-        ];
+            });
+        }
         if let Some(lf) = self.chart.recommended {
             entries.push(Entry {
                 label: format!("recommended {}", fmt::number(lf)),

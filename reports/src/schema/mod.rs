@@ -30,6 +30,14 @@ pub const PHASE_PARAM: &str = "phase";
 /// Parameter holding the growth threshold (entries per 8-slot bucket) in tune records.
 pub const LOAD_FACTOR_PARAM: &str = "load_factor";
 
+/// Parameter of tune records naming the knob they sweep (`shrink_below`, `compact_above`,
+/// `shards`); the knob's value is the parameter of that name. Records without it sweep
+/// [`LOAD_FACTOR_PARAM`].
+pub const KNOB_PARAM: &str = "knob";
+
+/// Parameter of tune records naming the workload a column was measured on.
+pub const OF_PARAM: &str = "of";
+
 /// Parameter holding the sample time, in milliseconds since the phase began, of
 /// [`Metric::HeapBytes`] records (the heap-over-time series).
 pub const TIME_PARAM: &str = "t_ms";

@@ -10,6 +10,7 @@
 pub(crate) use churn::ChurnRun;
 pub(crate) use error::ScenarioError;
 pub(crate) use growth::{GrowthRun, SharedGrowthRun};
+pub(crate) use max_load::{MaxLoad, Quantity};
 pub(crate) use readers::ReadersRun;
 pub(crate) use sparse::SparseRun;
 pub(crate) use sweep::SweepRun;
@@ -88,12 +89,14 @@ pub(crate) trait Scenario {
 /// fill, which is the behaviour being compared) and same hasher seed.
 /// evacmap's own random draws (its hash seed, Go's `hash0`, and its cursors' random starts) are
 /// fixed from the same seed, so everything but time is a function of the run's seed.
-pub(crate) fn build_for(_cell: &Cell, seed: u64) -> Build {
-    Build {
+/// The cell's build settings (thresholds, shard count; none in the profiles' cells) are applied
+/// on top; the contender's `build` validates them with its own messages.
+pub(crate) fn build_for(cell: &Cell, seed: u64) -> Build {
+    cell.settings.apply(Build {
         seed,
         map: evacmap::Config::default().with_seed(seed ^ MAP_SEED_SALT),
         ..Build::default()
-    }
+    })
 }
 
 /// Keeps evacmap's hash seed independent of the hasher's seed it is folded with.
@@ -173,6 +176,7 @@ const INSERT: &str = "insert";
 mod churn;
 mod error;
 mod growth;
+mod max_load;
 mod readers;
 mod sparse;
 mod sweep;

@@ -10,12 +10,14 @@ use super::{
 };
 
 use crate::keys::{KeySet, Rng};
+use crate::workloads::Removal;
 
-/// `sparse-scan`: prefill the peak, delete 99% with a sweep, optionally shrink; each timed
-/// run traverses the survivors. Lookups are timed separately ([`sparse_lookups`]).
+/// `sparse-scan`: prefill the peak, delete 99% with a sweep (or key by key), optionally shrink;
+/// each timed run traverses the survivors. Lookups are timed separately ([`sparse_lookups`]).
 pub(crate) struct SparseRun<'a, V, C> {
     pub(crate) keys: &'a KeySet,
     pub(crate) shrink: bool,
+    pub(crate) removal: Removal,
     pub(crate) build: Build,
     pub(crate) _types: std::marker::PhantomData<fn() -> (V, C)>,
 }
@@ -28,16 +30,32 @@ impl<V: Value, C: Contender<V>> Scenario for SparseRun<'_, V, C> {
         let keys = self.keys;
         let mut map = prefilled::<V, C>(&self.build, keys)?;
         let mut meter = Meter::checker(1024);
-        let s = map.sweep(|k, _| {
-            meter.step();
-            keys.is_doomed(k)
-        });
-        check_sweep(
-            s,
-            keys.n()..=keys.n(),
-            keys.doomed_count(),
-            at_least_once::<V, C>(),
-        )?;
+        match self.removal {
+            Removal::Sweep => {
+                let s = map.sweep(|k, _| {
+                    meter.step();
+                    keys.is_doomed(k)
+                });
+                check_sweep(
+                    s,
+                    keys.n()..=keys.n(),
+                    keys.doomed_count(),
+                    at_least_once::<V, C>(),
+                )?;
+            }
+            Removal::ByKey => {
+                for r in (0..keys.n()).filter(|&r| keys.rank_doomed(r)) {
+                    meter.step();
+                    if !map.remove(keys.key(r)) {
+                        return Err(format!(
+                            "removing doomed key {:#x} found nothing",
+                            keys.key(r)
+                        )
+                        .into());
+                    }
+                }
+            }
+        }
         if self.shrink && !map.shrink() {
             return Err(ScenarioError::NoShrink);
         }
