@@ -117,6 +117,42 @@ impl<K, V, S> EvacMap<K, V, S> {
         }
     }
 
+    /// After a whole-table removal (`retain`): with a shrink policy, every halving the policy
+    /// calls for, done now. Incremental halving moves entries only on later inserts and
+    /// removals by key, so a map purged by `retain` and then only read would otherwise keep its
+    /// old table and a half-size one beside it. Each halving is O(buckets), less than the walk
+    /// that preceded it, and they shrink geometrically. A doubling or same-size grow in
+    /// progress is left to finish incrementally (the policy starts no halving meanwhile).
+    pub(crate) fn finish_policy_halvings(&mut self) {
+        loop {
+            self.maybe_start_shrink();
+            match &self.grow {
+                Some(grow) if grow.kind == GrowKind::Halving => self.finish_halving(),
+                _ => return,
+            }
+        }
+    }
+
+    /// Evacuates every remaining unit of the halving in progress. No key is hashed: a halving
+    /// merges old chains `unit` and `unit + units` into new bucket `unit`.
+    fn finish_halving(&mut self) {
+        while let Some(grow) = &self.grow {
+            debug_assert_eq!(grow.kind, GrowKind::Halving);
+            let unit = grow.nevacuate;
+            // SAFETY: `unit < units` names a live old bucket.
+            if !unsafe { evacuated(grow.old.bucket(unit)) } {
+                let cur = self.cur.as_ref().expect("growing maps have a table");
+                let sources = grow.sources(unit);
+                // SAFETY: exclusive access; a halving's destination `unit` is written only by
+                // the evacuation of its own sources, which have not been evacuated, so it is
+                // empty (as in `evacuate`).
+                unsafe { evacuate_to_x(&grow.old, cur, &sources, unit, &mut self.counters) }
+                self.counters.evacuations += 1;
+            }
+            self.advance_mark();
+        }
+    }
+
     /// With a shrink policy, start a halving once the load falls below the threshold.
     #[inline]
     pub(crate) fn maybe_start_shrink(&mut self) {

@@ -148,7 +148,10 @@ impl<K, V, S> EvacMap<K, V, S> {
 
     /// Keeps only the entries for which `keep` returns true, visiting each once in bucket order
     /// (the old table's unevacuated chains first while growing; each chain's primary bucket, then
-    /// its overflow buckets). Like Go's `delete` during `range`, nothing is evacuated or moved.
+    /// its overflow buckets). Like Go's `delete` during `range`, nothing is evacuated or moved
+    /// during the walk; with a shrink policy
+    /// ([`Config::with_shrink_below`](crate::Config::with_shrink_below)), the halvings it calls
+    /// for are done after the walk, at once.
     ///
     /// The predicate's answers for a group of neighbouring cells (the 8 slots of a chain's
     /// buckets, or the cells of 8 neighbouring buckets without overflow) are gathered into a
@@ -205,6 +208,7 @@ impl<K, V, S> EvacMap<K, V, S> {
             }
         }
         self.after_removal();
+        self.finish_policy_halvings();
     }
 
     /// `retain` over one chain, in groups of up to 8 of its buckets.

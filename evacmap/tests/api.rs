@@ -543,3 +543,41 @@ fn fold_matches_next_around_overflow_chains() {
         }
     }
 }
+
+#[test]
+fn retain_with_a_shrink_policy_returns_the_memory_at_once() {
+    let config = Config::default().with_shrink_below(1.0).unwrap();
+    let mut m = Map::with_config(config);
+    for k in 0..(1u64 << 14) {
+        m.insert(k, k);
+    }
+    let before = m.stats();
+    // Keep 1%: far below one entry per bucket, so the policy calls for several halvings.
+    m.retain(|k, _| k % 100 == 0);
+    let after = m.stats();
+    assert_eq!(after.len, (1u64 << 14).div_ceil(100) as usize);
+    assert!(!after.growing, "the halvings are finished: {after:?}");
+    assert!(after.shrinks >= 2, "{after:?}");
+    m.check_invariants().unwrap();
+    assert!(
+        (after.len as f64) >= 1.0 * after.buckets as f64,
+        "the policy's threshold holds after the halvings: {after:?}"
+    );
+    assert!(
+        after.heap_bytes * 8 < before.heap_bytes,
+        "{} -> {} bytes",
+        before.heap_bytes,
+        after.heap_bytes
+    );
+    for k in 0..(1u64 << 14) {
+        assert_eq!(m.get(&k).copied(), (k % 100 == 0).then_some(k), "key {k}");
+    }
+    // Without a policy nothing moves (Go's behaviour).
+    let mut go = Map::new();
+    for k in 0..(1u64 << 14) {
+        go.insert(k, k);
+    }
+    let b = go.stats().b;
+    go.retain(|k, _| k % 100 == 0);
+    assert_eq!((go.stats().b, go.stats().shrinks), (b, 0));
+}
