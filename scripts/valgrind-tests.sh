@@ -23,13 +23,13 @@ jobs="${VALGRIND_JOBS:-$(nproc 2>/dev/null || echo 1)}"
 
 start=$(date +%s)
 echo "valgrind-tests: building the evacmap test binaries..." >&2
-# Every line of cargo's JSON output that names a test executable; the path is the value of
-# "executable" (null for non-test artifacts, which the pattern skips).
+# Every line of cargo's JSON output that names a test executable (profile "test": true; the
+# examples cargo builds alongside are not tests); the path is the value of "executable".
 if ! build_json=$(cargo test -p evacmap --no-run --message-format=json 2>/dev/null); then
     echo "valgrind-tests: the build failed; rerun 'cargo test -p evacmap --no-run' to see why" >&2
     exit 1
 fi
-mapfile -t binaries < <(printf '%s\n' "$build_json" | grep -o '"executable":"[^"]*"' | sed 's/^"executable":"//; s/"$//' | sort -u)
+mapfile -t binaries < <(printf '%s\n' "$build_json" | grep '"test":true' | grep -o '"executable":"[^"]*"' | sed 's/^"executable":"//; s/"$//' | sort -u)
 if [ ${#binaries[@]} -eq 0 ]; then
     echo "valgrind-tests: found no test executables in cargo's output" >&2
     exit 1
