@@ -34,6 +34,7 @@ impl<'c> Runner<'c> {
             budget,
             eta: None,
             timed: Duration::ZERO,
+            simulated: Duration::ZERO,
             started: Instant::now(),
             done: 0,
             total: 0,
@@ -77,7 +78,16 @@ impl<'c> Runner<'c> {
                     .count()
             })
             .collect();
-        self.eta = Some(progress::Progress::new(self.budget, &cells, &planned));
+        let simulates: Vec<bool> = cells
+            .iter()
+            .map(|c| self.plan.is_none() && is_cache_cell(self.opts.profile, c))
+            .collect();
+        self.eta = Some(progress::Progress::new(
+            self.budget,
+            &cells,
+            &planned,
+            &simulates,
+        ));
         eprintln!(
             "evacbench: budgets: {} per contender x cell (one run must fit; estimated after {}), \
              the whole run about {}; {} measurements",
@@ -172,6 +182,7 @@ impl<'c> Runner<'c> {
         };
         let started = Instant::now();
         self.timed = Duration::ZERO;
+        self.simulated = Duration::ZERO;
         let measured = self.summary.measured;
         let b = self.budget;
         let result = budget::within(b.cell, b.probe, b.tick, |watch| {
@@ -183,7 +194,7 @@ impl<'c> Runner<'c> {
             self.beyond_budget(&id, &rec, &stopped);
         }
         if let Some(eta) = self.eta.as_mut() {
-            eta.finished(index, started.elapsed(), self.timed);
+            eta.finished(index, started.elapsed(), self.timed, self.simulated);
         }
     }
 
@@ -279,7 +290,9 @@ impl<'c> Runner<'c> {
             // A caller's plan has no cache simulation (callgrind takes minutes per cell).
         } else if is_cache_cell(self.opts.profile, cell) {
             self.progress(id, "cache simulation (callgrind)");
+            let t = Instant::now();
             self.cache_pass(index, info, rec, &mut records);
+            self.simulated += t.elapsed();
         } else if let Some(why) = no_cache_reason(self.opts.profile, cell) {
             for m in [Metric::D1MissesPerOp, Metric::LlMissesPerOp] {
                 records.push(rec.make(m, Outcome::not_measured(why.clone())));

@@ -111,6 +111,8 @@ pub struct Runner<'c> {
     eta: Option<progress::Progress>,
     /// Wall time of the current measurement's timing phase (criterion's or the slow path's).
     timed: Duration,
+    /// Wall time of the current measurement's cache simulation (callgrind), if it had one.
+    simulated: Duration,
     started: Instant,
     done: usize,
     total: usize,

@@ -1,13 +1,18 @@
 //! Progress with an ETA: what is left of the run, estimated from what has been measured so far
 //! and capped by the budgets.
 //!
-//! A measurement's wall time has two parts: its timing phase (criterion's, or the slow path's),
-//! which the budgets hold roughly constant whatever the size, and the rest (setup, the verified
-//! run, the allocation pass), which grows with n. Each contender x cell still to come is
+//! A measurement's wall time has three parts: its timing phase (criterion's, or the slow
+//! path's), which the budgets hold roughly constant whatever the size; its cache simulation
+//! (callgrind, only on the cells that have one), estimated as the mean of the simulations made
+//! on the same workload (or on any); and the rest (setup, the verified run, the allocation
+//! pass), which grows with n. Each contender x cell still to come is
 //! estimated as the mean timing phase of the measurements already made on the same workload
-//! (the profile's timing budget before there are any) plus the mean rest of the same workload
-//! at the same size, or at the nearest size scaled linearly by n, or of every measurement so
-//! far. Every estimate is capped at what the budget lets one measurement take (twice the cell
+//! (the profile's timing budget before there are any) plus the rest of the same workload: its
+//! mean at the same size; else, once two sizes of the workload are measured, the straight line
+//! `fixed + per_entry * n` through them (least squares), because much of the rest is fixed
+//! (process start, the cache simulation's start) and a small cell scaled by n alone would
+//! charge that fixed part a thousandfold to a large one; else the nearest size scaled
+//! linearly by n; else the mean of every measurement so far. Every estimate is capped at what the budget lets one measurement take (twice the cell
 //! budget), so one slow contender does not inflate the ETA of the others.
 
 use std::time::{Duration, Instant};
@@ -33,37 +38,59 @@ struct CellProgress {
     timed: Duration,
     /// Wall time of the rest of them.
     rest: Duration,
+    /// Whether its measurements include a cache simulation.
+    simulates: bool,
+    /// Wall time of the cache simulations of the measurements made.
+    simulated: Duration,
     measured: usize,
 }
 
 impl Progress {
-    /// The progress of a run over `cells`, `planned[i]` measurements on cell `i`.
-    pub(crate) fn new(budget: Budget, cells: &[Cell], planned: &[usize]) -> Progress {
+    /// The progress of a run over `cells`, `planned[i]` measurements on cell `i`, with a cache
+    /// simulation each where `simulates[i]`.
+    pub(crate) fn new(
+        budget: Budget,
+        cells: &[Cell],
+        planned: &[usize],
+        simulates: &[bool],
+    ) -> Progress {
         Progress {
             started: Instant::now(),
             budget,
             cells: cells
                 .iter()
                 .zip(planned)
-                .map(|(c, &left)| CellProgress {
+                .zip(simulates)
+                .map(|((c, &left), &simulates)| CellProgress {
                     workload: c.workload,
                     n: c.n,
                     left,
                     timed: Duration::ZERO,
                     rest: Duration::ZERO,
+                    simulates,
+                    simulated: Duration::ZERO,
                     measured: 0,
                 })
                 .collect(),
         }
     }
 
-    /// One measurement of cell `index` took `took`, `timed` of it in its timing phase.
-    pub(crate) fn finished(&mut self, index: usize, took: Duration, timed: Duration) {
+    /// One measurement of cell `index` took `took`: `timed` of it in its timing phase,
+    /// `simulated` in its cache simulation.
+    pub(crate) fn finished(
+        &mut self,
+        index: usize,
+        took: Duration,
+        timed: Duration,
+        simulated: Duration,
+    ) {
         let c = &mut self.cells[index];
         c.left = c.left.saturating_sub(1);
         let timed = timed.min(took);
+        let simulated = simulated.min(took - timed);
         c.timed += timed;
-        c.rest += took - timed;
+        c.simulated += simulated;
+        c.rest += took - timed - simulated;
         c.measured += 1;
     }
 
@@ -77,7 +104,7 @@ impl Progress {
         self.cells
             .iter()
             .filter(|c| c.left > 0)
-            .map(|c| self.each(c.workload, c.n) * c.left as u32)
+            .map(|c| self.each(c.workload, c.n, c.simulates) * c.left as u32)
             .sum()
     }
 
@@ -103,7 +130,7 @@ impl Progress {
     }
 
     /// Estimated wall time of one measurement on a cell of `workload` at size `n`.
-    fn each(&self, workload: Workload, n: u64) -> Duration {
+    fn each(&self, workload: Workload, n: u64, simulates: bool) -> Duration {
         let cap = self.budget.cell * 2;
         let mean = |cs: &[&CellProgress], part: fn(&CellProgress) -> Duration| {
             let k: usize = cs.iter().map(|c| c.measured).sum();
@@ -121,6 +148,8 @@ impl Progress {
         let exact: Vec<&CellProgress> = same.iter().copied().filter(|c| c.n == n).collect();
         let rest = if let Some(r) = mean(&exact, |c| c.rest) {
             r
+        } else if let Some(r) = fitted_rest(&same, n) {
+            r
         } else if let Some(near) = same
             .iter()
             .min_by_key(|c| (c.n as f64 / n as f64).ln().abs().to_bits())
@@ -129,8 +158,46 @@ impl Progress {
         } else {
             mean(&all, |c| c.rest).unwrap_or(Duration::ZERO)
         };
-        (timed + rest).min(cap)
+        let simulated = if simulates {
+            let same: Vec<&CellProgress> = same.iter().copied().filter(|c| c.simulates).collect();
+            let all: Vec<&CellProgress> = all.iter().copied().filter(|c| c.simulates).collect();
+            mean(&same, |c| c.simulated)
+                .or_else(|| mean(&all, |c| c.simulated))
+                .unwrap_or(Duration::ZERO)
+        } else {
+            Duration::ZERO
+        };
+        (timed + rest + simulated).min(cap)
     }
+}
+
+/// The rest of a measurement at size `n` from the line `fixed + per_entry * n` fitted (least
+/// squares, both parts kept non-negative) through the mean rest of each measured size of
+/// `cells`; `None` with fewer than two sizes.
+fn fitted_rest(cells: &[&CellProgress], n: u64) -> Option<Duration> {
+    let mut sizes: Vec<(f64, f64, f64)> = Vec::new(); // (n, total rest s, measurements)
+    for c in cells {
+        let n = c.n as f64;
+        match sizes.iter_mut().find(|s| s.0 == n) {
+            Some(s) => {
+                s.1 += c.rest.as_secs_f64();
+                s.2 += c.measured as f64;
+            }
+            None => sizes.push((n, c.rest.as_secs_f64(), c.measured as f64)),
+        }
+    }
+    if sizes.len() < 2 {
+        return None;
+    }
+    let points: Vec<(f64, f64)> = sizes.iter().map(|&(n, t, k)| (n, t / k)).collect();
+    let count = points.len() as f64;
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / count;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / count;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    let per_entry = (sxy / sxx).max(0.0);
+    let fixed = (my - per_entry * mx).max(0.0);
+    Some(Duration::from_secs_f64(fixed + per_entry * n as f64))
 }
 
 #[cfg(test)]
@@ -146,17 +213,82 @@ mod tests {
             Cell::churn(1_000, 10).unwrap(),
         ];
         let budget = Budget::for_profile(Profile::Full);
-        let mut p = Progress::new(budget, &cells, &[2, 2, 2]);
+        let mut p = Progress::new(budget, &cells, &[2, 2, 2], &[false; 3]);
         // Nothing measured: the timing budget for each of the six.
         assert_eq!(p.left(), budget.timing * 6);
-        p.finished(0, Duration::from_secs(2), Duration::from_secs(1));
-        p.finished(0, Duration::from_secs(4), Duration::from_secs(3));
+        p.finished(
+            0,
+            Duration::from_secs(2),
+            Duration::from_secs(1),
+            Duration::ZERO,
+        );
+        p.finished(
+            0,
+            Duration::from_secs(4),
+            Duration::from_secs(3),
+            Duration::ZERO,
+        );
         // Sweeps at n=2000: the mean timing phase (2 s) plus twice the mean rest (1 s): 2 x 4 s;
         // churn (nothing of its own yet): the overall means, 2 + 1 s, twice.
         assert_eq!(p.left(), Duration::from_secs(8 + 6));
-        p.finished(2, Duration::from_secs(1_000), Duration::from_secs(1));
+        p.finished(
+            2,
+            Duration::from_secs(1_000),
+            Duration::from_secs(1),
+            Duration::ZERO,
+        );
         // One huge churn measurement is capped at twice the cell budget.
         assert_eq!(p.left(), Duration::from_secs(8) + budget.cell * 2);
         assert!(p.stamp(3, 6).starts_with("[  3/6 "), "{}", p.stamp(3, 6));
+    }
+
+    #[test]
+    fn a_fixed_cost_measured_at_two_sizes_is_not_scaled_by_n() {
+        let cells = vec![
+            Cell::sweep(1_024, 0.5).unwrap(),
+            Cell::sweep(16_384, 0.5).unwrap(),
+            Cell::sweep(1 << 20, 0.5).unwrap(),
+        ];
+        let budget = Budget::for_profile(Profile::Full);
+        let mut p = Progress::new(budget, &cells, &[1, 1, 1], &[false; 3]);
+        // 1 s timed; a rest of 2 s at 1,024 (mostly fixed) would scale to 2,048 s at 2^20, capped.
+        p.finished(
+            0,
+            Duration::from_secs(3),
+            Duration::from_secs(1),
+            Duration::ZERO,
+        );
+        assert_eq!(p.left(), Duration::from_secs(1 + 32) + budget.cell * 2);
+        // A second size, 2.15 s of rest at 16,384: 2 s fixed plus ~9.8 ns per entry, so the
+        // 2^20 cell is about 1 s timed + 12.2 s of rest.
+        p.finished(
+            1,
+            Duration::from_secs_f64(3.15),
+            Duration::from_secs(1),
+            Duration::ZERO,
+        );
+        let left = p.left().as_secs_f64();
+        assert!((13.0..13.5).contains(&left), "{left}");
+    }
+
+    #[test]
+    fn a_cache_simulation_is_charged_only_to_cells_that_have_one_and_never_scaled() {
+        let cells = vec![
+            Cell::sweep(1_024, 0.5).unwrap(),
+            Cell::sweep(4_096, 0.5).unwrap(),
+            Cell::sweep(1 << 20, 0.5).unwrap(),
+        ];
+        let budget = Budget::for_profile(Profile::Full);
+        let mut p = Progress::new(budget, &cells, &[1, 1, 1], &[true, true, false]);
+        // 1 s timed, 2 s simulated, 0.01 s of rest.
+        p.finished(
+            0,
+            Duration::from_secs_f64(3.01),
+            Duration::from_secs(1),
+            Duration::from_secs(2),
+        );
+        // 4,096: 1 + 2 + 0.04 s; 2^20 (no simulation): 1 + 10.24 s.
+        let left = p.left().as_secs_f64();
+        assert!((left - 14.28).abs() < 1e-6, "{left}");
     }
 }
