@@ -24,6 +24,7 @@ use reports::{Outcome, Params, Record};
 use serde_json::{json, Map, Value};
 
 use super::knob::{columns, Column, Knob};
+use super::output::csv_field;
 use super::{Format, RecordsTarget, TuneConfig, TuneError};
 use crate::workloads::{BuildSettings, Cell, Workload};
 
@@ -397,14 +398,6 @@ fn round(x: f64) -> f64 {
     }
     let scale = 10f64.powi(3 - x.abs().log10().floor() as i32);
     (x * scale).round() / scale
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_owned()
-    }
 }
 
 /// `--format csv`: the JSON fields as columns.

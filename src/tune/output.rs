@@ -149,7 +149,8 @@ pub fn json(rows: &[Row], settings: &Settings, rec: Option<&Recommendation>) -> 
 }
 
 /// Quotes a CSV field if it needs it (RFC 4180).
-fn csv_field(s: &str) -> String {
+/// One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
