@@ -3,8 +3,9 @@
 //!
 //! A measurement's wall time has three parts: its timing phase (criterion's, or the slow
 //! path's), which the budgets hold roughly constant whatever the size; its cache simulation
-//! (callgrind, only on the cells that have one), estimated as the mean of the simulations made
-//! on the same workload (or on any); and the rest (setup, the verified run, the allocation
+//! (callgrind, only on the cells that have one), estimated from the simulations made on the
+//! same workload like the rest below (same size, else the fitted line once two sizes are
+//! simulated, else their mean unscaled, else the mean of any); and the rest (setup, the verified run, the allocation
 //! pass), which grows with n. Each contender x cell still to come is
 //! estimated as the mean timing phase of the measurements already made on the same workload
 //! (the profile's timing budget before there are any) plus the rest of the same workload: its
@@ -148,7 +149,7 @@ impl Progress {
         let exact: Vec<&CellProgress> = same.iter().copied().filter(|c| c.n == n).collect();
         let rest = if let Some(r) = mean(&exact, |c| c.rest) {
             r
-        } else if let Some(r) = fitted_rest(&same, n) {
+        } else if let Some(r) = fitted(&same, n, |c| c.rest) {
             r
         } else if let Some(near) = same
             .iter()
@@ -161,7 +162,10 @@ impl Progress {
         let simulated = if simulates {
             let same: Vec<&CellProgress> = same.iter().copied().filter(|c| c.simulates).collect();
             let all: Vec<&CellProgress> = all.iter().copied().filter(|c| c.simulates).collect();
-            mean(&same, |c| c.simulated)
+            let exact: Vec<&CellProgress> = same.iter().copied().filter(|c| c.n == n).collect();
+            mean(&exact, |c| c.simulated)
+                .or_else(|| fitted(&same, n, |c| c.simulated))
+                .or_else(|| mean(&same, |c| c.simulated))
                 .or_else(|| mean(&all, |c| c.simulated))
                 .unwrap_or(Duration::ZERO)
         } else {
@@ -171,19 +175,23 @@ impl Progress {
     }
 }
 
-/// The rest of a measurement at size `n` from the line `fixed + per_entry * n` fitted (least
-/// squares, both parts kept non-negative) through the mean rest of each measured size of
-/// `cells`; `None` with fewer than two sizes.
-fn fitted_rest(cells: &[&CellProgress], n: u64) -> Option<Duration> {
-    let mut sizes: Vec<(f64, f64, f64)> = Vec::new(); // (n, total rest s, measurements)
+/// One `part` of a measurement (its rest, or its cache simulation) at size `n`, from the line
+/// `fixed + per_entry * n` fitted (least squares, both parts kept non-negative) through the
+/// mean of that part at each measured size of `cells`; `None` with fewer than two sizes.
+fn fitted(
+    cells: &[&CellProgress],
+    n: u64,
+    part: fn(&CellProgress) -> Duration,
+) -> Option<Duration> {
+    let mut sizes: Vec<(f64, f64, f64)> = Vec::new(); // (n, total of the part in s, measurements)
     for c in cells {
         let n = c.n as f64;
         match sizes.iter_mut().find(|s| s.0 == n) {
             Some(s) => {
-                s.1 += c.rest.as_secs_f64();
+                s.1 += part(c).as_secs_f64();
                 s.2 += c.measured as f64;
             }
-            None => sizes.push((n, c.rest.as_secs_f64(), c.measured as f64)),
+            None => sizes.push((n, part(c).as_secs_f64(), c.measured as f64)),
         }
     }
     if sizes.len() < 2 {
@@ -272,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn a_cache_simulation_is_charged_only_to_cells_that_have_one_and_never_scaled() {
+    fn a_cache_simulation_is_charged_only_to_cells_that_have_one_and_not_scaled_from_one_size() {
         let cells = vec![
             Cell::sweep(1_024, 0.5).unwrap(),
             Cell::sweep(4_096, 0.5).unwrap(),
@@ -290,5 +298,33 @@ mod tests {
         // 4,096: 1 + 2 + 0.04 s; 2^20 (no simulation): 1 + 10.24 s.
         let left = p.left().as_secs_f64();
         assert!((left - 14.28).abs() < 1e-6, "{left}");
+    }
+
+    #[test]
+    fn a_cache_simulation_measured_at_two_sizes_is_fitted_to_the_size() {
+        let cells = vec![
+            Cell::sweep(1_024, 0.5).unwrap(),
+            Cell::sweep(65_536, 0.5).unwrap(),
+            Cell::sweep(1 << 20, 0.5).unwrap(),
+        ];
+        let budget = Budget::for_profile(Profile::Full);
+        let mut p = Progress::new(budget, &cells, &[1, 1, 1], &[true; 3]);
+        // Simulations of 2 s at 1,024 and 3 s at 65,536 entries: 2 s fixed plus ~15.5 ns per
+        // entry, so ~18.2 s at 2^20 (the unscaled mean would say 2.5 s). No timing, no rest.
+        p.finished(
+            0,
+            Duration::from_secs(2),
+            Duration::ZERO,
+            Duration::from_secs(2),
+        );
+        p.finished(
+            1,
+            Duration::from_secs(3),
+            Duration::ZERO,
+            Duration::from_secs(3),
+        );
+        let left = p.left().as_secs_f64();
+        let expected = 2.0 - 1_024.0 / 64_512.0 + (1u64 << 20) as f64 / 64_512.0;
+        assert!((left - expected).abs() < 1e-3, "{left} vs {expected}");
     }
 }
