@@ -2,28 +2,28 @@
 //! measurement, so no profile can hang on one quadratic cell.
 //!
 //! How it works:
-//! * The runner runs each contender x cell inside [`within`], under a [`Watch`]: a deadline
+//! * The runner runs each contender x cell inside `within`, under a `Watch`: a deadline
 //!   (the budget) and a probe point (a fraction of it). A watchdog thread wakes at the probe
-//!   point and then every [`Watch::tick`].
-//! * The scenario loops report progress through [`Meter`]s: the sweep predicate, the insert
+//!   point and then every `Watch::tick`.
+//! * The scenario loops report progress through `Meter`s: the sweep predicate, the insert
 //!   loop, churn steps, traversals, prefill. A meter publishes its count every few operations
 //!   (a plain store to an atomic the watchdog reads) and, when the watch has expired, stops the
-//!   measurement by unwinding with an [`Overrun`] payload (`resume_unwind`: no panic message).
+//!   measurement by unwinding with an `Overrun` payload (`resume_unwind`: no panic message).
 //! * At the probe point and at each tick, the watchdog extrapolates the timed phase from the
 //!   progress so far (`elapsed x total / done` for each kind of operation, the slowest kind
 //!   deciding). If one run would take longer than the budget, it expires the watch at once:
 //!   the cell is **skipped on its estimate** after spending only the probe time. A run that
-//!   reaches the deadline anyway is **stopped** there. Either way [`within`] returns a
-//!   [`Stopped`] with the estimate, which the runner records as not measured with the reason
+//!   reaches the deadline anyway is **stopped** there. Either way `within` returns a
+//!   `Stopped` with the estimate, which the runner records as not measured with the reason
 //!   and the estimate ([`reports::BeyondBudget`]), and the run goes on.
 //!
 //! The check costs one counter increment and a predictable branch per operation, and an atomic
-//! store every [`Meter`] period; it is the same for every contender. Loops outside the scenarios
+//! store every `Meter` period; it is the same for every contender. Loops outside the scenarios
 //! (criterion's, the oracle's) are bounded by the run they follow, which passed the budget.
 //! A measurement stuck inside one contender operation (a deadlock) never reaches a check: the
 //! watchdog then ends the process after a grace period, so even that cannot hang a profile.
 //!
-//! [`Budget`] and the verdicts ([`Stopped`], [`Estimate`]) live here; the watch, the meters
+//! [`Budget`] and the verdicts (`Stopped`, `Estimate`) live here; the watch, the meters
 //! and the watchdog in `watch`.
 
 #[cfg(test)]
