@@ -35,6 +35,7 @@ mod model;
 mod overwrite;
 mod readers;
 mod sweep;
+mod traversal_rules;
 mod traverse;
 mod traverse_sweep;
 

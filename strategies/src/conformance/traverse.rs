@@ -4,13 +4,13 @@
 //! (a table doubled under them) or repeat them (an entry moved behind the walk). Every shared
 //! contender promises that each entry present throughout the traversal is yielded, nothing
 //! that was never inserted, and only values that were really written. A
-//! [`Consistency::WeaklyConsistent`] traversal also yields no key twice;
-//! [`Consistency::AtLeastOnce`] relaxes that: any key may be yielded more than once (a key
+//! [`Consistency::WeaklyConsistent`](crate::Consistency::WeaklyConsistent) traversal also yields no key twice;
+//! [`Consistency::AtLeastOnce`](crate::Consistency::AtLeastOnce) relaxes that: any key may be yielded more than once (a key
 //! removed and re-inserted meanwhile can land ahead of the walk, and scc's walk can revisit
 //! entries present throughout when a concurrent shrink merges buckets), but every key present
-//! throughout still at least once. A [`Consistency::Snapshot`] contender promises more: the
+//! throughout still at least once. A [`Consistency::Snapshot`](crate::Consistency::Snapshot) contender promises more: the
 //! traversal sees the map as it was at one instant, each key once; so does a
-//! [`Consistency::Blocking`] one, whose operations are linearizable (its traversal holds a lock
+//! [`Consistency::Blocking`](crate::Consistency::Blocking) one, whose operations are linearizable (its traversal holds a lock
 //! that writers wait for).
 //!
 //! Set-up: [`STABLE`] keys present throughout (fewer for snapshot contenders, see
@@ -33,11 +33,12 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Barrier, Mutex};
 use std::thread;
 
-use crate::{Build, Consistency, Contender, Key, Ops, Shared, Value};
+use crate::{Build, Contender, Key, Ops, Shared, Value};
 
 use crate::conformance::checks::{self, some};
 use crate::conformance::harness::{entries, join_all, Applies, Check, Ctx, SetOnDrop, Watchdog};
 use crate::conformance::keys::{class_keys, version_of, Class, Rng};
+use crate::conformance::traversal_rules::Rules;
 
 /// Keys present throughout; the bulk writer churns half as many keys and the pair writer
 /// moves a sixteenth as many tokens.
@@ -64,21 +65,9 @@ impl Check for TraverseDuringWrites {
     }
 
     fn shared<V: Value, C: Shared<V>>(&self, ctx: &Ctx) -> Applies {
-        let rules = match C::INFO.consistency {
-            Consistency::WeaklyConsistent => Rules {
-                repeats: false,
-                one_instant: false,
-            },
-            Consistency::AtLeastOnce => Rules {
-                repeats: true,
-                one_instant: false,
-            },
-            Consistency::Blocking | Consistency::Snapshot => Rules {
-                repeats: false,
-                one_instant: true,
-            },
-            // A shared contender cannot be exclusive; the info property reports it.
-            Consistency::Exclusive => return Applies::No,
+        // A shared contender cannot be exclusive; the info property reports it.
+        let Some(rules) = Rules::of(C::INFO.consistency) else {
+            return Applies::No;
         };
         let stable = entries::<V, C>(STABLE);
         let sizes = Sizes {
@@ -91,16 +80,6 @@ impl Check for TraverseDuringWrites {
         }
         Applies::Checked
     }
-}
-
-/// What a traversal may do, by consistency class.
-#[derive(Clone, Copy, Debug)]
-struct Rules {
-    /// A key may be yielded more than once (present throughout or not); each key present
-    /// throughout must still be yielded.
-    repeats: bool,
-    /// The traversal sees the map as it was at one instant.
-    one_instant: bool,
 }
 
 /// The sizes of one round.

@@ -4,9 +4,9 @@
 //! strategy may compact its table afterwards (`tombstone`), a peer may shrink it (scc), and a
 //! lock-based one removes everything in one critical section. A traversal running meanwhile
 //! must still yield every entry the sweep keeps and no writer touches (exactly once, or at
-//! least once for [`Consistency::AtLeastOnce`]), only values that were really written, and no
-//! key twice unless its class allows it. A [`Consistency::Snapshot`] or
-//! [`Consistency::Blocking`] traversal sees the map at one instant, so it sees either every
+//! least once for [`Consistency::AtLeastOnce`](crate::Consistency::AtLeastOnce)), only values that were really written, and no
+//! key twice unless its class allows it. A [`Consistency::Snapshot`](crate::Consistency::Snapshot) or
+//! [`Consistency::Blocking`](crate::Consistency::Blocking) traversal sees the map at one instant, so it sees either every
 //! doomed entry or none. And a traversal that starts after `sweep` returned sees no doomed
 //! entry at all.
 //!
@@ -24,11 +24,12 @@ use std::sync::Barrier;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use crate::{check_word, Build, Consistency, Contender, Key, Ops, Shared, Value};
+use crate::{check_word, Build, Contender, Key, Ops, Shared, Value};
 
 use crate::conformance::checks::{self, some};
 use crate::conformance::harness::{entries, join_all, Applies, Check, Ctx, SetOnDrop, Watchdog};
 use crate::conformance::keys::{class_keys, doomed, version_of, Class, Rng};
+use crate::conformance::traversal_rules::Rules;
 
 /// Entries before the sweep.
 const ENTRIES: usize = 4_000;
@@ -53,21 +54,9 @@ impl Check for TraversalDuringSweep {
     }
 
     fn shared<V: Value, C: Shared<V>>(&self, ctx: &Ctx) -> Applies {
-        let rules = match C::INFO.consistency {
-            Consistency::WeaklyConsistent => Rules {
-                repeats: false,
-                one_instant: false,
-            },
-            Consistency::AtLeastOnce => Rules {
-                repeats: true,
-                one_instant: false,
-            },
-            Consistency::Blocking | Consistency::Snapshot => Rules {
-                repeats: false,
-                one_instant: true,
-            },
-            // A shared contender cannot be exclusive; the info property reports it.
-            Consistency::Exclusive => return Applies::No,
+        // A shared contender cannot be exclusive; the info property reports it.
+        let Some(rules) = Rules::of(C::INFO.consistency) else {
+            return Applies::No;
         };
         let n = entries::<V, C>(ENTRIES);
         for round in 0..ROUNDS {
@@ -76,15 +65,6 @@ impl Check for TraversalDuringSweep {
         }
         Applies::Checked
     }
-}
-
-/// What a traversal may do, by consistency class.
-#[derive(Clone, Copy, Debug)]
-struct Rules {
-    /// A key may be yielded more than once.
-    repeats: bool,
-    /// The traversal sees the map at one instant: all doomed entries or none.
-    one_instant: bool,
 }
 
 /// The key sets of one round.
