@@ -8,10 +8,10 @@
 //! contender can't post a fast time. Both maps use `foldhash::fast::FixedState` with the same
 //! seed (evacmap folds in its own per-map seed on top, as Go's `hash0`).
 //!
-//! Sizes follow `EVACBENCH_PROFILE`: `full` runs 1K, 64K and 1M with criterion's default timing
-//! (the figures in evacmap/README.md), `default` (what `cargo bench` runs) only 64K with shorter timing so the
-//! whole `cargo bench` stays within its budget, `tiny` only 1K. `EVACBENCH_CORE_SIZES=1000,65536`
-//! overrides the sizes.
+//! Sizes follow `EVACBENCH_PROFILE`: `full` runs 1K, 64K and 1M (1 s warm-up and 3 s of
+//! measurement, 100 samples; at 1M 10 samples over 4 s), `default` (what `cargo bench` runs)
+//! only 64K with shorter timing so the whole `cargo bench` stays within its budget, `tiny` only
+//! 1K. `EVACBENCH_CORE_SIZES=1000,65536` overrides the sizes.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -228,6 +228,11 @@ fn core(c: &mut Criterion) {
         if profile() != "full" {
             g.warm_up_time(Duration::from_millis(500))
                 .measurement_time(Duration::from_secs(1));
+        } else if n < 1 << 20 {
+            // criterion's default 3 s + 5 s per benchmark would take ~11 min for the 48 of the
+            // full profile, a fifth of its hour; 1 s + 3 s keeps 100 samples per benchmark.
+            g.warm_up_time(Duration::from_secs(1))
+                .measurement_time(Duration::from_secs(3));
         }
 
         g.bench_function(BenchmarkId::new("insert", "evacmap"), |bch| {

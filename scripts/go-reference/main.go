@@ -147,7 +147,7 @@ func settingsFor(profile string) Settings {
 	case strings.HasPrefix(profile, "tiny"):
 		s = Settings{Reps: 5, MinReps: 3, LatReps: 2, Budget: 500 * time.Millisecond, MinPhase: 200 * time.Microsecond}
 	case strings.HasPrefix(profile, "full"):
-		s = Settings{Reps: 20, MinReps: 6, LatReps: 6, Budget: 30 * time.Second, MinPhase: 20 * time.Millisecond}
+		s = Settings{Reps: 20, MinReps: 6, LatReps: 6, Budget: 2 * time.Second, MinPhase: 2 * time.Millisecond}
 	}
 	s.BudgetS = s.Budget.Seconds()
 	s.MinPhaseUs = float64(s.MinPhase.Microseconds())

@@ -59,11 +59,12 @@ impl Runner<'_> {
             let pace = self.eta.as_ref().map_or(1.0, |e| e.pace());
             (self.budget.timing.as_secs_f64() * pace / planned).min(1.0)
         };
+        let sample_size = self.timing.samples_for(S::FRESH, setup_time + one_run);
         let timing_started = Instant::now();
         {
             let mut group = self.criterion.benchmark_group(cell.workload.id());
             group
-                .sample_size(self.timing.sample_size)
+                .sample_size(sample_size)
                 .warm_up_time(self.timing.warm_up.mul_f64(scale))
                 .measurement_time(self.timing.measurement.mul_f64(scale))
                 .sampling_mode(SamplingMode::Flat)
@@ -127,7 +128,7 @@ impl Runner<'_> {
         }
         let mut records = Vec::new();
         let samples = samples.into_inner();
-        let measured = &samples[samples.len().saturating_sub(self.timing.sample_size)..];
+        let measured = &samples[samples.len().saturating_sub(sample_size)..];
         let per_op: Vec<f64> = measured
             .iter()
             .filter(|(_, _, ops)| *ops > 0)

@@ -233,7 +233,8 @@ impl<'c> Runner<'c> {
         watch.extend_to(self.budget.cell * 2);
         // Too slow for criterion: over the profile's slow-run time, or so slow (setup
         // included) that criterion's minimum sample count would not fit half the budget.
-        let criterion_minimum = (setup_time + one_run) * self.timing.sample_size as u32;
+        let samples = self.timing.samples_for(S::FRESH, setup_time + one_run);
+        let criterion_minimum = (setup_time + one_run) * samples as u32;
         let slow = one_run > self.timing.slow_run || criterion_minimum * 2 > self.budget.cell;
         if slow && !self.opts.test_mode {
             drop(state);

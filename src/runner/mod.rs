@@ -42,7 +42,7 @@ pub use budget::Budget;
 pub use cache_pass::{is_cache_cell, DEFAULT_CACHE_MAX_N};
 pub use child::cache_child;
 pub(crate) use dispatch::{dispatch_shared, dispatch_single, UseScenario};
-pub use timing::{Timing, SLOW_RUNS};
+pub use timing::{Timing, MIN_SAMPLES, SLOW_RUNS};
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};

@@ -23,12 +23,31 @@ pub struct Timing {
     /// Wall time a slow contender may spend on one cell; its allocation pass is skipped
     /// (recorded as not measured) when one run alone exceeds half of it.
     pub slow_budget: Duration,
+    /// A fresh-state run whose setup and verified run together take longer than this is
+    /// timed with criterion's minimum of [`MIN_SAMPLES`] samples rather than `sample_size`:
+    /// each sample of it pays a whole setup (building a map of a million entries takes
+    /// 0.1-0.4 s here) for a timed phase of a few milliseconds, so ten more samples would
+    /// cost seconds of setup per cell and narrow an interval that is already tight.
+    pub heavy_run: Duration,
 }
+
+/// Criterion's minimum sample count.
+pub const MIN_SAMPLES: usize = 10;
 
 /// Most runs timed for a contender over [`Timing::slow_run`].
 pub const SLOW_RUNS: usize = 3;
 
 impl Timing {
+    /// The samples criterion takes of a scenario that builds a `fresh` state for every run,
+    /// whose setup and verified run took `setup_and_run`.
+    pub fn samples_for(&self, fresh: bool, setup_and_run: Duration) -> usize {
+        if fresh && setup_and_run > self.heavy_run {
+            self.sample_size.min(MIN_SAMPLES)
+        } else {
+            self.sample_size
+        }
+    }
+
     /// The timing of `profile`.
     pub fn for_profile(profile: Profile) -> Timing {
         match profile {
@@ -39,6 +58,7 @@ impl Timing {
                 resamples: 1_000,
                 slow_run: Duration::from_millis(250),
                 slow_budget: Duration::from_secs(2),
+                heavy_run: Duration::from_millis(50),
             },
             Profile::Default => Timing {
                 sample_size: 10,
@@ -47,6 +67,7 @@ impl Timing {
                 resamples: 10_000,
                 slow_run: Duration::from_millis(600),
                 slow_budget: Duration::from_secs(8),
+                heavy_run: Duration::from_millis(50),
             },
             Profile::Full => Timing {
                 sample_size: 20,
@@ -55,7 +76,27 @@ impl Timing {
                 resamples: 100_000,
                 slow_run: Duration::from_secs(10),
                 slow_budget: Duration::from_secs(120),
+                heavy_run: Duration::from_millis(50),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_heavy_fresh_run_gets_criterions_minimum_of_samples_in_the_full_profile() {
+        let full = Timing::for_profile(Profile::Full);
+        assert_eq!(full.sample_size, 20);
+        let light = Duration::from_millis(5);
+        let heavy = Duration::from_millis(300);
+        assert_eq!(full.samples_for(true, light), 20);
+        assert_eq!(full.samples_for(true, heavy), MIN_SAMPLES);
+        // A persistent state pays its setup once: it keeps every sample.
+        assert_eq!(full.samples_for(false, heavy), 20);
+        let default = Timing::for_profile(Profile::Default);
+        assert_eq!(default.samples_for(true, heavy), default.sample_size);
     }
 }
