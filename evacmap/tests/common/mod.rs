@@ -487,6 +487,46 @@ impl Harness {
         assert_eq!(values, want_values);
     }
 
+    /// Clones the map: the clone has the same cells and stats and the model's entries; `writes`
+    /// random writes to the clone (checked against a copy of the model) leave the original, its
+    /// cursors and the model untouched.
+    pub(crate) fn clone_check(&self, writes: usize, seed: u64) {
+        let (view, stats) = (self.map.view(), self.map.stats());
+        let mut c = self.map.clone();
+        assert_eq!(c.view(), view, "clone: cells differ");
+        assert_eq!(c.stats(), stats, "clone: stats differ");
+        c.check_invariants().unwrap();
+        let mut model = self.model.clone();
+        let mut rng = Rng::new(seed);
+        for _ in 0..writes {
+            let k = if model.is_empty() || rng.one_in(3) {
+                rng.next_u64() % 1024
+            } else {
+                *model
+                    .keys()
+                    .nth(rng.below(model.len() as u64) as usize)
+                    .unwrap()
+            };
+            if rng.one_in(2) {
+                assert_eq!(c.remove(&k), model.remove(&k), "clone: remove({k})");
+            } else {
+                let v = rng.next_u64();
+                assert_eq!(c.insert(k, v), model.insert(k, v), "clone: insert({k})");
+            }
+        }
+        c.check_invariants().unwrap();
+        assert_eq!(c.len(), model.len());
+        for (k, v) in &model {
+            assert_eq!(c.get(k), Some(v), "clone: get({k}) differs from its model");
+        }
+        assert_eq!(
+            self.map.view(),
+            view,
+            "writes to the clone changed the original"
+        );
+        self.check();
+    }
+
     pub(crate) fn shrink_to_fit(&mut self) {
         self.map.shrink_to_fit();
         self.after_op();
