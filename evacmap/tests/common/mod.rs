@@ -422,7 +422,7 @@ impl Harness {
             let got = match self.map.entry(k) {
                 Entry::Occupied(e) => {
                     assert_eq!((*e.key(), e.get()), (k, &self.model[&k]));
-                    if d % 2 == 0 {
+                    if d.is_multiple_of(2) {
                         Some(e.remove())
                     } else {
                         let (key, v) = e.remove_entry();
@@ -523,7 +523,7 @@ impl Harness {
     /// `reserve(n)`: afterwards `n` more entries fit without a grow.
     /// `reserve(n)`, or `try_reserve(n)` for odd `n` (which must succeed here).
     pub(crate) fn reserve(&mut self, n: usize) {
-        if n % 2 == 1 {
+        if !n.is_multiple_of(2) {
             assert_eq!(self.map.try_reserve(n), Ok(()), "try_reserve({n})");
         } else {
             self.map.reserve(n);
