@@ -66,6 +66,7 @@
 //! ```
 
 mod bucket;
+mod clone;
 mod config;
 mod cursor;
 mod entry;

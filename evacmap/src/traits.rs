@@ -21,27 +21,6 @@ impl<K: fmt::Debug, V: fmt::Debug, S> fmt::Debug for EvacMap<K, V, S> {
     }
 }
 
-/// Clones the entries into a fresh map with the same config and hasher, sized for them (like
-/// Go's `maps.Clone`, the clone is not mid-grow and gets its own seed and cursor identity).
-impl<K, V, S> Clone for EvacMap<K, V, S>
-where
-    K: Clone + Hash + Eq,
-    V: Clone,
-    S: Clone + BuildHasher,
-{
-    fn clone(&self) -> Self {
-        let mut clone = Self::with_capacity_config_and_hasher(
-            self.len(),
-            self.config,
-            self.hash_builder.clone(),
-        );
-        for (k, v) in self {
-            clone.insert(k.clone(), v.clone());
-        }
-        clone
-    }
-}
-
 impl<K, V, S> PartialEq for EvacMap<K, V, S>
 where
     K: Hash + Eq,

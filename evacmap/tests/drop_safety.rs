@@ -26,6 +26,8 @@ struct Tracker {
     eq_panic_in: Cell<u64>,
     /// When non-zero, the `n`th value drop from now panics (after being recorded).
     drop_panic_in: Cell<u64>,
+    /// When non-zero, the `n`th key or value clone from now panics.
+    clone_panic_in: Cell<u64>,
 }
 
 impl Tracker {
@@ -51,6 +53,17 @@ impl Tracker {
             x,
             serial: self.serial(),
             t: Rc::clone(self),
+        }
+    }
+
+    /// Counts a clone; panics if it is the armed one.
+    fn clone_tick(&self) {
+        let n = self.clone_panic_in.get();
+        if n > 0 {
+            self.clone_panic_in.set(n - 1);
+            if n == 1 {
+                panic!("injected Clone panic");
+            }
         }
     }
 
@@ -107,6 +120,20 @@ impl PartialEq for Key {
 }
 
 impl Eq for Key {}
+
+impl Clone for Key {
+    fn clone(&self) -> Key {
+        self.t.clone_tick();
+        self.t.key(self.id)
+    }
+}
+
+impl Clone for Val {
+    fn clone(&self) -> Val {
+        self.t.clone_tick();
+        self.t.val(self.x)
+    }
+}
 
 impl Drop for Key {
     fn drop(&mut self) {
@@ -309,6 +336,41 @@ fn drop_mid_grow_drops_everything_once() {
             }
             t.assert_all_dropped();
         }
+    }
+}
+
+/// A structural clone makes one instance of every key and value, dropped once with the clone;
+/// a `clone` that panics part way drops the copies made so far and leaves the original as it was.
+#[test]
+fn clone_drops_once_and_survives_a_panicking_clone() {
+    quiet_injected_panics();
+    for kind in KINDS {
+        let (m, t, _) = mid_grow(kind);
+        let (view, n) = (m.view(), m.len());
+        let c = m.clone();
+        t.assert_live(2 * n, 0);
+        assert_eq!(c.view(), view);
+        drop(c);
+        t.assert_live(n, 0);
+        // Panics in the first clone, in a key and in a value, in the middle, in the last one.
+        for at in [
+            1,
+            2,
+            3,
+            2 * n as u64 / 2,
+            2 * n as u64 / 2 + 1,
+            2 * n as u64,
+        ] {
+            t.clone_panic_in.set(at);
+            let r = catch_unwind(AssertUnwindSafe(|| m.clone()));
+            assert!(r.is_err(), "clone number {at} should have panicked");
+            t.clone_panic_in.set(0);
+            t.assert_live(n, 0);
+            assert_eq!(m.view(), view, "a failed clone changed the original");
+            m.check_invariants().unwrap();
+        }
+        drop(m);
+        t.assert_all_dropped();
     }
 }
 

@@ -60,6 +60,11 @@ enum Op {
         skip: usize,
     },
     NewCursor,
+    /// Clone, then `writes` random writes to the clone only.
+    Clone {
+        writes: usize,
+        seed: u64,
+    },
     /// `Cursor::retain_next` with budget `n`, removing where `k % m == r`.
     CursorRetain {
         cursor: usize,
@@ -96,6 +101,7 @@ fn op(keys: u64, bulk: u64) -> impl Strategy<Value = Op> {
         1 => (0..bulk as usize * 2).prop_map(Op::ShrinkTo),
         1 => (0..50usize).prop_map(|skip| Op::Iterate { skip }),
         4 => Just(Op::NewCursor),
+        2 => (0..60usize, any::<u64>()).prop_map(|(writes, seed)| Op::Clone { writes, seed }),
         16 => (0..6usize, 1..60usize).prop_map(|(cursor, n)| Op::Step { cursor, n }),
         6 => (0..6usize, 1..200usize, 2..4u64, 0..2u64)
             .prop_map(|(cursor, n, m, r)| Op::CursorRetain { cursor, n, m, r }),
@@ -170,6 +176,7 @@ fn run(hasher: TestHasher, config: Config, ops: &[Op], keys: u64) -> Harness {
             Op::GetMut(k, v) => h.get_mut_set(k, v),
             Op::ValuesMutAdd(d) => h.values_mut_add(d),
             Op::Drain { take } => h.drain(take),
+            Op::Clone { writes, seed } => h.clone_check(writes, seed),
             Op::NewCursor => {
                 if h.cursors.iter().filter(|c| !c.finished).count() < 6 {
                     h.new_cursor();

@@ -30,8 +30,9 @@
 //!
 //!   The last (chosen) way is up to 11% slower than the second at 10% doomed, but 2.6 times
 //!   faster (v64) at 90% and the only one that gives memory back.
-//! * **Insert and remove** clone the current version (O(n) per write: rehashing every entry)
-//!   and change one key. That is the price of this strategy: batch writes, or choose another
+//! * **Insert and remove** clone the current version (O(n) per write: `EvacMap`'s clone copies
+//!   the tables as they are, without rehashing, so the copy keeps the version's B and any grow
+//!   in progress) and change one key. That is the price of this strategy: batch writes, or choose another
 //!   strategy, when writes are frequent. A remove of an absent key publishes nothing.
 //!
 //! # Memory

@@ -217,6 +217,7 @@ impl Harness {
         assert_eq!(self.map.is_empty(), self.model.is_empty());
         for (k, v) in &self.model {
             assert_eq!(self.map.get(k), Some(v), "get({k}) differs from the model");
+            assert_eq!(&self.map[k], v, "map[{k}] differs from the model");
         }
         for k in [u64::MAX, u64::MAX - 1, 1 << 62] {
             assert_eq!(
@@ -410,17 +411,27 @@ impl Harness {
         self.after_op();
     }
 
-    /// Through the entry API: adds `d` to the value or inserts `d` (`and_modify` + `or_insert`),
-    /// or, with `remove`, removes through `OccupiedEntry::remove`. Mirrored with std's entry API.
+    /// Through the entry API, mirrored with std's: with `remove`, `OccupiedEntry::remove` (or
+    /// `remove_entry`, or `VacantEntry::into_key`); otherwise, chosen by `d % 6`, `and_modify` +
+    /// `or_insert`, `or_insert_with`, `or_insert_with_key`, `or_default` then an add,
+    /// `OccupiedEntry::insert`/`get_mut` or `VacantEntry::insert`, and `into_mut`.
     pub(crate) fn entry_op(&mut self, k: u64, d: u64, remove: bool) {
         use evacmap::Entry;
+        use std::collections::hash_map::Entry as StdEntry;
         if remove {
             let got = match self.map.entry(k) {
                 Entry::Occupied(e) => {
                     assert_eq!((*e.key(), e.get()), (k, &self.model[&k]));
-                    Some(e.remove())
+                    if d.is_multiple_of(2) {
+                        Some(e.remove())
+                    } else {
+                        let (key, v) = e.remove_entry();
+                        assert_eq!(key, k);
+                        Some(v)
+                    }
                 }
                 Entry::Vacant(e) => {
+                    assert_eq!(*e.key(), k);
                     assert_eq!(e.into_key(), k);
                     None
                 }
@@ -432,17 +443,75 @@ impl Harness {
             }
         } else {
             let new = !self.model.contains_key(&k);
-            let got = *self
-                .map
-                .entry(k)
-                .and_modify(|v| *v = v.wrapping_add(d))
-                .or_insert(d);
-            let want = *self
-                .model
-                .entry(k)
-                .and_modify(|v| *v = v.wrapping_add(d))
-                .or_insert(d);
-            assert_eq!(got, want, "entry({k}) and_modify/or_insert");
+            let (got, want) = match d % 6 {
+                0 => (
+                    *self
+                        .map
+                        .entry(k)
+                        .and_modify(|v| *v = v.wrapping_add(d))
+                        .or_insert(d),
+                    *self
+                        .model
+                        .entry(k)
+                        .and_modify(|v| *v = v.wrapping_add(d))
+                        .or_insert(d),
+                ),
+                1 => (
+                    *self.map.entry(k).or_insert_with(|| d),
+                    *self.model.entry(k).or_insert_with(|| d),
+                ),
+                2 => (
+                    *self.map.entry(k).or_insert_with_key(|&key| key ^ d),
+                    *self.model.entry(k).or_insert_with_key(|&key| key ^ d),
+                ),
+                3 => {
+                    let got = self.map.entry(k).or_default();
+                    *got = got.wrapping_add(d);
+                    let got = *got;
+                    let want = self.model.entry(k).or_default();
+                    *want = want.wrapping_add(d);
+                    (got, *want)
+                }
+                4 => {
+                    let got = match self.map.entry(k) {
+                        Entry::Occupied(mut e) => {
+                            let old = e.insert(d);
+                            *e.get_mut() ^= old;
+                            *e.get()
+                        }
+                        Entry::Vacant(e) => *e.insert(d),
+                    };
+                    let want = match self.model.entry(k) {
+                        StdEntry::Occupied(mut e) => {
+                            let old = e.insert(d);
+                            *e.get_mut() ^= old;
+                            *e.get()
+                        }
+                        StdEntry::Vacant(e) => *e.insert(d),
+                    };
+                    (got, want)
+                }
+                _ => {
+                    let got = match self.map.entry(k) {
+                        Entry::Occupied(e) => {
+                            let v = e.into_mut();
+                            *v = v.wrapping_mul(3);
+                            *v
+                        }
+                        Entry::Vacant(e) => *e.insert(d),
+                    };
+                    let want = match self.model.entry(k) {
+                        StdEntry::Occupied(e) => {
+                            let v = e.into_mut();
+                            *v = v.wrapping_mul(3);
+                            *v
+                        }
+                        StdEntry::Vacant(e) => *e.insert(d),
+                    };
+                    (got, want)
+                }
+            };
+            assert_eq!(got, want, "entry({k}) mode {}", d % 6);
             if new {
                 self.next_gen += 1;
                 self.gens.insert(k, self.next_gen);
@@ -452,8 +521,13 @@ impl Harness {
     }
 
     /// `reserve(n)`: afterwards `n` more entries fit without a grow.
+    /// `reserve(n)`, or `try_reserve(n)` for odd `n` (which must succeed here).
     pub(crate) fn reserve(&mut self, n: usize) {
-        self.map.reserve(n);
+        if !n.is_multiple_of(2) {
+            assert_eq!(self.map.try_reserve(n), Ok(()), "try_reserve({n})");
+        } else {
+            self.map.reserve(n);
+        }
         assert!(self.map.capacity() >= self.map.len() + n, "reserve({n})");
         self.after_op();
     }
@@ -485,6 +559,60 @@ impl Harness {
         }
         assert_eq!(keys.len(), self.model.len());
         assert_eq!(values, want_values);
+    }
+
+    /// Clones the map: the clone has the same cells and stats and the model's entries (checked
+    /// through `into_keys`, `into_values` and `Extend<(&K, &V)>` too); `writes`
+    /// random writes to the clone (checked against a copy of the model) leave the original, its
+    /// cursors and the model untouched.
+    pub(crate) fn clone_check(&self, writes: usize, seed: u64) {
+        let (view, stats) = (self.map.view(), self.map.stats());
+        let mut c = self.map.clone();
+        assert_eq!(c.view(), view, "clone: cells differ");
+        assert_eq!(c.stats(), stats, "clone: stats differ");
+        c.check_invariants().unwrap();
+        // `into_keys`, `into_values` and `Extend<(&K, &V)>` against the model.
+        let keys: HashSet<u64> = c.clone().into_keys().collect();
+        assert_eq!(keys, self.model.keys().copied().collect::<HashSet<_>>());
+        let mut values: Vec<u64> = c.clone().into_values().collect();
+        let mut want_values: Vec<u64> = self.model.values().copied().collect();
+        values.sort_unstable();
+        want_values.sort_unstable();
+        assert_eq!(values, want_values);
+        let mut by_refs = test_map(TestHasher::Sip, Config::default());
+        by_refs.extend(self.model.iter());
+        by_refs.extend(&c);
+        assert_eq!(by_refs.len(), self.model.len());
+        assert!(self.model.iter().all(|(k, v)| by_refs.get(k) == Some(v)));
+        let mut model = self.model.clone();
+        let mut rng = Rng::new(seed);
+        for _ in 0..writes {
+            let k = if model.is_empty() || rng.one_in(3) {
+                rng.next_u64() % 1024
+            } else {
+                *model
+                    .keys()
+                    .nth(rng.below(model.len() as u64) as usize)
+                    .unwrap()
+            };
+            if rng.one_in(2) {
+                assert_eq!(c.remove(&k), model.remove(&k), "clone: remove({k})");
+            } else {
+                let v = rng.next_u64();
+                assert_eq!(c.insert(k, v), model.insert(k, v), "clone: insert({k})");
+            }
+        }
+        c.check_invariants().unwrap();
+        assert_eq!(c.len(), model.len());
+        for (k, v) in &model {
+            assert_eq!(c.get(k), Some(v), "clone: get({k}) differs from its model");
+        }
+        assert_eq!(
+            self.map.view(),
+            view,
+            "writes to the clone changed the original"
+        );
+        self.check();
     }
 
     pub(crate) fn shrink_to_fit(&mut self) {
