@@ -19,7 +19,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use reports::schema::{KNOB_PARAM, OF_PARAM, PHASE_PARAM, TIME_PARAM, TUNE_WORKLOAD};
-use reports::tune_pick::{self, Candidate, Goal, KnobPick, Pick, Why};
+use reports::tune_pick::{self, Candidate, Goal, KnobPick, Pick, Threshold};
 use reports::{Outcome, Params, Record};
 use serde_json::{json, Map, Value};
 
@@ -181,7 +181,14 @@ pub fn rows(
         .collect()
 }
 
-/// The recommendation over the verified rows, with its reason.
+/// The threshold time differences of `column` are held against: the noise floor calibrated
+/// for its metric on its workload in `model`.
+pub fn threshold(model: &reports::NoiseModel, column: &Column) -> Threshold {
+    Threshold::calibrated(model, column.metric, column.workload.id())
+}
+
+/// The recommendation over the verified rows, with its reason; time differences are held
+/// against `threshold` ([`threshold`] of the time column).
 pub fn recommend(
     knob: Knob,
     cols: &[Column],
@@ -189,6 +196,7 @@ pub fn recommend(
     memory: usize,
     rows: &[KnobRow],
     goal: Goal,
+    threshold: &Threshold,
 ) -> KnobPick {
     let candidates: Vec<Candidate> = rows
         .iter()
@@ -204,7 +212,7 @@ pub fn recommend(
             })
         })
         .collect();
-    let pick = tune_pick::pick(&candidates, goal);
+    let pick = tune_pick::pick(&candidates, goal, threshold, knob.default_value());
     let (t, m) = (&cols[time], &cols[memory]);
     let reason = match &pick {
         None => format!(
@@ -238,34 +246,7 @@ fn reason(
         .iter()
         .find(|c| c.value == p.value)
         .expect("the pick is a candidate");
-    let rule = match &p.why {
-        Why::LeastMemory => format!("it has the least {}", m.field()),
-        Why::Fastest => format!("it has the lowest {}", t.field()),
-        Why::AsFastAs { fastest, time } => format!(
-            "its {} is not distinguishable from the fastest's ({} {fastest}, {time:.1}), and it \
-             uses the least memory of those",
-            t.field(),
-            knob.param()
-        ),
-        Why::LowestCost { cost } => format!(
-            "it is Pareto-optimal in {} and {} and has the lowest sum of both as ratios to the \
-             best ({cost:.3}; 2.000 would be best on both)",
-            m.field(),
-            t.field()
-        ),
-        Why::NearLowestCost {
-            lowest,
-            lowest_cost,
-            cost,
-        } => format!(
-            "{} {lowest} has the lowest sum of {} and {} as ratios to the best ({lowest_cost:.3}), \
-             but this one's sum ({cost:.3}) is within the spread of the repetitions, and it uses \
-             less memory",
-            knob.param(),
-            m.field(),
-            t.field()
-        ),
-    };
+    let rule = tune_pick::rule_text(p, knob.param(), &m.field(), &t.field());
     let mut text = format!(
         "{}: {} {} on {}, because {rule}. It measured {} = {:.2} and {} = {:.2}.",
         goal.name(),
@@ -441,14 +422,8 @@ pub fn recommendation_text(knob: Knob, pick: &KnobPick) -> String {
     match &pick.pick {
         Some(p) => {
             let mut out = String::new();
-            if !p.tie.is_empty() {
-                let list: Vec<String> = p.tie.iter().map(f64::to_string).collect();
-                let _ = writeln!(
-                    out,
-                    "tie: {} (within noise); choosing {}: least memory among them",
-                    list.join(", "),
-                    p.value
-                );
+            if let Some(line) = p.tie_line() {
+                let _ = writeln!(out, "{line}");
             }
             let _ = writeln!(
                 out,
@@ -546,6 +521,7 @@ pub fn run(
     let workloads = config.knob_workloads();
     let cells = cells(knob, &values, &workloads).map_err(TuneError::Invalid)?;
     let (cols, time, memory) = columns(&workloads);
+    let threshold = threshold(&super::noise_model()?, &cols[time]);
     if !config.quiet {
         let _ = writeln!(
             stderr,
@@ -579,7 +555,7 @@ pub fn run(
     let records = crate::runner::plan::measure_cells(&cells, knob.contender(), config.seed)
         .map_err(TuneError::Measure)?;
     let rows = rows(knob, &values, &workloads, &cols, &records);
-    let pick = recommend(knob, &cols, time, memory, &rows, goal(config));
+    let pick = recommend(knob, &cols, time, memory, &rows, goal(config), &threshold);
     let records_dir = match run_dir {
         Some(run) => {
             let tune = tune_records(knob, &cells, &cols, &records);
@@ -672,11 +648,18 @@ mod tests {
             memory,
             &rows,
             Goal::Balanced,
+            &threshold(&reports::NoiseModel::shipped(), &cols[time]),
         );
         assert_eq!(pick.pick.as_ref().unwrap().value, 3.0);
         assert_eq!(pick.memory, "sparse-scan/retained-bytes-per-entry");
         assert!(
             pick.reason.contains("evacmap never shrinks"),
+            "{}",
+            pick.reason
+        );
+        assert!(
+            pick.reason
+                .contains("(the noise floor of latency-ns-per-op on sparse-scan on this machine)"),
             "{}",
             pick.reason
         );
@@ -716,6 +699,7 @@ mod tests {
             memory,
             &rows,
             Goal::Balanced,
+            &threshold(&reports::NoiseModel::shipped(), &cols[time]),
         );
         assert_eq!(pick.pick.unwrap().value, 1.0);
         let cells = cells(Knob::ShrinkBelow, &[3.0], &[Workload::SparseScan]).unwrap();
