@@ -62,6 +62,16 @@ fn table_goes_to_stdout_with_a_recommendation_and_progress_to_stderr() {
         "{stderr}"
     );
     assert!(!stdout.contains("[1/2]"), "progress leaked into stdout");
+    // The runner's progress lines name what is measured: a max-load table, not a workload cell.
+    assert!(
+        stderr.contains("tune/evacmap-max-load-mix/load_factor=4/b=8/n=1024: verified"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[ 10/10 "),
+        "two thresholds, five quantities each: {stderr}"
+    );
+    assert!(!stderr.contains("sweep/evacmap-max-load"), "{stderr}");
 }
 
 #[test]
