@@ -77,6 +77,10 @@ pub struct Threshold {
     pub floor: f64,
     /// What the floor is, e.g. `the noise floor of latency-ns-per-op times on this machine`.
     pub of: String,
+    /// The relative difference two memories must exceed to count: 0 when memory is exact for
+    /// the seed (single-threaded cells), else the calibrated floor of the memory metric.
+    #[serde(default)]
+    pub memory_floor: f64,
 }
 
 impl Threshold {
@@ -93,7 +97,23 @@ impl Threshold {
         Threshold {
             floor: model.floor(metric, workload, TUNE_PROFILE),
             of,
+            memory_floor: 0.0,
         }
+    }
+
+    /// This threshold with memory differences up to the calibrated floor of `metric` on
+    /// `workload` counted as ties: for memory that is not exact for the seed (multi-threaded
+    /// cells).
+    pub fn with_memory_noise(self, model: &NoiseModel, metric: Metric, workload: &str) -> Self {
+        Threshold {
+            memory_floor: model.floor(metric, workload, TUNE_PROFILE),
+            ..self
+        }
+    }
+
+    /// True if memories `a` and `b` differ by no more than [`Threshold::memory_floor`].
+    pub fn memory_tied(&self, a: f64, b: f64) -> bool {
+        (a - b).abs() <= self.memory_floor * a.abs().max(b.abs())
     }
 
     /// `13.6% (the noise floor of ...)`.
@@ -160,16 +180,17 @@ pub fn frontier(candidates: &[Candidate]) -> Vec<usize> {
 
 /// Indices of the candidates no other dominates within noise, in input order: `q` dominates `p`
 /// when it uses no more memory, is not slower beyond noise, and uses less memory or is faster
-/// beyond noise. Two values with equal memory and tied times both stay.
-pub fn noise_frontier(candidates: &[Candidate], floor: f64) -> Vec<usize> {
+/// beyond noise. Two values with tied memory and tied times both stay.
+pub fn noise_frontier(candidates: &[Candidate], threshold: &Threshold) -> Vec<usize> {
     (0..candidates.len())
         .filter(|&i| {
             let p = &candidates[i];
             !candidates.iter().any(|q| {
-                let differ = times_differ(q, p, floor);
-                q.memory <= p.memory
+                let differ = times_differ(q, p, threshold.floor);
+                let same_memory = threshold.memory_tied(q.memory, p.memory);
+                (q.memory <= p.memory || same_memory)
                     && !(differ && q.time > p.time)
-                    && (q.memory < p.memory || (differ && q.time < p.time))
+                    && ((q.memory < p.memory && !same_memory) || (differ && q.time < p.time))
             })
         })
         .collect()
@@ -313,12 +334,22 @@ impl Pick {
     }
 }
 
-/// The order among tied candidates: less memory first, then the one nearest the default, then
-/// the faster, then the smaller value.
-fn tie_order(a: &Candidate, b: &Candidate, default: Option<f64>) -> std::cmp::Ordering {
+/// The order among tied candidates: less memory first (memories within the threshold's memory
+/// floor count as equal), then the one nearest the default, then the faster, then the smaller
+/// value.
+fn tie_order(
+    a: &Candidate,
+    b: &Candidate,
+    threshold: &Threshold,
+    default: Option<f64>,
+) -> std::cmp::Ordering {
     let distance = |c: &Candidate| default.map_or(0.0, |d| (c.value - d).abs());
-    a.memory
-        .total_cmp(&b.memory)
+    let memory = if threshold.memory_tied(a.memory, b.memory) {
+        std::cmp::Ordering::Equal
+    } else {
+        a.memory.total_cmp(&b.memory)
+    };
+    memory
         .then(distance(a).total_cmp(&distance(b)))
         .then(a.time.total_cmp(&b.time))
         .then(a.value.total_cmp(&b.value))
@@ -347,12 +378,15 @@ pub fn pick(
                 .iter()
                 .map(|c| c.memory)
                 .fold(f64::INFINITY, f64::min);
-            let same: Vec<&Candidate> = candidates.iter().filter(|c| c.memory == least).collect();
+            let same: Vec<&Candidate> = candidates
+                .iter()
+                .filter(|c| threshold.memory_tied(c.memory, least))
+                .collect();
             let fastest = *same.iter().min_by(|a, b| a.time.total_cmp(&b.time))?;
             let best = *same
                 .iter()
                 .filter(|c| !times_differ(c, fastest, floor))
-                .min_by(|a, b| tie_order(a, b, default))?;
+                .min_by(|a, b| tie_order(a, b, threshold, default))?;
             (best, Vec::new(), Why::LeastMemory)
         }
         Goal::Latency => {
@@ -361,7 +395,9 @@ pub fn pick(
                 .iter()
                 .filter(|c| !times_differ(c, fastest, floor))
                 .collect();
-            let best = *tied.iter().min_by(|a, b| tie_order(a, b, default))?;
+            let best = *tied
+                .iter()
+                .min_by(|a, b| tie_order(a, b, threshold, default))?;
             let why = if best.value == fastest.value {
                 Why::Fastest
             } else {
@@ -374,14 +410,16 @@ pub fn pick(
         }
         Goal::Balanced => {
             let costs = Costs::of(candidates);
-            let front: Vec<&Candidate> = noise_frontier(candidates, floor)
+            let front: Vec<&Candidate> = noise_frontier(candidates, threshold)
                 .into_iter()
                 .map(|i| &candidates[i])
                 .collect();
             let (mut current, start) = match front.iter().find(|c| Some(c.value) == default) {
                 Some(d) => (*d, Start::Default),
                 None => (
-                    *front.iter().min_by(|a, b| tie_order(a, b, default))?,
+                    *front
+                        .iter()
+                        .min_by(|a, b| tie_order(a, b, threshold, default))?,
                     Start::LeastMemory,
                 ),
             };
@@ -408,7 +446,7 @@ pub fn pick(
                             || (!beats(&costs, lowest, c, floor)
                                 && !beats(&costs, c, lowest, floor))
                     })
-                    .min_by(|a, b| tie_order(a, b, default))
+                    .min_by(|a, b| tie_order(a, b, threshold, default))
                     .unwrap_or(lowest);
                 moved_from = Some(current);
                 current = next;
@@ -562,6 +600,7 @@ mod tests {
         Threshold {
             floor,
             of: "the test floor".into(),
+            memory_floor: 0.0,
         }
     }
 
@@ -820,8 +859,39 @@ mod tests {
             c(6.5, 11.0, 10.5, 0.01),
             c(8.0, 9.0, 16.0, 0.01),
         ];
-        assert_eq!(noise_frontier(&rs, 0.10), [0, 2, 3]);
+        assert_eq!(noise_frontier(&rs, &th(0.10)), [0, 2, 3]);
         assert_eq!(frontier(&rs), [0, 1, 2, 3]);
+    }
+
+    #[test]
+    fn memory_within_its_floor_ties_and_the_default_wins() {
+        // Shard counts on a multi-threaded cell: memory 0.1% apart, times tied. With exact
+        // memory the least wins; with a 1% memory floor the memories tie too, and the default
+        // stays.
+        let exact = pick(&shards(), Goal::Balanced, &th(0.5), Some(8.0)).unwrap();
+        assert_eq!(exact.value, 1.0);
+        let noisy = Threshold {
+            memory_floor: 0.01,
+            ..th(0.5)
+        };
+        let p = pick(&shards(), Goal::Balanced, &noisy, Some(8.0)).unwrap();
+        assert_eq!(p.value, 8.0, "{p:?}");
+        assert_eq!(p.tie, [1.0, 2.0, 8.0]);
+        for goal in [Goal::Memory, Goal::Latency] {
+            assert_eq!(pick(&shards(), goal, &noisy, Some(8.0)).unwrap().value, 8.0);
+        }
+        assert!(noisy.memory_tied(78.5, 78.6) && !noisy.memory_tied(78.5, 80.0));
+        let calibrated = Threshold::calibrated(
+            &NoiseModel::shipped(),
+            Metric::LatencyP99Ns,
+            "readers-during-sweep",
+        )
+        .with_memory_noise(
+            &NoiseModel::shipped(),
+            Metric::RetainedBytesPerEntry,
+            "readers-during-sweep",
+        );
+        assert!(calibrated.memory_floor >= 0.01, "{calibrated:?}");
     }
 
     #[test]

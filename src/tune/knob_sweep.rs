@@ -35,6 +35,9 @@ pub struct Measured {
     pub value: f64,
     /// The samples behind it (criterion's per-op samples, or one per repetition).
     pub samples: Vec<f64>,
+    /// True if the value is exact for the seed (a deterministic metric of a single-threaded
+    /// cell).
+    pub exact: bool,
 }
 
 /// One value of the knob.
@@ -152,9 +155,15 @@ pub fn rows(
                     of_cell(records, knob, v, c.workload)
                         .find(|r| r.metric == c.metric && phase_of(r) == c.phase)
                         .and_then(|r| match &r.outcome {
-                            Outcome::Ok { value, samples, .. } => Some(Measured {
+                            Outcome::Ok {
+                                value,
+                                samples,
+                                interval,
+                                ..
+                            } => Some(Measured {
                                 value: *value,
                                 samples: samples.clone(),
+                                exact: *interval == reports::Interval::Exact,
                             }),
                             _ => None,
                         })
@@ -181,10 +190,27 @@ pub fn rows(
         .collect()
 }
 
-/// The threshold time differences of `column` are held against: the noise floor calibrated
-/// for its metric on its workload in `model`.
-pub fn threshold(model: &reports::NoiseModel, column: &Column) -> Threshold {
-    Threshold::calibrated(model, column.metric, column.workload.id())
+/// The threshold time differences of column `time` are held against: the noise floor
+/// calibrated for its metric on its workload in `model`; memory differences of column `memory`
+/// count only beyond its metric's floor when some verified row's memory is not exact for the
+/// seed (a multi-threaded cell), else any difference counts.
+pub fn threshold(
+    model: &reports::NoiseModel,
+    cols: &[Column],
+    time: usize,
+    memory: usize,
+    rows: &[KnobRow],
+) -> Threshold {
+    let t = Threshold::calibrated(model, cols[time].metric, cols[time].workload.id());
+    let inexact = rows
+        .iter()
+        .filter_map(|r| r.metrics[memory].as_ref())
+        .any(|m| !m.exact);
+    if inexact {
+        t.with_memory_noise(model, cols[memory].metric, cols[memory].workload.id())
+    } else {
+        t
+    }
 }
 
 /// The recommendation over the verified rows, with its reason; time differences are held
@@ -521,7 +547,7 @@ pub fn run(
     let workloads = config.knob_workloads();
     let cells = cells(knob, &values, &workloads).map_err(TuneError::Invalid)?;
     let (cols, time, memory) = columns(&workloads);
-    let threshold = threshold(&super::noise_model()?, &cols[time]);
+    let noise = super::noise_model()?;
     if !config.quiet {
         let _ = writeln!(
             stderr,
@@ -555,6 +581,7 @@ pub fn run(
     let records = crate::runner::plan::measure_cells(&cells, knob.contender(), config.seed)
         .map_err(TuneError::Measure)?;
     let rows = rows(knob, &values, &workloads, &cols, &records);
+    let threshold = threshold(&noise, &cols, time, memory, &rows);
     let pick = recommend(knob, &cols, time, memory, &rows, goal(config), &threshold);
     let records_dir = match run_dir {
         Some(run) => {
@@ -648,7 +675,7 @@ mod tests {
             memory,
             &rows,
             Goal::Balanced,
-            &threshold(&reports::NoiseModel::shipped(), &cols[time]),
+            &threshold(&reports::NoiseModel::shipped(), &cols, time, memory, &rows),
         );
         assert_eq!(pick.pick.as_ref().unwrap().value, 3.0);
         assert_eq!(pick.memory, "sparse-scan/retained-bytes-per-entry");
@@ -699,7 +726,7 @@ mod tests {
             memory,
             &rows,
             Goal::Balanced,
-            &threshold(&reports::NoiseModel::shipped(), &cols[time]),
+            &threshold(&reports::NoiseModel::shipped(), &cols, time, memory, &rows),
         );
         assert_eq!(pick.pick.unwrap().value, 1.0);
         let cells = cells(Knob::ShrinkBelow, &[3.0], &[Workload::SparseScan]).unwrap();

@@ -226,6 +226,7 @@ mod tests {
         Threshold {
             floor: 0.05,
             of: "the test floor".into(),
+            memory_floor: 0.0,
         }
     }
 
