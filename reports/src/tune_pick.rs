@@ -315,7 +315,10 @@ impl Pick {
         }
         let list: Vec<String> = self.tie.iter().map(f64::to_string).collect();
         let within = match &self.threshold {
-            Some(t) => format!("within {}", t.describe()),
+            Some(t) => format!(
+                "no difference beyond {} and the spread of the repetitions",
+                t.describe()
+            ),
             None => "within noise".to_owned(),
         };
         let why = match &self.why {
@@ -503,8 +506,8 @@ pub fn rule_text(p: &Pick, knob: &str, memory: &str, time: &str) -> String {
             fastest,
             time: fastest_time,
         } => format!(
-            "its {time} is within {thr} of the fastest's ({knob} {fastest}, {fastest_time:.1}): \
-             tie; least {memory} wins"
+            "its {time} is within {thr} (or the spread of the repetitions) of the fastest's \
+             ({knob} {fastest}, {fastest_time:.1}): tie; least {memory} wins"
         ),
         Why::Kept {
             start: Start::Default,
@@ -665,7 +668,8 @@ mod tests {
         let line = p.tie_line().unwrap();
         assert!(
             line.starts_with(
-                "tie: 6.5, 8 (within 10.0% (the test floor)); choosing 8: least memory"
+                "tie: 6.5, 8 (no difference beyond 10.0% (the test floor) and the spread of the \
+                 repetitions); choosing 8: least memory"
             ),
             "{line}"
         );

@@ -252,13 +252,18 @@ mod tests {
         assert_eq!(r.tie, [4.0, 5.0]);
         assert!(
             r.reason.contains(
-                "within 5.0% (the test floor) of the fastest's (load factor 4, 30.0): tie; least \
-                 overhead bytes per entry wins"
+                "within 5.0% (the test floor) (or the spread of the repetitions) of the fastest's \
+                 (load factor 4, 30.0): tie; least overhead bytes per entry wins"
             ),
             "{}",
             r.reason
         );
-        assert!(output::tie_line(&r).starts_with("tie: 4, 5 (within 5.0% (the test floor))"));
+        assert!(
+            output::tie_line(&r)
+                .starts_with("tie: 4, 5 (no difference beyond 5.0% (the test floor)"),
+            "{}",
+            output::tie_line(&r)
+        );
         // Clearly separated: no tie.
         let r = recommend(&rows(), Objective::Latency, None, &th()).unwrap();
         assert!(r.tie.is_empty(), "{:?}", r.tie);
