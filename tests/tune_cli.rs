@@ -47,6 +47,12 @@ fn table_goes_to_stdout_with_a_recommendation_and_progress_to_stderr() {
         stdout.contains("recommendation (balanced): load factor "),
         "{stdout}"
     );
+    // Time differences are held against the machine's calibrated noise floor, and the reason
+    // says which.
+    assert!(
+        stdout.contains("(the noise floor of latency-ns-per-op times on this machine)"),
+        "{stdout}"
+    );
     assert!(
         stderr.contains("[1/2] load factor 4: 1024 keys in 2^8 buckets"),
         "{stderr}"
@@ -56,6 +62,16 @@ fn table_goes_to_stdout_with_a_recommendation_and_progress_to_stderr() {
         "{stderr}"
     );
     assert!(!stdout.contains("[1/2]"), "progress leaked into stdout");
+    // The runner's progress lines name what is measured: a max-load table, not a workload cell.
+    assert!(
+        stderr.contains("tune/evacmap-max-load-mix/load_factor=4/b=8/n=1024: verified"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("[ 10/10 "),
+        "two thresholds, five quantities each: {stderr}"
+    );
+    assert!(!stderr.contains("sweep/evacmap-max-load"), "{stderr}");
 }
 
 #[test]
@@ -179,6 +195,26 @@ fn invalid_settings_are_clear_errors_with_nothing_on_stdout() {
             "{stderr}"
         );
     }
+}
+
+#[test]
+fn an_unreadable_noise_calibration_is_a_clear_error_before_anything_runs() {
+    let dir = scratch("noise");
+    let out = Command::new(env!("CARGO_BIN_EXE_evacbench"))
+        .args(["tune", "--b", "8", "--load-factors", "4", "--out"])
+        .arg(&dir)
+        .env("EVACBENCH_NOISE", dir.join("missing-noise.json"))
+        .output()
+        .expect("the evacbench binary runs");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(out.stdout.is_empty(), "{}", text(&out.stdout));
+    assert!(stderr.contains("EVACBENCH_NOISE: "), "{stderr}");
+    assert!(
+        stderr.contains("unset it to use the shipped one"),
+        "{stderr}"
+    );
+    assert!(!dir.exists(), "a run directory was written");
 }
 
 #[test]

@@ -110,7 +110,7 @@ pub(crate) fn summarize_with(
         .collect();
     let tuning: Vec<_> = tune_grids
         .iter()
-        .flat_map(|g| tune::tables(g, &picks))
+        .flat_map(|g| tune::tables(g, &picks, noise))
         .collect();
     let mut ids = charts::Ids::default();
     let overview: Vec<_> = guide::overview(&bench, infos, &decision_guide)

@@ -6,7 +6,8 @@
 //! measured on a workload says which in `of` (and the readers' `phase`). Rows are the knob's
 //! values, columns the (workload, phase, metric) triples. The pick is the one `evacbench tune`
 //! recorded ([`KnobPick`]); a run without one (older load-factor runs) gets the same
-//! computation, [`tune_pick::pick`], on bytes per entry against lookup-hit time.
+//! computation, [`tune_pick::pick`], on bytes per entry against lookup-hit time, held against
+//! the noise floor of lookup-hit times.
 
 use std::collections::BTreeMap;
 
@@ -16,10 +17,11 @@ use crate::model::{
     Cell, Chart, ChartKind, ParetoChart, ParetoPoint, Recommendation, TuneColumn, TuneRow,
     TuneTable,
 };
+use crate::noise::NoiseModel;
 use crate::schema::{
-    Metric, ParamValue, Params, KNOB_PARAM, LOAD_FACTOR_PARAM, OF_PARAM, PHASE_PARAM,
+    Metric, ParamValue, Params, KNOB_PARAM, LOAD_FACTOR_PARAM, OF_PARAM, PHASE_PARAM, TUNE_WORKLOAD,
 };
-use crate::tune_pick::{self, column_id, Candidate, Goal, KnobPick, Why};
+use crate::tune_pick::{self, column_id, Candidate, Goal, KnobPick, Threshold, Why};
 
 /// Go's growth threshold, the default of the `load_factor` knob.
 pub(crate) const DEFAULT_LOAD_FACTOR: f64 = 6.5;
@@ -69,8 +71,13 @@ fn classify(params: &Params, metric: Metric) -> Option<(String, f64, TuneColumn,
 }
 
 /// One table per knob, contender and set of fixed parameters; `picks` are the recorded
-/// choices (with the tune run they came from).
-pub(crate) fn tables(grid: &WorkloadGrid, picks: &[(KnobPick, String)]) -> Vec<TuneTable> {
+/// choices (with the tune run they came from); `noise` gives the threshold of a pick computed
+/// here.
+pub(crate) fn tables(
+    grid: &WorkloadGrid,
+    picks: &[(KnobPick, String)],
+    noise: &NoiseModel,
+) -> Vec<TuneTable> {
     type Key = (String, String, Params);
     let mut sweeps: BTreeMap<Key, Vec<(f64, TuneColumn, Cell)>> = BTreeMap::new();
     for t in &grid.tables {
@@ -100,7 +107,7 @@ pub(crate) fn tables(grid: &WorkloadGrid, picks: &[(KnobPick, String)]) -> Vec<T
             let pick = picks
                 .iter()
                 .find(|(p, _)| p.knob == knob && p.contender == contender);
-            table(knob, contender, fixed, &cells, pick)
+            table(knob, contender, fixed, &cells, pick, noise)
         })
         .collect();
     // The growth threshold first (the knob every user has), then the others by name.
@@ -114,6 +121,7 @@ fn table(
     fixed: Params,
     cells: &[(f64, TuneColumn, Cell)],
     recorded: Option<&(KnobPick, String)>,
+    noise: &NoiseModel,
 ) -> TuneTable {
     let mut values: Vec<f64> = cells.iter().map(|c| c.0).collect();
     values.sort_by(f64::total_cmp);
@@ -174,7 +182,12 @@ fn table(
         .collect();
     let (chosen, reason) = match recorded {
         Some((p, _)) => (p.pick.as_ref().map(|x| x.value), p.reason.clone()),
-        None => match tune_pick::pick(&candidates, goal) {
+        None => match tune_pick::pick(
+            &candidates,
+            goal,
+            &Threshold::calibrated(noise, Metric::LookupHitNs, TUNE_WORKLOAD),
+            default,
+        ) {
             Some(p) => (
                 Some(p.value),
                 computed_reason(&knob, &p, &candidates, default),
@@ -272,9 +285,19 @@ fn computed_reason(
         "{knob} {} is Pareto-optimal and balances memory and time best ({}): {} and {}",
         fmt::number(p.value),
         match &p.why {
-            Why::NearLowestCost { lowest, .. } =>
-                format!("within noise of {}, with less memory", fmt::number(*lowest)),
-            _ => "lowest sum of both as ratios to the best".to_owned(),
+            Why::Beats { over, .. } => format!(
+                "it beats {} beyond {} on the sum of both as ratios to the best",
+                fmt::number(*over),
+                p.threshold
+                    .as_ref()
+                    .map_or_else(String::new, Threshold::describe)
+            ),
+            _ => format!(
+                "no value beats it beyond {} on the sum of both as ratios to the best",
+                p.threshold
+                    .as_ref()
+                    .map_or_else(String::new, Threshold::describe)
+            ),
         },
         fmt::number(c.memory),
         fmt::number(c.time)
@@ -339,6 +362,7 @@ mod tests {
             Params::new(),
             &cells,
             None,
+            &NoiseModel::shipped(),
         );
         let frontier: Vec<f64> = t
             .rows
@@ -378,6 +402,8 @@ mod tests {
                     },
                 ],
                 Goal::Memory,
+                &Threshold::calibrated(&NoiseModel::shipped(), Metric::LookupHitNs, "tune"),
+                Some(6.5),
             ),
             reason: "the CLI said so".into(),
         };
@@ -387,6 +413,7 @@ mod tests {
             Params::new(),
             &cells,
             Some(&(recorded, "runs/x".into())),
+            &NoiseModel::shipped(),
         );
         let r = t.recommendation.unwrap();
         assert_eq!(

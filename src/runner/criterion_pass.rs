@@ -62,7 +62,8 @@ impl Runner<'_> {
         let sample_size = self.timing.samples_for(S::FRESH, setup_time + one_run);
         let timing_started = Instant::now();
         {
-            let mut group = self.criterion.benchmark_group(cell.workload.id());
+            let (group_name, label) = self.group_and_label(cell);
+            let mut group = self.criterion.benchmark_group(group_name);
             group
                 .sample_size(sample_size)
                 .warm_up_time(self.timing.warm_up.mul_f64(scale))
@@ -71,7 +72,7 @@ impl Runner<'_> {
                 .nresamples(self.timing.resamples)
                 .throughput(Throughput::Elements(cell.n));
             let mut first = true;
-            group.bench_function(BenchmarkId::new(info.name, cell.label()), |b| {
+            group.bench_function(BenchmarkId::new(info.name, label), |b| {
                 b.iter_custom(|iters| {
                     let mut total = Duration::ZERO;
                     let mut ops = 0;

@@ -41,6 +41,7 @@ impl<'c> Runner<'c> {
             summary: Summary::default(),
             error: None,
             plan: None,
+            named: None,
         }
     }
 
@@ -74,7 +75,7 @@ impl<'c> Runner<'c> {
                 infos
                     .iter()
                     .filter(|i| c.workload != Workload::ReadersDuringSweep || i.shared)
-                    .filter(|i| self.selected(&Self::bench_id(c, i.name)))
+                    .filter(|i| self.selected(&self.bench_id(c, i.name)))
                     .count()
             })
             .collect();
@@ -133,8 +134,19 @@ impl<'c> Runner<'c> {
         Ok((self.opts.out, self.summary))
     }
 
-    pub(super) fn bench_id(cell: &Cell, name: &str) -> String {
-        format!("{}/{}/{}", cell.workload, name, cell.label())
+    /// `workload/contender/label`, or the caller's [`super::Named`] group and label.
+    pub(super) fn bench_id(&self, cell: &Cell, name: &str) -> String {
+        let (group, label) = self.group_and_label(cell);
+        format!("{group}/{name}/{label}")
+    }
+
+    /// Criterion's group and the label of `cell`'s measurement: its workload and label, or
+    /// the caller's [`super::Named`] ones.
+    pub(super) fn group_and_label(&self, cell: &Cell) -> (String, String) {
+        match &self.named {
+            Some(n) => (n.group.clone(), n.label.clone()),
+            None => (cell.workload.id().to_owned(), cell.label()),
+        }
     }
 
     pub(super) fn selected(&self, id: &str) -> bool {
@@ -169,7 +181,7 @@ impl<'c> Runner<'c> {
         s: &S,
     ) {
         self.done += 1;
-        let id = Self::bench_id(cell, info.name);
+        let id = self.bench_id(cell, info.name);
         if self.error.is_some() || !self.selected(&id) {
             return;
         }

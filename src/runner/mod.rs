@@ -120,6 +120,20 @@ pub struct Runner<'c> {
     error: Option<String>,
     /// The caller's cells and contenders, if not the profile's.
     plan: Option<Plan>,
+    /// A caller's name for what is measured, in place of the cell's (see [`Named`]).
+    named: Option<Named>,
+}
+
+/// A caller's name for a measurement whose cell only carries its size: it replaces the cell's
+/// workload and label in progress lines and criterion's ids (`evacbench tune`'s max-load
+/// tables, which are no workload's cells). Records still carry the cell; the caller relabels
+/// them.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct Named {
+    /// In place of the workload: criterion's group and the id's first part.
+    pub(crate) group: String,
+    /// In place of the cell's label, e.g. `load_factor=6.5/b=16/n=425984`.
+    pub(crate) label: String,
 }
 
 impl std::fmt::Debug for Runner<'_> {

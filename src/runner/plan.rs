@@ -16,7 +16,7 @@ use reports::Record;
 use strategies::{Contender, EvacMapCursor, Info, V8};
 
 use super::scenario::{MaxLoad, Quantity, Scenario};
-use super::{Options, Plan, Runner};
+use super::{Named, Options, Plan, Runner};
 use crate::tune::max_load_inputs::{Inputs, TuneKey, TuneValue};
 use crate::workloads::{Cell, Profile};
 
@@ -70,11 +70,17 @@ pub(crate) fn with_session<T>(
 }
 
 impl Session<'_> {
+    /// Sets how many measurements this session will make, for the progress lines' `[k/total]`.
+    pub(crate) fn expect(&mut self, total: usize) {
+        self.runner.total = total;
+    }
+
     /// Measures quantity `q` of the max-load table of `inputs` (evacmap with `config`, settled
     /// at `2^b` buckets) like any cell: verified, timed with criterion, through the allocation
-    /// pass (which reads the table's structure). The runner identifies it as a `sweep` cell of
-    /// the table's size with contender [`Quantity::contender`]; the caller files the records
-    /// under its own names.
+    /// pass (which reads the table's structure). Progress lines and criterion name it
+    /// `tune/<contender>/load_factor=<lf>/b=<b>/n=<entries>` ([`Quantity::contender`]); its
+    /// records carry a `sweep` cell of the table's size, which the caller files under its own
+    /// names.
     pub(crate) fn measure_max_load<K: TuneKey, V: TuneValue>(
         &mut self,
         q: Quantity,
@@ -90,7 +96,15 @@ impl Session<'_> {
         };
         let hasher = FixedState::with_seed(crate::tune::HASH_SEED);
         let _types = std::marker::PhantomData;
-        match q {
+        self.runner.named = Some(Named {
+            group: reports::schema::TUNE_WORKLOAD.to_owned(),
+            label: format!(
+                "load_factor={}/b={b}/n={}",
+                config.load_factor,
+                inputs.hits.len()
+            ),
+        });
+        let measured = match q {
             Quantity::LookupHit | Quantity::LookupMiss => self.measure(
                 &cell,
                 info,
@@ -117,7 +131,9 @@ impl Session<'_> {
                     _types,
                 },
             ),
-        }
+        };
+        self.runner.named = None;
+        measured
     }
 
     fn measure<S: Scenario>(
@@ -127,7 +143,7 @@ impl Session<'_> {
         seed: u64,
         s: &S,
     ) -> Result<Vec<Record>, String> {
-        self.runner.total += 1;
+        self.runner.total = self.runner.total.max(self.runner.done + 1);
         self.runner.measure(cell, 0, info, seed, s);
         if let Some(e) = self.runner.error.take() {
             return Err(e);

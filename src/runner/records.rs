@@ -187,7 +187,7 @@ impl Runner<'_> {
     /// Records a contender x cell the workload does not apply to.
     pub(super) fn not_applicable(&mut self, cell: &Cell, info: Info, seed: u64, why: &str) {
         self.done += 1;
-        let id = Self::bench_id(cell, info.name);
+        let id = self.bench_id(cell, info.name);
         if !self.selected(&id) {
             return;
         }

@@ -19,7 +19,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use reports::schema::{KNOB_PARAM, OF_PARAM, PHASE_PARAM, TIME_PARAM, TUNE_WORKLOAD};
-use reports::tune_pick::{self, Candidate, Goal, KnobPick, Pick, Why};
+use reports::tune_pick::{self, Candidate, Goal, KnobPick, Pick, Threshold};
 use reports::{Outcome, Params, Record};
 use serde_json::{json, Map, Value};
 
@@ -35,6 +35,9 @@ pub struct Measured {
     pub value: f64,
     /// The samples behind it (criterion's per-op samples, or one per repetition).
     pub samples: Vec<f64>,
+    /// True if the value is exact for the seed (a deterministic metric of a single-threaded
+    /// cell).
+    pub exact: bool,
 }
 
 /// One value of the knob.
@@ -152,9 +155,15 @@ pub fn rows(
                     of_cell(records, knob, v, c.workload)
                         .find(|r| r.metric == c.metric && phase_of(r) == c.phase)
                         .and_then(|r| match &r.outcome {
-                            Outcome::Ok { value, samples, .. } => Some(Measured {
+                            Outcome::Ok {
+                                value,
+                                samples,
+                                interval,
+                                ..
+                            } => Some(Measured {
                                 value: *value,
                                 samples: samples.clone(),
+                                exact: *interval == reports::Interval::Exact,
                             }),
                             _ => None,
                         })
@@ -181,7 +190,31 @@ pub fn rows(
         .collect()
 }
 
-/// The recommendation over the verified rows, with its reason.
+/// The threshold time differences of column `time` are held against: the noise floor
+/// calibrated for its metric on its workload in `model`; memory differences of column `memory`
+/// count only beyond its metric's floor when some verified row's memory is not exact for the
+/// seed (a multi-threaded cell), else any difference counts.
+pub fn threshold(
+    model: &reports::NoiseModel,
+    cols: &[Column],
+    time: usize,
+    memory: usize,
+    rows: &[KnobRow],
+) -> Threshold {
+    let t = Threshold::calibrated(model, cols[time].metric, cols[time].workload.id());
+    let inexact = rows
+        .iter()
+        .filter_map(|r| r.metrics[memory].as_ref())
+        .any(|m| !m.exact);
+    if inexact {
+        t.with_memory_noise(model, cols[memory].metric, cols[memory].workload.id())
+    } else {
+        t
+    }
+}
+
+/// The recommendation over the verified rows, with its reason; time differences are held
+/// against `threshold` ([`threshold`] of the time column).
 pub fn recommend(
     knob: Knob,
     cols: &[Column],
@@ -189,6 +222,7 @@ pub fn recommend(
     memory: usize,
     rows: &[KnobRow],
     goal: Goal,
+    threshold: &Threshold,
 ) -> KnobPick {
     let candidates: Vec<Candidate> = rows
         .iter()
@@ -204,7 +238,7 @@ pub fn recommend(
             })
         })
         .collect();
-    let pick = tune_pick::pick(&candidates, goal);
+    let pick = tune_pick::pick(&candidates, goal, threshold, knob.default_value());
     let (t, m) = (&cols[time], &cols[memory]);
     let reason = match &pick {
         None => format!(
@@ -238,34 +272,7 @@ fn reason(
         .iter()
         .find(|c| c.value == p.value)
         .expect("the pick is a candidate");
-    let rule = match &p.why {
-        Why::LeastMemory => format!("it has the least {}", m.field()),
-        Why::Fastest => format!("it has the lowest {}", t.field()),
-        Why::AsFastAs { fastest, time } => format!(
-            "its {} is not distinguishable from the fastest's ({} {fastest}, {time:.1}), and it \
-             uses the least memory of those",
-            t.field(),
-            knob.param()
-        ),
-        Why::LowestCost { cost } => format!(
-            "it is Pareto-optimal in {} and {} and has the lowest sum of both as ratios to the \
-             best ({cost:.3}; 2.000 would be best on both)",
-            m.field(),
-            t.field()
-        ),
-        Why::NearLowestCost {
-            lowest,
-            lowest_cost,
-            cost,
-        } => format!(
-            "{} {lowest} has the lowest sum of {} and {} as ratios to the best ({lowest_cost:.3}), \
-             but this one's sum ({cost:.3}) is within the spread of the repetitions, and it uses \
-             less memory",
-            knob.param(),
-            m.field(),
-            t.field()
-        ),
-    };
+    let rule = tune_pick::rule_text(p, knob.param(), &m.field(), &t.field());
     let mut text = format!(
         "{}: {} {} on {}, because {rule}. It measured {} = {:.2} and {} = {:.2}.",
         goal.name(),
@@ -441,14 +448,8 @@ pub fn recommendation_text(knob: Knob, pick: &KnobPick) -> String {
     match &pick.pick {
         Some(p) => {
             let mut out = String::new();
-            if !p.tie.is_empty() {
-                let list: Vec<String> = p.tie.iter().map(f64::to_string).collect();
-                let _ = writeln!(
-                    out,
-                    "tie: {} (within noise); choosing {}: least memory among them",
-                    list.join(", "),
-                    p.value
-                );
+            if let Some(line) = p.tie_line() {
+                let _ = writeln!(out, "{line}");
             }
             let _ = writeln!(
                 out,
@@ -546,6 +547,7 @@ pub fn run(
     let workloads = config.knob_workloads();
     let cells = cells(knob, &values, &workloads).map_err(TuneError::Invalid)?;
     let (cols, time, memory) = columns(&workloads);
+    let noise = super::noise_model()?;
     if !config.quiet {
         let _ = writeln!(
             stderr,
@@ -579,7 +581,8 @@ pub fn run(
     let records = crate::runner::plan::measure_cells(&cells, knob.contender(), config.seed)
         .map_err(TuneError::Measure)?;
     let rows = rows(knob, &values, &workloads, &cols, &records);
-    let pick = recommend(knob, &cols, time, memory, &rows, goal(config));
+    let threshold = threshold(&noise, &cols, time, memory, &rows);
+    let pick = recommend(knob, &cols, time, memory, &rows, goal(config), &threshold);
     let records_dir = match run_dir {
         Some(run) => {
             let tune = tune_records(knob, &cells, &cols, &records);
@@ -672,11 +675,18 @@ mod tests {
             memory,
             &rows,
             Goal::Balanced,
+            &threshold(&reports::NoiseModel::shipped(), &cols, time, memory, &rows),
         );
         assert_eq!(pick.pick.as_ref().unwrap().value, 3.0);
         assert_eq!(pick.memory, "sparse-scan/retained-bytes-per-entry");
         assert!(
             pick.reason.contains("evacmap never shrinks"),
+            "{}",
+            pick.reason
+        );
+        assert!(
+            pick.reason
+                .contains("(the noise floor of latency-ns-per-op on sparse-scan on this machine)"),
             "{}",
             pick.reason
         );
@@ -716,6 +726,7 @@ mod tests {
             memory,
             &rows,
             Goal::Balanced,
+            &threshold(&reports::NoiseModel::shipped(), &cols, time, memory, &rows),
         );
         assert_eq!(pick.pick.unwrap().value, 1.0);
         let cells = cells(Knob::ShrinkBelow, &[3.0], &[Workload::SparseScan]).unwrap();

@@ -58,6 +58,7 @@ impl SizeVisitor for Plan<'_> {
         } = self;
         let total = load_factors.len();
         crate::runner::plan::with_session(seed, |session| {
+            session.expect(Quantity::ALL.len() * total);
             let mut rows = Vec::new();
             for (i, &lf) in load_factors.iter().enumerate() {
                 let n = max_load_len(lf, b);

@@ -46,7 +46,7 @@ pub use config::{
 };
 pub use knob::Knob;
 pub use mix::Mix;
-pub use recommend::{recommend, times_differ, Recommendation};
+pub use recommend::{recommend, Recommendation};
 pub use row::{Metrics, Row, Timing};
 pub use sizes::{KEY_BYTES, VALUE_BYTES};
 
@@ -104,6 +104,18 @@ pub enum TuneError {
     /// Everything was measured and printed, but no threshold qualifies (all failed
     /// verification, or none meets the memory limit).
     NoRecommendation(String),
+}
+
+/// The noise calibration the recommendation holds time differences against: the one
+/// `EVACBENCH_NOISE` names, else the shipped one (as `evacbench compare`).
+pub(crate) fn noise_model() -> Result<reports::NoiseModel, TuneError> {
+    reports::NoiseModel::from_env().map_err(|e| {
+        TuneError::Invalid(format!(
+            "{}: {e}; point it at a calibration written by `evacbench calibrate`, or unset it to \
+             use the shipped one",
+            reports::NOISE_ENV
+        ))
+    })
 }
 
 impl TuneError {
@@ -190,6 +202,11 @@ fn load_factor(
         config.load_factors.len(),
         output::settings_line(&settings)
     );
+    let threshold = reports::tune_pick::Threshold::calibrated(
+        &noise_model()?,
+        reports::Metric::LatencyNsPerOp,
+        reports::schema::TUNE_WORKLOAD,
+    );
     let peak = config.estimated_peak_bytes();
     if peak > 4 << 30 {
         let _ = writeln!(
@@ -224,6 +241,7 @@ fn load_factor(
         &rows,
         config.effective_objective(),
         config.max_bytes_per_entry,
+        &threshold,
     );
     let records_dir = match run_dir {
         Some(run) => {

@@ -223,17 +223,13 @@ pub fn settings_line(settings: &Settings) -> String {
     )
 }
 
-/// `tie: 6, 6.5, 7 (within noise); choosing 7: least memory among them`, or nothing.
+/// The recommender's tie line and a newline (`tie: 6, 6.5 (within 13.6% (the noise floor of
+/// ...)); choosing 6.5: ...`, see [`reports::tune_pick::Pick::tie_line`]), or nothing.
 pub fn tie_line(r: &Recommendation) -> String {
-    if r.tie.is_empty() {
-        return String::new();
-    }
-    let list: Vec<String> = r.tie.iter().map(f64::to_string).collect();
-    format!(
-        "tie: {} (within noise); choosing {}: least memory among them\n",
-        list.join(", "),
-        r.load_factor
-    )
+    r.pick
+        .tie_line()
+        .map(|line| format!("{line}\n"))
+        .unwrap_or_default()
 }
 
 /// The recommendation paragraph (or why there is none).
@@ -395,7 +391,11 @@ mod tests {
                 value: 6.5,
                 tie: vec![],
                 frontier: vec![6.5],
-                why: reports::tune_pick::Why::LowestCost { cost: 2.0 },
+                why: reports::tune_pick::Why::Kept {
+                    start: reports::tune_pick::Start::Default,
+                    cost: 2.0,
+                },
+                threshold: None,
             },
             tie: vec![],
             load_factor: 6.5,

@@ -9,27 +9,17 @@
 //! Rules (only rows that passed verification take part):
 //! - `--max-bytes-per-entry X` first drops every row above `X` bytes per entry; if none is
 //!   left there is no recommendation, and the error names the smallest value measured.
-//! - `memory`: the fewest bytes per entry (ties: the faster).
-//! - `latency`: the fastest on the mix. Rows whose mix time is not distinguishable from the
-//!   fastest's (the middle halves of their repetitions overlap) tie with it, and among the tie
-//!   the one with the fewest bytes per entry wins. This keeps timing noise from deciding.
-//! - `balanced`: among the Pareto-optimal rows (no other row has both fewer bytes per entry and
-//!   a faster mix), the lowest `bytes / fewest bytes + ns / fastest ns`: each axis counted as
-//!   its ratio to the best value, so a 10% saving in memory weighs as much as 10% in time.
-//!   This is the report's rule with the mix time in place of the lookup time. A row ties with
-//!   the lowest-cost row when their cost ranges overlap (each row's cost computed with the first
-//!   and the third quartile of its repetitions); the tie goes to the fewest bytes.
+//! - then the one recommender, [`reports::tune_pick::pick`], with memory = bytes per entry and
+//!   time = the mix, its time differences held against the noise floor calibrated for
+//!   `latency-ns-per-op` on this machine (the floor `evacbench compare` uses): two mix times
+//!   within it are a tie, which memory decides; `balanced` keeps Go's 6.5 unless another load
+//!   factor beats it beyond that floor. Memory (bytes per entry) is exact for the seed, so
+//!   ties are broken the same way every run.
 //!
-//! These are the rules of the one recommender the report uses too,
-//! [`reports::tune_pick::pick`], applied with memory = bytes per entry and time = the mix. The
-//! spread of a row's repetitions is the noise its time carries. Memory (bytes per entry) is
-//! exact for the seed, so it breaks ties deterministically, and repeated runs print the same
-//! line unless a difference is larger than the noise.
-//!
-//! The reason states the chosen row's numbers and compares them with Go's 6.5 when it was
-//! measured.
+//! The reason states the rule with its threshold, the chosen row's numbers, and compares them
+//! with Go's 6.5 when it was measured.
 
-use reports::tune_pick::{self, Candidate, Goal, Why};
+use reports::tune_pick::{self, Candidate, Goal, Threshold};
 
 use super::config::Objective;
 use super::row::{Metrics, Row};
@@ -43,12 +33,6 @@ fn candidate(load_factor: f64, m: &Metrics) -> Candidate {
         time: m.mix_ns_per_op.median,
         samples: m.mix_ns_per_op.samples.clone(),
     }
-}
-
-/// True if the middle halves of the mix-time repetitions of `a` and `b` do not overlap: their
-/// difference is larger than either's own noise ([`tune_pick::times_differ`]).
-pub fn times_differ(a: &Metrics, b: &Metrics) -> bool {
-    tune_pick::times_differ(&candidate(0.0, a), &candidate(0.0, b))
 }
 
 /// The recommender goal of an objective.
@@ -88,11 +72,13 @@ fn pct(chosen: f64, base: f64) -> String {
     }
 }
 
-/// Chooses a threshold among `rows`; `Err` explains why none qualifies.
+/// Chooses a threshold among `rows`, holding mix-time differences against `threshold`; `Err`
+/// explains why none qualifies.
 pub fn recommend(
     rows: &[Row],
     objective: Objective,
     max_bytes_per_entry: Option<f64>,
+    threshold: &Threshold,
 ) -> Result<Recommendation, String> {
     let measured: Vec<(f64, &Metrics)> = rows
         .iter()
@@ -128,29 +114,14 @@ pub fn recommend(
         }
     };
     let cands: Vec<Candidate> = candidates.iter().map(|(lf, m)| candidate(*lf, m)).collect();
-    let pick = tune_pick::pick(&cands, goal(objective)).expect("candidates is not empty");
-    let rule = match pick.why {
-        Why::LeastMemory => "it has the fewest overhead bytes per entry".to_owned(),
-        Why::Fastest => "it is the fastest on the mix".to_owned(),
-        Why::AsFastAs { fastest, time } => format!(
-            "its mix time is not distinguishable from the fastest's (load factor {fastest}, \
-             {time:.1} ns/op), so it counts as equally fast, and it uses the least memory of \
-             those"
-        ),
-        Why::LowestCost { cost } => format!(
-            "it is Pareto-optimal in memory and mix time and has the lowest sum of both as \
-             ratios to the best ({cost:.3}; 2.000 would be best on both)"
-        ),
-        Why::NearLowestCost {
-            lowest,
-            lowest_cost,
-            cost,
-        } => format!(
-            "load factor {lowest} has the lowest sum of memory and mix time as ratios to the best \
-             ({lowest_cost:.3}), but this one's sum ({cost:.3}) is within the spread of the \
-             repetitions, and it uses less memory"
-        ),
-    };
+    let pick = tune_pick::pick(
+        &cands,
+        goal(objective),
+        threshold,
+        Some(evacmap::GO_LOAD_FACTOR),
+    )
+    .expect("candidates is not empty");
+    let rule = tune_pick::rule_text(&pick, "load factor", "overhead bytes per entry", "mix time");
     let chosen = *candidates
         .iter()
         .find(|(lf, _)| *lf == pick.value)
@@ -201,6 +172,7 @@ pub fn recommend(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::tune::output;
     use crate::tune::row::Timing;
     use reports::tune_pick::frontier;
 
@@ -250,61 +222,66 @@ mod tests {
         ]
     }
 
-    #[test]
-    fn memory_and_latency_pick_the_extremes() {
-        let r = recommend(&rows(), Objective::Memory, None).unwrap();
-        assert_eq!(r.load_factor, 8.0);
-        assert!(r.reason.contains("Against Go's 6.5"), "{}", r.reason);
-        let r = recommend(&rows(), Objective::Latency, None).unwrap();
-        assert_eq!(r.load_factor, 4.0);
-        assert!(r.reason.contains("fastest"), "{}", r.reason);
+    fn th() -> Threshold {
+        Threshold {
+            floor: 0.05,
+            of: "the test floor".into(),
+            memory_floor: 0.0,
+        }
     }
 
     #[test]
-    fn latency_ties_within_noise_go_to_less_memory() {
+    fn memory_and_latency_pick_the_extremes() {
+        let r = recommend(&rows(), Objective::Memory, None, &th()).unwrap();
+        assert_eq!(r.load_factor, 8.0);
+        assert!(r.reason.contains("Against Go's 6.5"), "{}", r.reason);
+        // 30 against 33 ns: 10% apart, beyond the 5% floor.
+        let r = recommend(&rows(), Objective::Latency, None, &th()).unwrap();
+        assert_eq!(r.load_factor, 4.0);
+        assert!(r.reason.contains("lowest mix time"), "{}", r.reason);
+    }
+
+    #[test]
+    fn latency_ties_within_the_floor_go_to_less_memory() {
         let mut rs = rows();
-        // 30 and 31 ns with overlapping repetitions: not distinguishable, so 5.0 (less memory).
-        rs[0] = row(4.0, 20.0, 30.0, 2.0);
-        rs[1] = row(5.0, 15.0, 31.0, 2.0);
-        let r = recommend(&rs, Objective::Latency, None).unwrap();
+        // 30 and 31 ns: 3.3% apart, within the 5% floor: a tie, so 5.0 (less memory).
+        rs[0] = row(4.0, 20.0, 30.0, 0.2);
+        rs[1] = row(5.0, 15.0, 31.0, 0.2);
+        let r = recommend(&rs, Objective::Latency, None, &th()).unwrap();
         assert_eq!(r.load_factor, 5.0);
         assert_eq!(r.tie, [4.0, 5.0]);
-        assert!(r.reason.contains("equally fast"), "{}", r.reason);
-        // Clearly separated repetitions 10% apart: no tie.
-        let r = recommend(&rows(), Objective::Latency, None).unwrap();
+        assert!(
+            r.reason.contains(
+                "within 5.0% (the test floor) (or the spread of the repetitions) of the fastest's \
+                 (load factor 4, 30.0): tie; least overhead bytes per entry wins"
+            ),
+            "{}",
+            r.reason
+        );
+        assert!(
+            output::tie_line(&r)
+                .starts_with("tie: 4, 5 (no difference beyond 5.0% (the test floor)"),
+            "{}",
+            output::tie_line(&r)
+        );
+        // Clearly separated: no tie.
+        let r = recommend(&rows(), Objective::Latency, None, &th()).unwrap();
         assert!(r.tie.is_empty(), "{:?}", r.tie);
     }
 
     #[test]
-    fn times_differ_when_the_repetition_ranges_are_apart() {
-        let m = |ns, spread| row(6.5, 11.0, ns, spread).metrics().unwrap().clone();
-        assert!(times_differ(&m(30.0, 0.2), &m(33.0, 0.2)), "separated");
-        assert!(!times_differ(&m(30.0, 4.0), &m(33.0, 4.0)), "overlapping");
-    }
-
-    #[test]
-    fn balanced_ties_within_noise_go_to_less_memory() {
-        let rs = vec![
-            row(4.0, 20.0, 30.0, 0.2),
-            row(6.5, 11.0, 36.0, 2.0),
-            row(7.5, 10.8, 37.5, 2.0),
-            row(8.0, 9.0, 45.0, 0.2),
-        ];
-        // 6.5 has the lowest sum (2.422 vs 2.450), but 7.5's sum at its first quartile (2.417)
-        // is below 6.5's at its third (2.456), and 7.5 uses less memory.
-        let r = recommend(&rs, Objective::Balanced, None).unwrap();
-        assert_eq!(r.load_factor, 7.5);
-        assert_eq!(r.tie, [6.5, 7.5]);
-        assert!(r.reason.contains("within the spread"), "{}", r.reason);
-    }
-
-    #[test]
-    fn balanced_picks_the_lowest_ratio_sum_on_the_frontier() {
-        // ratio sums: 4.0: 20/9 + 1 = 3.22; 5.0: 1.67 + 1.1 = 2.77; 6.5: 1.22 + 1.2 = 2.42;
-        // 8.0: 1 + 1.5 = 2.5; 7.0 is dominated.
-        let r = recommend(&rows(), Objective::Balanced, None).unwrap();
+    fn balanced_keeps_gos_default_unless_beaten_beyond_the_floor() {
+        // Costs: 4.0: 20/9 + 1 = 3.22; 5.0: 1.67 + 1.1 = 2.77; 6.5: 1.22 + 1.2 = 2.42;
+        // 8.0: 1 + 1.5 = 2.5 (2.58 with its time 5% slower); 7.0 is dominated.
+        let r = recommend(&rows(), Objective::Balanced, None, &th()).unwrap();
         assert_eq!(r.load_factor, 6.5);
         assert!(r.reason.contains("This is Go's default"), "{}", r.reason);
+        assert!(
+            r.reason
+                .contains("it is the default, and no load factor beats it beyond 5.0%"),
+            "{}",
+            r.reason
+        );
         assert_eq!(
             frontier(
                 &rows()
@@ -314,18 +291,41 @@ mod tests {
             ),
             [0, 1, 2, 4]
         );
+        // 6.5 at 42 ns (still faster than 8 beyond the floor, so on the frontier): 8 beats it
+        // (1 + 1.575 = 2.58 with its time 5% slower, against 1.22 + 1.4 = 2.62).
+        let mut rs = rows();
+        rs[2] = row(6.5, 11.0, 42.0, 0.2);
+        let r = recommend(&rs, Objective::Balanced, None, &th()).unwrap();
+        assert_eq!(r.load_factor, 8.0);
+        assert!(
+            r.reason.contains("it beats load factor 6.5 beyond 5.0%"),
+            "{}",
+            r.reason
+        );
+        // Without 6.5 the rule starts from the least memory, and nothing beats 8.
+        let without: Vec<Row> = rows()
+            .into_iter()
+            .filter(|r| r.load_factor != 6.5)
+            .collect();
+        let r = recommend(&without, Objective::Balanced, None, &th()).unwrap();
+        assert_eq!(r.load_factor, 8.0);
+        assert!(
+            r.reason.contains("6.5 was not in the sweep"),
+            "{}",
+            r.reason
+        );
     }
 
     #[test]
     fn a_constraint_filters_first_and_explains_when_nothing_fits() {
-        let r = recommend(&rows(), Objective::Latency, Some(12.0)).unwrap();
+        let r = recommend(&rows(), Objective::Latency, Some(12.0), &th()).unwrap();
         assert_eq!(r.load_factor, 6.5);
         assert!(
             r.reason.contains("at most 12 overhead bytes"),
             "{}",
             r.reason
         );
-        let err = recommend(&rows(), Objective::Latency, Some(5.0)).unwrap_err();
+        let err = recommend(&rows(), Objective::Latency, Some(5.0), &th()).unwrap_err();
         assert!(
             err.contains("fewest overhead bytes per entry measured is 9.00 (load factor 8)"),
             "{err}"
@@ -337,11 +337,13 @@ mod tests {
         let mut rs = rows();
         rs[4].result = Err("sweep: kept a doomed key".into());
         assert_eq!(
-            recommend(&rs, Objective::Memory, None).unwrap().load_factor,
+            recommend(&rs, Objective::Memory, None, &th())
+                .unwrap()
+                .load_factor,
             6.5
         );
         rs[2].result = Err("x".into());
-        let r = recommend(&rs, Objective::Memory, None).unwrap();
+        let r = recommend(&rs, Objective::Memory, None, &th()).unwrap();
         assert!(r.reason.contains("6.5 failed verification"), "{}", r.reason);
         let all_failed: Vec<Row> = rs
             .into_iter()
@@ -350,6 +352,6 @@ mod tests {
                 r
             })
             .collect();
-        assert!(recommend(&all_failed, Objective::Balanced, None).is_err());
+        assert!(recommend(&all_failed, Objective::Balanced, None, &th()).is_err());
     }
 }
