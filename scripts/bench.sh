@@ -3,7 +3,7 @@
 # then the evacmap-vs-hashbrown core bench), shows progress, and prints where the report is.
 #
 #   bash scripts/bench.sh                          # default profile (4 min 20 s measured on 2 cores, plus the build)
-#   EVACBENCH_PROFILE=full bash scripts/bench.sh   # the whole matrix (78 minutes measured on a shared 2-core machine)
+#   EVACBENCH_PROFILE=full bash scripts/bench.sh   # the whole matrix (53.5 minutes on a fresh clone, build included, shared 2-core machine)
 #   EVACBENCH_PROFILE=tiny bash scripts/bench.sh   # a quick end-to-end check
 #
 # Progress lines (`[done/total elapsed] workload/contender/params: ...`) come from the suite on
