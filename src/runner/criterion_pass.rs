@@ -1,6 +1,7 @@
 //! Step 2, timing with criterion: `iter_custom` with the setup untimed and the phase timed,
 //! every run's counts checked and the first run fully verified again; the samples criterion
-//! asked for become the mean and bootstrap interval of the latency record.
+//! asked for become the mean and bootstrap interval of the latency record, or, in a profile
+//! with timing rounds, round 1 of it ([`super::rounds`]).
 
 use std::cell::RefCell;
 use std::time::{Duration, Instant};
@@ -59,6 +60,12 @@ impl Runner<'_> {
             let pace = self.eta.as_ref().map_or(1.0, |e| e.pace());
             (self.budget.timing.as_secs_f64() * pace / planned).min(1.0)
         };
+        // With timing rounds, criterion's is round 1 of them: 1/rounds of the measurement.
+        let rounds = if self.opts.test_mode {
+            1
+        } else {
+            self.timing.rounds.max(1)
+        };
         let sample_size = self.timing.samples_for(S::FRESH, setup_time + one_run);
         let timing_started = Instant::now();
         {
@@ -67,7 +74,7 @@ impl Runner<'_> {
             group
                 .sample_size(sample_size)
                 .warm_up_time(self.timing.warm_up.mul_f64(scale))
-                .measurement_time(self.timing.measurement.mul_f64(scale))
+                .measurement_time(self.timing.measurement.mul_f64(scale / rounds as f64))
                 .sampling_mode(SamplingMode::Flat)
                 .nresamples(self.timing.resamples)
                 .throughput(Throughput::Elements(cell.n));
@@ -135,6 +142,14 @@ impl Runner<'_> {
             .filter(|(_, _, ops)| *ops > 0)
             .map(|(_, d, ops)| d.as_nanos() as f64 / *ops as f64)
             .collect();
+        if rounds > 1 && !per_op.is_empty() {
+            // Flat sampling: every sample of round 1 made the same number of runs.
+            let iters = measured.first().map_or(1, |(iters, _, _)| *iters);
+            let median = reports::median(&per_op).unwrap_or(0.0);
+            self.progress(&id, &format!("round 1/{rounds}: median {median:.2} ns/op"));
+            self.rounds.start(&id, rec, per_op, iters);
+            return self.after_timing(cell, index, info, s, &id, rec, records, None);
+        }
         match sampling::estimate(&per_op, self.timing.resamples, seed) {
             Some(e) => {
                 self.progress(

@@ -42,6 +42,8 @@ impl<'c> Runner<'c> {
             error: None,
             plan: None,
             named: None,
+            round: 0,
+            rounds: Default::default(),
         }
     }
 
@@ -83,12 +85,14 @@ impl<'c> Runner<'c> {
             .iter()
             .map(|c| self.plan.is_none() && is_cache_cell(self.opts.profile, c))
             .collect();
-        self.eta = Some(progress::Progress::new(
-            self.budget,
-            &cells,
-            &planned,
-            &simulates,
-        ));
+        let rounds = if self.opts.test_mode {
+            1
+        } else {
+            self.timing.rounds
+        };
+        self.eta = Some(
+            progress::Progress::new(self.budget, &cells, &planned, &simulates).with_rounds(rounds),
+        );
         eprintln!(
             "evacbench: budgets: {} per contender x cell (one run must fit; estimated after {}), \
              the whole run about {}; {} measurements",
@@ -114,22 +118,39 @@ impl<'c> Runner<'c> {
              (included in them)",
             crate::probes::latency::clock_overhead_ns()
         );
-        for (index, cell) in cells.iter().enumerate() {
-            match cell.value {
-                ValueSize::V8 => L::visit::<V8, _>(&mut CellVisitor {
-                    runner: &mut self,
-                    cell,
-                    index,
-                }),
-                ValueSize::V64 => L::visit::<V64, _>(&mut CellVisitor {
-                    runner: &mut self,
-                    cell,
-                    index,
-                }),
+        for round in 0..self.timing.rounds.max(1) {
+            // Round 0 measures every cell; each later pass times one more round of every
+            // measurement criterion timed ([`super::rounds`]).
+            if round > 0 {
+                if self.rounds.len() == 0 {
+                    break;
+                }
+                if let Some(eta) = self.eta.as_mut() {
+                    eta.revisits_planned(self.rounds.len() * (self.timing.rounds - round));
+                }
             }
-            if let Some(e) = self.error.take() {
-                return Err(e);
+            self.round = round;
+            for (index, cell) in cells.iter().enumerate() {
+                match cell.value {
+                    ValueSize::V8 => L::visit::<V8, _>(&mut CellVisitor {
+                        runner: &mut self,
+                        cell,
+                        index,
+                    }),
+                    ValueSize::V64 => L::visit::<V64, _>(&mut CellVisitor {
+                        runner: &mut self,
+                        cell,
+                        index,
+                    }),
+                }
+                if let Some(e) = self.error.take() {
+                    return Err(e);
+                }
             }
+        }
+        self.finish_rounds();
+        if let Some(e) = self.error.take() {
+            return Err(e);
         }
         Ok((self.opts.out, self.summary))
     }
@@ -180,6 +201,10 @@ impl<'c> Runner<'c> {
         seed: u64,
         s: &S,
     ) {
+        if self.round > 0 {
+            let id = self.bench_id(cell, info.name);
+            return self.revisit(&id, s);
+        }
         self.done += 1;
         let id = self.bench_id(cell, info.name);
         if self.error.is_some() || !self.selected(&id) {
@@ -337,9 +362,25 @@ impl UseScenario for Measure<'_, '_> {
     }
 }
 
+impl CellVisitor<'_, '_> {
+    /// In a later timing round, whether `info` on `cell` has no round to time (not measured,
+    /// failed, too slow for criterion, filtered out): nothing is done for it.
+    fn later_round_without(&self, cell: &Cell, info: Info) -> bool {
+        self.runner.round > 0
+            && self
+                .runner
+                .rounds
+                .shape(&self.runner.bench_id(cell, info.name))
+                .is_none()
+    }
+}
+
 impl<V: Value> Visit<V> for CellVisitor<'_, '_> {
     fn single<C: Contender<V>>(&mut self) {
         let cell = *self.cell;
+        if self.later_round_without(&cell, C::INFO) {
+            return;
+        }
         let seed = cell_seed(self.runner.opts.seed, &cell);
         if cell.workload == Workload::ReadersDuringSweep {
             return self.runner.not_applicable(
@@ -362,6 +403,9 @@ impl<V: Value> Visit<V> for CellVisitor<'_, '_> {
 
     fn shared<C: Shared<V>>(&mut self) {
         let cell = *self.cell;
+        if self.later_round_without(&cell, C::INFO) {
+            return;
+        }
         let seed = cell_seed(self.runner.opts.seed, &cell);
         let keys = keys_for(&cell, seed);
         let m = Measure {

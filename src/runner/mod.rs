@@ -7,7 +7,9 @@
 //!    that fails is recorded as failed and never timed.
 //! 2. **time**: criterion drives the timed phase (`iter_custom`: setup untimed, phase timed);
 //!    every run checks its counts, the first run is fully verified again. The runner keeps the
-//!    samples criterion asked for and records their mean and bootstrap interval.
+//!    samples criterion asked for and records their mean and bootstrap interval; or, in a
+//!    profile with timing rounds, criterion's is round 1 and later passes over every cell add
+//!    the other rounds (`rounds`: the fastest round's mean, the rounds' min..max).
 //! 3. **allocate**: one run under the counting allocator (allocations, bytes, peak and retained
 //!    heap, deferred garbage, a heap trace for churn and readers), with per-lookup latency
 //!    percentiles where the workload has lookups, and evacmap's chain statistics.
@@ -15,7 +17,7 @@
 //!
 //! The rooms: `driver` (the order above and step 1), `criterion_pass` (step 2),
 //! `slow_path` (a contender too slow for criterion), `allocation_pass` and `reader_phases`
-//! (step 3), `cache_pass` (step 4), `records` (every record the runner writes, with the
+//! (step 3), `cache_pass` (step 4), `rounds` (the later timing rounds), `records` (every record the runner writes, with the
 //! not-measured reasons), `dispatch` (a cell's scenario for a contender type) and `scenario`
 //! (what each workload's run does). `plan`: the runner on a caller's cells, records handed back
 //! (what `evacbench tune` measures with).
@@ -31,6 +33,7 @@ pub mod plan;
 mod progress;
 mod reader_phases;
 mod records;
+mod rounds;
 mod sampling;
 pub(crate) mod scenario;
 #[cfg(test)]
@@ -122,6 +125,11 @@ pub struct Runner<'c> {
     plan: Option<Plan>,
     /// A caller's name for what is measured, in place of the cell's (see [`Named`]).
     named: Option<Named>,
+    /// The timing round being run: 0 while the cells are measured, then each later pass
+    /// ([`rounds`]).
+    round: usize,
+    /// The measurements with timing rounds still to come.
+    rounds: rounds::Rounds,
 }
 
 /// A caller's name for a measurement whose cell only carries its size: it replaces the cell's

@@ -54,8 +54,8 @@ pub(crate) struct Session<'c> {
     runner: Runner<'c>,
 }
 
-/// Runs `f` with a session: a runner with the default profile's timing whose records come back
-/// to the caller, criterion's lines going to standard error meanwhile.
+/// Runs `f` with a session: a runner with the default profile's timing (one timing round)
+/// whose records come back to the caller, criterion's lines going to standard error meanwhile.
 pub(crate) fn with_session<T>(
     seed: u64,
     f: impl FnOnce(&mut Session<'_>) -> T,
@@ -63,9 +63,11 @@ pub(crate) fn with_session<T>(
     let mut criterion = Criterion::default().without_plots();
     let opts = options(seed)?;
     let _quiet = StdoutToStderr::start();
-    let mut session = Session {
-        runner: Runner::new(&mut criterion, opts).with_plan(Plan::default()),
-    };
+    let mut runner = Runner::new(&mut criterion, opts).with_plan(Plan::default());
+    // A session measures one scenario at a time and has no later pass over its cells to time
+    // further rounds in: one window each, the mean with its bootstrap interval.
+    runner.timing.rounds = 1;
+    let mut session = Session { runner };
     Ok(f(&mut session))
 }
 

@@ -1,22 +1,25 @@
 //! Progress with an ETA: what is left of the run, estimated from what has been measured so far
 //! and capped by the budgets.
 //!
-//! A measurement's wall time has three parts: its timing phase (criterion's, or the slow
-//! path's), which the budgets hold roughly constant whatever the size; its cache simulation
-//! (callgrind, only on the cells that have one), estimated from the simulations made on the
-//! same workload like the rest below (same size, else the fitted line once two sizes are
-//! simulated, else their mean unscaled, else the mean of any); and the rest (setup, the verified run, the allocation
-//! pass), which grows with n. Each contender x cell still to come is
-//! estimated as the mean timing phase of the measurements already made on the same workload
-//! (the profile's timing budget before there are any) plus the rest of the same workload: its
-//! mean at the same size; else, once two sizes of the workload are measured, the straight line
-//! `fixed + per_entry * n` through them (least squares), because much of the rest is fixed
-//! (process start, the cache simulation's start) and a small cell scaled by n alone would
-//! charge that fixed part a thousandfold to a large one; else the nearest size scaled
-//! linearly by n; else (a workload not measured yet) the same line fitted through every
-//! measurement so far, or their mean while they are all of one size. Every estimate is
-//! capped at what the budget lets one measurement take (twice the cell budget), so one slow
-//! contender does not inflate the ETA of the others.
+//! A measurement's wall time has three parts:
+//! - its **timing phase** (criterion's, or the slow path's). The budgets hold it near the
+//!   profile's timing budget at small n, but a fresh-state run pays its setup for every sample,
+//!   so at large n (a million entries: 0.1-0.4 s of setup per sample) it grows with n;
+//! - its **cache simulation** (callgrind, only on the cells that have one);
+//! - **the rest** (setup, the verified run, the allocation pass), which grows with n.
+//!
+//! Each part of a contender x cell still to come is estimated from the same part of the
+//! measurements already made on the same workload: its mean at the same size; else, once two
+//! sizes of the workload are measured, the straight line `fixed + per_entry * n` through them
+//! (least squares), because much of each part is fixed (process start, the cache simulation's
+//! start, the timing budget) and a small cell scaled by n alone would charge that fixed part a
+//! thousandfold to a large one; else (the rest only) the nearest size scaled linearly by n, or
+//! (the timing phase and the simulation) their mean unscaled; else (a workload not measured
+//! yet) the same line fitted through every measurement so far, or their mean while they are
+//! all of one size; before anything is measured, the timing budget. Every estimate is capped
+//! at what the budget lets one measurement take (twice the cell budget), so one slow contender
+//! does not inflate the ETA of the others. A profile with timing rounds adds the later rounds
+//! still to come ([`super::rounds`]), each estimated as the mean of those made so far.
 
 use std::time::{Duration, Instant};
 
@@ -30,6 +33,11 @@ pub(crate) struct Progress {
     budget: Budget,
     /// Per cell: its workload and size, measurements left, and the wall time of those made.
     cells: Vec<CellProgress>,
+    /// Later timing rounds still to come ([`super::rounds`]), and the wall time and count of
+    /// those made.
+    revisits_left: usize,
+    revisited: Duration,
+    revisits_done: usize,
 }
 
 #[derive(Debug)]
@@ -75,7 +83,46 @@ impl Progress {
                     measured: 0,
                 })
                 .collect(),
+            revisits_left: 0,
+            revisited: Duration::ZERO,
+            revisits_done: 0,
         }
+    }
+
+    /// The same progress with `rounds` timing rounds: every planned measurement is expected to
+    /// come back `rounds - 1` times.
+    pub(crate) fn with_rounds(mut self, rounds: usize) -> Progress {
+        let planned: usize = self.cells.iter().map(|c| c.left).sum();
+        self.revisits_left = planned * rounds.saturating_sub(1);
+        self
+    }
+
+    /// Exactly `n` later rounds are left (known once round 1 of every cell is done).
+    pub(crate) fn revisits_planned(&mut self, n: usize) {
+        self.revisits_left = n;
+    }
+
+    /// One later timing round took `took`.
+    pub(crate) fn revisited(&mut self, took: Duration) {
+        self.revisits_left = self.revisits_left.saturating_sub(1);
+        self.revisited += took;
+        self.revisits_done += 1;
+    }
+
+    /// Estimated wall time of one later timing round: the mean of those made; before any, 60%
+    /// of the mean timing phase (a later round repeats round 1's measurement with a shorter
+    /// warm-up and adds one setup and verified run).
+    fn each_revisit(&self) -> Duration {
+        if self.revisits_done > 0 {
+            return self.revisited / self.revisits_done as u32;
+        }
+        let k: usize = self.cells.iter().map(|c| c.measured).sum();
+        let timed = if k > 0 {
+            self.cells.iter().map(|c| c.timed).sum::<Duration>() / k as u32
+        } else {
+            self.budget.timing
+        };
+        timed.mul_f64(0.6)
     }
 
     /// One measurement of cell `index` took `took`: `timed` of it in its timing phase,
@@ -108,7 +155,8 @@ impl Progress {
             .iter()
             .filter(|c| c.left > 0)
             .map(|c| self.each(c.workload, c.n, c.simulates) * c.left as u32)
-            .sum()
+            .sum::<Duration>()
+            + self.each_revisit() * self.revisits_left as u32
     }
 
     /// How much criterion phases should be shortened to finish within the run's budget: 1 when
@@ -145,10 +193,15 @@ impl Progress {
             .filter(|c| c.measured > 0 && c.workload == workload)
             .collect();
         let all: Vec<&CellProgress> = self.cells.iter().filter(|c| c.measured > 0).collect();
-        let timed = mean(&same, |c| c.timed)
+        let exact: Vec<&CellProgress> = same.iter().copied().filter(|c| c.n == n).collect();
+        // The timing phase is held near the budget at small n, but a fresh-state run pays its
+        // setup for every sample, so at large n it grows with n too: fitted like the rest.
+        let timed = mean(&exact, |c| c.timed)
+            .or_else(|| fitted(&same, n, |c| c.timed))
+            .or_else(|| mean(&same, |c| c.timed))
+            .or_else(|| fitted(&all, n, |c| c.timed))
             .or_else(|| mean(&all, |c| c.timed))
             .unwrap_or(self.budget.timing);
-        let exact: Vec<&CellProgress> = same.iter().copied().filter(|c| c.n == n).collect();
         let rest = if let Some(r) = mean(&exact, |c| c.rest) {
             r
         } else if let Some(r) = fitted(&same, n, |c| c.rest) {
@@ -349,5 +402,61 @@ mod tests {
         let left = p.left().as_secs_f64();
         let expected = 1.0 + ((1u64 << 20) - 1_024) as f64 / 64_512.0;
         assert!((left - expected).abs() < 1e-3, "{left} vs {expected}");
+    }
+
+    #[test]
+    fn a_timing_phase_measured_at_two_sizes_is_fitted_to_the_size() {
+        let cells = vec![
+            Cell::sweep(1_024, 0.5).unwrap(),
+            Cell::sweep(65_536, 0.5).unwrap(),
+            Cell::sweep(1 << 20, 0.5).unwrap(),
+        ];
+        let budget = Budget::for_profile(Profile::Full);
+        let mut p = Progress::new(budget, &cells, &[1, 1, 1], &[false; 3]);
+        // Timing phases of 1 s at 1,024 and 2 s at 65,536 entries (setup per sample grows with
+        // n): the line says ~17.2 s at 2^20, where the mean of the two would say 1.5 s.
+        p.finished(
+            0,
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+            Duration::ZERO,
+        );
+        p.finished(
+            1,
+            Duration::from_secs(2),
+            Duration::from_secs(2),
+            Duration::ZERO,
+        );
+        let left = p.left().as_secs_f64();
+        let expected = 1.0 - 1_024.0 / 64_512.0 + (1u64 << 20) as f64 / 64_512.0;
+        assert!((left - expected).abs() < 1e-3, "{left} vs {expected}");
+    }
+
+    #[test]
+    fn later_timing_rounds_are_part_of_what_is_left() {
+        let cells = vec![Cell::sweep(1_024, 0.5).unwrap()];
+        let budget = Budget::for_profile(Profile::Default);
+        let mut p = Progress::new(budget, &cells, &[2], &[false]).with_rounds(4);
+        // Nothing measured: two measurements at the timing budget, six later rounds at 60% of it.
+        let expected = budget.timing * 2 + budget.timing.mul_f64(0.6) * 6;
+        assert_eq!(p.left(), expected);
+        p.finished(
+            0,
+            Duration::from_secs(3),
+            Duration::from_secs(2),
+            Duration::ZERO,
+        );
+        p.finished(
+            0,
+            Duration::from_secs(3),
+            Duration::from_secs(2),
+            Duration::ZERO,
+        );
+        // Round 1 done; one measurement turned out to have no later rounds (slow path).
+        p.revisits_planned(3);
+        assert_eq!(p.left(), Duration::from_secs_f64(1.2) * 3);
+        p.revisited(Duration::from_millis(500));
+        // Later rounds are then estimated by those made.
+        assert_eq!(p.left(), Duration::from_millis(500) * 2);
     }
 }

@@ -11,6 +11,7 @@ use crate::probes::latency::{Percentiles, Recorder};
 use crate::workloads::{Cell, Workload};
 
 /// Record fields shared by one cell x contender.
+#[derive(Clone, Debug)]
 pub(super) struct Recs {
     pub(super) contender: &'static str,
     pub(super) workload: &'static str,

@@ -29,6 +29,14 @@ pub struct Timing {
     /// 0.1-0.4 s here) for a timed phase of a few milliseconds, so ten more samples would
     /// cost seconds of setup per cell and narrow an interval that is already tight.
     pub heavy_run: Duration,
+    /// Rounds of the timing phase: criterion's measurement is split into this many rounds,
+    /// the first at the measurement's place in the run and each other one in a later pass over
+    /// every cell, and `latency-ns-per-op` is the fastest round's mean with the min..max of the
+    /// rounds as its interval (see [`super::rounds`]). On a shared machine a burst of
+    /// contention lasting a few hundred milliseconds moves every sample of one window together;
+    /// rounds minutes apart rarely all fall into one. 1: one window, the mean of its samples
+    /// with a bootstrap 95% CI.
+    pub rounds: usize,
 }
 
 /// Criterion's minimum sample count.
@@ -59,6 +67,7 @@ impl Timing {
                 slow_run: Duration::from_millis(250),
                 slow_budget: Duration::from_secs(2),
                 heavy_run: Duration::from_millis(50),
+                rounds: 4,
             },
             Profile::Default => Timing {
                 sample_size: 10,
@@ -68,6 +77,7 @@ impl Timing {
                 slow_run: Duration::from_millis(600),
                 slow_budget: Duration::from_secs(8),
                 heavy_run: Duration::from_millis(50),
+                rounds: 4,
             },
             Profile::Full => Timing {
                 sample_size: 20,
@@ -77,6 +87,7 @@ impl Timing {
                 slow_run: Duration::from_secs(10),
                 slow_budget: Duration::from_secs(120),
                 heavy_run: Duration::from_millis(50),
+                rounds: 1,
             },
         }
     }

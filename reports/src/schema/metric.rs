@@ -49,7 +49,8 @@ pub enum Category {
 /// for a given schema version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Metric {
-    /// Mean wall time per operation from criterion, with a confidence interval.
+    /// Wall time per operation from criterion: the fastest of the timing rounds, or one
+    /// window's mean with its confidence interval.
     LatencyNsPerOp,
     /// Median per-operation latency from an HDR histogram.
     LatencyP50Ns,
@@ -161,7 +162,7 @@ impl Metric {
         use Direction::{Higher, Lower};
         let (id, name, unit, direction, category, description) = match self {
             Metric::LatencyNsPerOp => ("latency-ns-per-op", "time per operation", "ns/op", Lower, Latency,
-                "Mean wall time per operation measured by criterion, with its confidence interval."),
+                "Wall time per operation measured by criterion: in the tiny and default profiles the median sample of the fastest of 4 timing rounds spread over the run, with the rounds' min..max; in the full profile the mean of one window's samples, with its bootstrap 95% CI."),
             Metric::LatencyP50Ns => ("latency-p50-ns", "p50 latency", "ns", Lower, Latency,
                 "Median latency of single operations (HDR histogram)."),
             Metric::LatencyP99Ns => ("latency-p99-ns", "p99 latency", "ns", Lower, Latency,
