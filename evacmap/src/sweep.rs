@@ -391,6 +391,7 @@ impl<'a, K, V, S> Batch<'a, K, V, S> {
             return 0;
         }
         let mut tombstones = *self.map.tombstones(self.is_old) as isize;
+        let mut removed = 0;
         for (j, &b) in self.buckets[..self.n].iter().enumerate() {
             let cells = (doomed >> (8 * j)) as u8;
             if cells == 0 {
@@ -398,7 +399,9 @@ impl<'a, K, V, S> Batch<'a, K, V, S> {
             }
             // SAFETY: `b` is live and exclusively accessed (the caller's contract).
             let before = unsafe { Bucket::group(b) };
-            let lanes = BitMask::from_byte(cells).byte_lanes();
+            let cells = BitMask::from_byte(cells);
+            removed += cells.count();
+            let lanes = cells.byte_lanes();
             let mut word = (before.word() & !lanes) | (EMPTY_ONE_LANES & lanes);
             if self.settle.is_none() {
                 // Whole chain: every lane above the highest non-empty one becomes `emptyRest`.
@@ -417,7 +420,7 @@ impl<'a, K, V, S> Batch<'a, K, V, S> {
             unsafe { Bucket::set_group(b, word) };
         }
         *self.map.tombstones(self.is_old) = tombstones as usize;
-        self.map.count -= doomed.count_ones() as usize;
+        self.map.count -= removed;
         if let Some(head) = self.settle {
             // SAFETY: `head` heads the live chain of these buckets (the caller's contract).
             unsafe { self.map.settle(head, self.is_old) };
