@@ -91,8 +91,8 @@ pub struct Cursor<K, V> {
 /// A run of 8 neighbouring buckets of the current table, each a whole chain, whose full cells
 /// `next` pops from one mask: one loop exit per run instead of one per bucket (the exit of a
 /// bucket of about 4 entries is a mispredicted branch). Valid only while `Cursor::synced`
-/// matches the map's `writes`; the node's bucket, index and `pos.done` follow each pop, and
-/// `Cursor::leave_run` turns what is left into the node's pending cells.
+/// matches the map's `writes`; `Cursor::leave_run` puts the node and the position on the bucket
+/// of the last pop and turns what is left of it into the node's pending cells.
 struct RunState<K, V> {
     /// The run's first bucket.
     base: *mut Bucket<K, V>,
@@ -103,6 +103,9 @@ struct RunState<K, V> {
     /// Cells not yielded yet: bit `8 * j + lane` for lane `lane` (rotated by the offset, as
     /// `Node::pending`) of bucket `first + j`.
     cells: u64,
+    /// The bucket (`j`) of the last yield: where the node is, which `Cursor::leave_run` writes
+    /// into the node and the position.
+    at: usize,
 }
 
 /// Where the cursor is in the order of hashes (see the module docs).
@@ -207,6 +210,7 @@ impl<K, V, S> EvacMap<K, V, S> {
                 first: 0,
                 done: 0,
                 cells: 0,
+                at: 0,
             },
             in_run: false,
             finished: false,
@@ -350,9 +354,7 @@ impl<K, V> Cursor<K, V> {
                 }
                 // Every cell of the run was yielded and nothing was written: its last bucket
                 // is done (buckets after the last yield had no entry and still have none).
-                self.node.bucket = self.run.base.wrapping_add(BATCH - 1);
-                self.node.index = self.run.first + BATCH - 1;
-                self.pos.done = self.run.done + (BATCH - 1) as u64;
+                self.run.at = BATCH - 1;
             }
             self.leave_run();
         }
@@ -430,6 +432,7 @@ impl<K, V> Cursor<K, V> {
                                 first: node.index,
                                 done: self.pos.done,
                                 cells,
+                                at: 0,
                             };
                             node.pending = 0;
                             node.depth = 0;
@@ -482,9 +485,7 @@ impl<K, V> Cursor<K, V> {
         let index = self.run.first + j;
         // `j < 8` and the run's 8 buckets are consecutive buckets of one live table.
         let bucket = self.run.base.wrapping_add(j);
-        self.node.bucket = bucket;
-        self.node.index = index;
-        self.pos.done = self.run.done + j as u64;
+        self.run.at = j;
         self.last = Some(Yielded {
             table: self.node.table,
             index,
@@ -503,7 +504,10 @@ impl<K, V> Cursor<K, V> {
     #[inline]
     fn leave_run(&mut self) {
         self.in_run = false;
-        let j = self.node.index - self.run.first;
+        let j = self.run.at;
+        self.node.bucket = self.run.base.wrapping_add(j);
+        self.node.index = self.run.first + j;
+        self.pos.done = self.run.done + j as u64;
         self.node.pending = BitMask::from_byte((self.run.cells >> (BUCKET_CNT * j)) as u8).bits();
         self.node.depth = 0;
         self.node.loaded = true;
@@ -1222,7 +1226,14 @@ impl<K, V> fmt::Debug for Cursor<K, V> {
             .field("b", &self.pos.b_log)
             .field("start_bucket", &self.pos.start)
             .field("offset", &self.pos.offset)
-            .field("buckets_done", &self.pos.done)
+            .field(
+                "buckets_done",
+                &if self.in_run {
+                    self.run.done + self.run.at as u64
+                } else {
+                    self.pos.done
+                },
+            )
             .field("frac", &format_args!("{:#018x}", self.pos.frac))
             .field("in_chain", &self.in_node)
             .field("forwarded", &self.forwarded)

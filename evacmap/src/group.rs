@@ -338,6 +338,15 @@ mod tests {
     }
 
     #[test]
+    fn count_by_multiply_matches_count_ones_for_every_set() {
+        for byte in 0..=u8::MAX {
+            let m = BitMask::from_byte(byte);
+            assert_eq!(m.count(), byte.count_ones() as usize, "{byte:#04x}");
+            assert_eq!(m.invert().count(), 8 - byte.count_ones() as usize);
+        }
+    }
+
+    #[test]
     fn below_and_contains() {
         let m = group([5, 0, 5, 5, 0, 0, 0, 5]).match_full();
         assert_eq!(m.below(3).collect::<Vec<_>>(), vec![0, 2]);
