@@ -629,7 +629,10 @@ impl<K, V> Cursor<K, V> {
     /// (rule 10). Returns `None` if `next` has not returned an entry since the last removal, or
     /// if the map was written since that `next` call (then remove by key instead).
     ///
-    /// Like [`EvacMap::retain`], it removes in place and does not advance a grow in progress.
+    /// It removes in place. With a shrink policy, a halving in progress (perhaps started by this
+    /// removal) is then advanced by two units, as Go's `growWork` advances a grow per write (a
+    /// halving hashes no key), so a walk that removes most entries shrinks the map as it goes;
+    /// a doubling or same-size grow in progress is left to later writes by key.
     ///
     /// # Panics
     /// If `map` is not the map this cursor was made from.
@@ -653,6 +656,9 @@ impl<K, V> Cursor<K, V> {
             map.after_removal();
             if map.grow.is_none() {
                 self.synced = map.writes;
+            } else {
+                // The removal started a halving (a shrink policy).
+                map.advance_halving();
             }
             return Some(entry);
         }
@@ -684,6 +690,7 @@ impl<K, V> Cursor<K, V> {
         map.count -= 1;
         map.writes += 1;
         map.after_removal();
+        map.advance_halving();
         // The cell left `pending` when it was yielded and settling only turns empty cells into
         // `emptyRest`: if the pending cells were exact before, they still are, unless the
         // removal started a halving.
@@ -704,8 +711,9 @@ impl<K, V> Cursor<K, V> {
     /// bucket's remaining entries go into a bitmask with no branch on them, the bucket's 8
     /// tophash bytes are rewritten in one store (`emptyRest` included), and the removed entries
     /// are dropped after the bucket's last predicate call. Elsewhere it steps as `next` followed,
-    /// for a removal, by [`remove_yielded`](Cursor::remove_yielded). Like `remove_yielded` and
-    /// `retain`, it removes in place and does not advance a grow in progress. Afterwards
+    /// for a removal, by [`remove_yielded`](Cursor::remove_yielded). It removes in place; like
+    /// `remove_yielded` it advances a halving in progress (two units per removal on the general
+    /// path, two per call after the bucket paths) and no other grow. Afterwards
     /// `remove_yielded` returns `None` until the next `next`.
     ///
     /// ```
@@ -792,6 +800,7 @@ impl<K, V> Cursor<K, V> {
         self.synced = NOT_SYNCED;
         if removed_fast {
             map.after_removal();
+            map.advance_halving();
         }
         visited
     }
