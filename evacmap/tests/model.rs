@@ -336,7 +336,9 @@ fn model_fixed_sequence_reaches_every_grow_kind() {
         Op::Step { cursor: 4, n: 5 },
         Op::InsertRange { base: 0, n: 400 },
     ]);
-    let h = run(TestHasher::Sip, shrinking_config(), &ops, 3000);
+    // A fixed seed (the map's random draws): with a random one, the reduced scale of the
+    // valgrind run (10 churn rounds) missed the same-size grow in about 2% of runs (2 of 120).
+    let h = run(TestHasher::Sip, shrinking_config().with_seed(1), &ops, 3000);
     let stats = h.map.stats();
     assert!(stats.grows >= 5, "{stats:?}");
     assert!(stats.same_size_grows >= 1, "{stats:?}");
