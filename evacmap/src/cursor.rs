@@ -29,7 +29,7 @@ use core::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
-use crate::group::BitMask;
+use crate::group::{full_cells8, rotate_bytes_right, BitMask, Group};
 use crate::grow::GrowKind;
 use crate::map::{evacuated, settle_tail, EvacMap};
 use crate::sweep::{drop_cells, Batch, BATCH};
@@ -82,7 +82,30 @@ pub struct Cursor<K, V> {
     /// cell is full. While the map's count still matches, `next` yields pending cells without
     /// re-reading their state. `u64::MAX` when unknown (the slow path resets it).
     synced: u64,
+    /// The run of 8 neighbouring whole-chain buckets `next` is walking, if `in_run`.
+    run: RunState<K, V>,
+    in_run: bool,
     finished: bool,
+}
+
+/// A run of 8 neighbouring buckets of the current table, each a whole chain, whose full cells
+/// `next` pops from one mask: one loop exit per run instead of one per bucket (the exit of a
+/// bucket of about 4 entries is a mispredicted branch). Valid only while `Cursor::synced`
+/// matches the map's `writes`; `Cursor::leave_run` puts the node and the position on the bucket
+/// of the last pop and turns what is left of it into the node's pending cells.
+struct RunState<K, V> {
+    /// The run's first bucket.
+    base: *mut Bucket<K, V>,
+    /// Its index in the table.
+    first: usize,
+    /// `pos.done` at the first bucket.
+    done: u64,
+    /// Cells not yielded yet: bit `8 * j + lane` for lane `lane` (rotated by the offset, as
+    /// `Node::pending`) of bucket `first + j`.
+    cells: u64,
+    /// The bucket (`j`) of the last yield: where the node is, which `Cursor::leave_run` writes
+    /// into the node and the position.
+    at: usize,
 }
 
 /// Where the cursor is in the order of hashes (see the module docs).
@@ -182,6 +205,14 @@ impl<K, V, S> EvacMap<K, V, S> {
             forwarded: 0,
             last: None,
             synced: NOT_SYNCED,
+            run: RunState {
+                base: core::ptr::null_mut(),
+                first: 0,
+                done: 0,
+                cells: 0,
+                at: 0,
+            },
+            in_run: false,
             finished: false,
         }
     }
@@ -253,6 +284,7 @@ impl<K, V> Cursor<K, V> {
 
     fn finish(&mut self) {
         self.finished = true;
+        self.in_run = false;
         self.in_node = false;
         self.last = None;
         self.pins = [None, None];
@@ -313,6 +345,19 @@ impl<K, V> Cursor<K, V> {
         S: BuildHasher,
     {
         self.check_map(map.id);
+        if self.in_run {
+            if self.synced == map.writes {
+                if self.run.cells != 0 {
+                    // SAFETY: nothing but this cursor's own removals was written since the run
+                    // was read: its remaining cells are full, in the map's current table.
+                    return Some(unsafe { self.pop_run(map) });
+                }
+                // Every cell of the run was yielded and nothing was written: its last bucket
+                // is done (buckets after the last yield had no entry and still have none).
+                self.run.at = BATCH - 1;
+            }
+            self.leave_run();
+        }
         // Fast path: the next pending slot holds a live entry that needs no filter, or the
         // bucket is done and, the map not growing, the next logical bucket is simply the next
         // bucket of the current table (what `locate` would pick). Everything else (states,
@@ -375,6 +420,40 @@ impl<K, V> Cursor<K, V> {
                     // SAFETY: `simple_layout` says `node.table` is the map's current table.
                     let table = unsafe { &*node.table };
                     node.bucket = table.bucket(node.index);
+                    if self.pos.done + BATCH as u64 <= mask(self.pos.b_log) + 1
+                        && node.index + BATCH <= table.len()
+                    {
+                        // SAFETY: the 8 buckets from `node.index` on are live buckets of the
+                        // map's current table (checked just above), not growing, and lie
+                        // ahead in the walk (its last logical bucket included).
+                        if let Some(cells) = unsafe { run_cells(node.bucket, self.pos.offset) } {
+                            self.run = RunState {
+                                base: node.bucket,
+                                first: node.index,
+                                done: self.pos.done,
+                                cells,
+                                at: 0,
+                            };
+                            node.pending = 0;
+                            node.depth = 0;
+                            // Sequential, 2.25 cache lines per bucket: fetch two runs ahead.
+                            prefetch_bytes(
+                                node.bucket.wrapping_add(2 * BATCH),
+                                BATCH * core::mem::size_of::<Bucket<K, V>>(),
+                            );
+                            if cells != 0 {
+                                self.in_run = true;
+                                // SAFETY: the run was read just now, in the map's current
+                                // table, and `synced` was set to the map's `writes`.
+                                return Some(unsafe { self.pop_run(map) });
+                            }
+                            // 8 empty buckets: done with them.
+                            node.bucket = node.bucket.wrapping_add(BATCH - 1);
+                            node.index += BATCH - 1;
+                            self.pos.done += (BATCH - 1) as u64;
+                            continue;
+                        }
+                    }
                     // The walk is sequential but a bucket spans 2.25 cache lines: ask for the
                     // bucket 4 ahead now.
                     let ahead = (node.index + 4) & (table.len() - 1);
@@ -391,6 +470,48 @@ impl<K, V> Cursor<K, V> {
             }
         }
         self.next_slow(map)
+    }
+
+    /// Yields the lowest remaining cell of the run.
+    ///
+    /// # Safety
+    /// - `in_run`, `run.cells != 0`, and `synced` matches `map.writes`.
+    #[inline(always)]
+    unsafe fn pop_run<'m, S>(&mut self, map: &'m EvacMap<K, V, S>) -> (&'m K, &'m V) {
+        let cell = self.run.cells.trailing_zeros() as usize;
+        self.run.cells &= self.run.cells - 1;
+        let j = cell / BUCKET_CNT;
+        let slot = (cell % BUCKET_CNT + self.pos.offset) & (BUCKET_CNT - 1);
+        let index = self.run.first + j;
+        // `j < 8` and the run's 8 buckets are consecutive buckets of one live table.
+        let bucket = self.run.base.wrapping_add(j);
+        self.run.at = j;
+        self.last = Some(Yielded {
+            table: self.node.table,
+            index,
+            bucket,
+            slot,
+            writes: map.writes,
+        });
+        // SAFETY: the caller guarantees the cell is still full (only this cursor's own
+        // removals, of yielded cells, were written since the run was read); the table is
+        // pinned and `&'m map` excludes writers, so the entry lives as long as `'m`.
+        unsafe { (&*Bucket::key(bucket, slot), &*Bucket::value(bucket, slot)) }
+    }
+
+    /// Ends the run: the node stays on the bucket of the last yield (or the run's first), with
+    /// the run's cells of that bucket pending; the run's later buckets are entered as usual.
+    #[inline]
+    fn leave_run(&mut self) {
+        self.in_run = false;
+        let j = self.run.at;
+        self.node.bucket = self.run.base.wrapping_add(j);
+        self.node.index = self.run.first + j;
+        self.pos.done = self.run.done + j as u64;
+        self.node.pending = BitMask::from_byte((self.run.cells >> (BUCKET_CNT * j)) as u8).bits();
+        self.node.depth = 0;
+        self.node.loaded = true;
+        self.run.cells = 0;
     }
 
     #[inline(never)]
@@ -508,7 +629,10 @@ impl<K, V> Cursor<K, V> {
     /// (rule 10). Returns `None` if `next` has not returned an entry since the last removal, or
     /// if the map was written since that `next` call (then remove by key instead).
     ///
-    /// Like [`EvacMap::retain`], it removes in place and does not advance a grow in progress.
+    /// It removes in place. With a shrink policy, a halving in progress (perhaps started by this
+    /// removal) is then advanced by two units, as Go's `growWork` advances a grow per write (a
+    /// halving hashes no key), so a walk that removes most entries shrinks the map as it goes;
+    /// a doubling or same-size grow in progress is left to later writes by key.
     ///
     /// # Panics
     /// If `map` is not the map this cursor was made from.
@@ -518,6 +642,25 @@ impl<K, V> Cursor<K, V> {
         let last = self.last.take()?;
         if last.writes != map.writes {
             return None;
+        }
+        if self.in_run && self.synced == last.writes {
+            // `next` popped this cell from the run and nothing but this cursor's removals was
+            // written since the run was read: the cell is full, in a bucket of the current
+            // table that is a whole chain, and the map is not growing.
+            // SAFETY: as just said; `&mut map` gives exclusive access.
+            let (entry, settled) = unsafe { take_from_lone(last.bucket, last.slot) };
+            let tombstones = &mut map.counters.tombstones_cur;
+            *tombstones = *tombstones + 1 - settled;
+            map.count -= 1;
+            map.writes += 1;
+            map.after_removal();
+            if map.grow.is_none() {
+                self.synced = map.writes;
+            } else {
+                // The removal started a halving (a shrink policy).
+                map.advance_halving();
+            }
+            return Some(entry);
         }
         let is_old = match &map.grow {
             None => false,
@@ -547,6 +690,7 @@ impl<K, V> Cursor<K, V> {
         map.count -= 1;
         map.writes += 1;
         map.after_removal();
+        map.advance_halving();
         // The cell left `pending` when it was yielded and settling only turns empty cells into
         // `emptyRest`: if the pending cells were exact before, they still are, unless the
         // removal started a halving.
@@ -567,8 +711,9 @@ impl<K, V> Cursor<K, V> {
     /// bucket's remaining entries go into a bitmask with no branch on them, the bucket's 8
     /// tophash bytes are rewritten in one store (`emptyRest` included), and the removed entries
     /// are dropped after the bucket's last predicate call. Elsewhere it steps as `next` followed,
-    /// for a removal, by [`remove_yielded`](Cursor::remove_yielded). Like `remove_yielded` and
-    /// `retain`, it removes in place and does not advance a grow in progress. Afterwards
+    /// for a removal, by [`remove_yielded`](Cursor::remove_yielded). It removes in place; like
+    /// `remove_yielded` it advances a halving in progress (two units per removal on the general
+    /// path, two per call after the bucket paths) and no other grow. Afterwards
     /// `remove_yielded` returns `None` until the next `next`.
     ///
     /// ```
@@ -603,6 +748,9 @@ impl<K, V> Cursor<K, V> {
         F: FnMut(&K, &mut V) -> bool,
     {
         self.check_map(map.id);
+        if self.in_run {
+            self.leave_run();
+        }
         self.last = None;
         map.writes += 1;
         let mut visited = 0;
@@ -652,6 +800,7 @@ impl<K, V> Cursor<K, V> {
         self.synced = NOT_SYNCED;
         if removed_fast {
             map.after_removal();
+            map.advance_halving();
         }
         visited
     }
@@ -680,6 +829,11 @@ impl<K, V> Cursor<K, V> {
                 self.remove_yielded(map)
                     .expect("nothing was written since next"),
             );
+        }
+        // `retain_next`'s bucket paths read the node's pending cells, which a run does not
+        // keep up to date.
+        if self.in_run {
+            self.leave_run();
         }
         Some(())
     }
@@ -907,6 +1061,61 @@ impl<K, V> Drop for Run<'_, K, V> {
     }
 }
 
+/// The full cells of the 8 buckets from `first` on, each byte rotated right by `offset` lanes
+/// (bit `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`), if none of them has an
+/// overflow bucket.
+///
+/// # Safety
+/// - `first` and the 7 buckets after it are live buckets of one table, not being written.
+#[inline(always)]
+unsafe fn run_cells<K, V>(first: *mut Bucket<K, V>, offset: usize) -> Option<u64> {
+    let mut words = [0u64; BATCH];
+    let mut alone = true;
+    for (j, w) in words.iter_mut().enumerate() {
+        // SAFETY: bucket `j < 8` of the run is live (the caller's contract).
+        unsafe {
+            let b = first.add(j);
+            *w = Bucket::group(b).word();
+            alone &= Bucket::next(b).is_null();
+        }
+    }
+    alone.then(|| rotate_bytes_right(full_cells8(words), offset as u32))
+}
+
+/// Moves the entry out of slot `slot` of `b` and settles the bucket, in one store of its tophash
+/// word and with no branch on the cells: the slot becomes `emptyOne`, and every lane above the
+/// highest remaining entry `emptyRest` (Go's backward walk of `mapdelete`, for a bucket that is
+/// a whole chain). Returns the entry and how many `emptyOne` cells became `emptyRest`.
+///
+/// # Safety
+/// - `b` is a live bucket of a table the caller's `&mut` map owns, with no overflow bucket and
+///   no evacuation mark, and slot `slot < 8` is full.
+#[inline(always)]
+unsafe fn take_from_lone<K, V>(b: *mut Bucket<K, V>, slot: usize) -> ((K, V), usize) {
+    // SAFETY: the caller guarantees `b` is live, exclusively ours, and slot `slot` is full: its
+    // key and value are initialised, and the store below marks them moved out.
+    unsafe {
+        debug_assert!(Bucket::top(b, slot).is_full() && Bucket::next(b).is_null());
+        let entry = (
+            core::ptr::read(Bucket::key(b, slot)),
+            core::ptr::read(Bucket::value(b, slot)),
+        );
+        let shift = 8 * slot as u32;
+        let word = Bucket::group(b).word() & !(0xff << shift)
+            | u64::from(TopHash::EMPTY_ONE.get()) << shift;
+        // Lanes holding an entry (no marks outside a grow's old table): keep every byte up to
+        // the highest of them; the bytes above are `emptyOne` (1) or `emptyRest` (0).
+        let live = Group::from_word(word).match_empty().invert().bits();
+        let keep =
+            u64::MAX.wrapping_shr(live.leading_zeros()) & 0u64.wrapping_sub(u64::from(live != 0));
+        // Each byte above is 0 or 1: their sum counts the `emptyOne` cells settled (a multiply,
+        // where `count_ones` is a dozen instructions without `popcnt` in the baseline target).
+        let settled = ((word & !keep).wrapping_mul(0x0101_0101_0101_0101) >> 56) as usize;
+        Bucket::set_group(b, word & keep);
+        (entry, settled)
+    }
+}
+
 #[cold]
 #[inline(never)]
 fn wrong_map(cursor_map: u64, given: u64) -> ! {
@@ -1026,7 +1235,14 @@ impl<K, V> fmt::Debug for Cursor<K, V> {
             .field("b", &self.pos.b_log)
             .field("start_bucket", &self.pos.start)
             .field("offset", &self.pos.offset)
-            .field("buckets_done", &self.pos.done)
+            .field(
+                "buckets_done",
+                &if self.in_run {
+                    self.run.done + self.run.at as u64
+                } else {
+                    self.pos.done
+                },
+            )
             .field("frac", &format_args!("{:#018x}", self.pos.frac))
             .field("in_chain", &self.in_node)
             .field("forwarded", &self.forwarded)

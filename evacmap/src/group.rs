@@ -173,9 +173,12 @@ impl BitMask {
         self.0 != 0
     }
 
+    /// How many slots are in the set: the lanes' bits summed by one multiply into the top
+    /// byte (at most 8, no carry), where `count_ones` is a dozen instructions without `popcnt`
+    /// in the baseline x86_64 target.
     #[inline]
     pub(crate) fn count(self) -> usize {
-        self.0.count_ones() as usize
+        ((self.0 >> 7).wrapping_mul(lanes(1)) >> 56) as usize
     }
 
     /// A set from lane bits (bit 7 of lane `i` for slot `i`; other bits must be clear).
@@ -331,6 +334,15 @@ mod tests {
                     assert_eq!((rotated >> (8 * j)) as u8, byte.rotate_right(r), "r={r}");
                 }
             }
+        }
+    }
+
+    #[test]
+    fn count_by_multiply_matches_count_ones_for_every_set() {
+        for byte in 0..=u8::MAX {
+            let m = BitMask::from_byte(byte);
+            assert_eq!(m.count(), byte.count_ones() as usize, "{byte:#04x}");
+            assert_eq!(m.invert().count(), 8 - byte.count_ones() as usize);
         }
     }
 

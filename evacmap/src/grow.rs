@@ -136,7 +136,27 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// Evacuates every remaining unit of the halving in progress. No key is hashed: a halving
     /// merges old chains `unit` and `unit + units` into new bucket `unit`.
     fn finish_halving(&mut self) {
-        while let Some(grow) = &self.grow {
+        while self.grow.is_some() {
+            self.halving_step();
+        }
+    }
+
+    /// With a halving in progress, evacuates the units at its mark: two, as Go's `growWork`
+    /// does per write. What a removal through a cursor does (no key is hashed, so it needs no
+    /// `Hash` bound), so a walk that removes most entries does not leave a halving it started
+    /// half done with both tables held. A doubling or same-size grow is left to later writes.
+    pub(crate) fn advance_halving(&mut self) {
+        for _ in 0..2 {
+            match &self.grow {
+                Some(grow) if grow.kind == GrowKind::Halving => self.halving_step(),
+                _ => return,
+            }
+        }
+    }
+
+    /// Evacuates the unit at the halving's mark (if not done yet) and advances the mark.
+    fn halving_step(&mut self) {
+        if let Some(grow) = &self.grow {
             debug_assert_eq!(grow.kind, GrowKind::Halving);
             let unit = grow.nevacuate;
             // SAFETY: `unit < units` names a live old bucket.

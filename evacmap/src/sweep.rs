@@ -13,7 +13,7 @@
 use core::fmt;
 use std::sync::Arc;
 
-use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
 use crate::group::{BitMask, Group, EMPTY_ONE_LANES};
 use crate::map::{evacuated, EvacMap};
 use crate::table::Table;
@@ -181,6 +181,12 @@ impl<K, V, S> EvacMap<K, V, S> {
             let mut i = 0;
             while i < len {
                 if !is_old && i + BATCH <= len {
+                    // Sequential, but a bucket spans 2.25 cache lines: ask for the group two
+                    // groups ahead (past the table's end the hint is harmless).
+                    prefetch_bytes(
+                        table.bucket(i).wrapping_add(2 * BATCH),
+                        BATCH * core::mem::size_of::<Bucket<K, V>>(),
+                    );
                     let mut buckets = [core::ptr::null_mut(); BATCH];
                     let mut solo = true;
                     for (j, slot) in buckets.iter_mut().enumerate() {
@@ -385,6 +391,7 @@ impl<'a, K, V, S> Batch<'a, K, V, S> {
             return 0;
         }
         let mut tombstones = *self.map.tombstones(self.is_old) as isize;
+        let mut removed = 0;
         for (j, &b) in self.buckets[..self.n].iter().enumerate() {
             let cells = (doomed >> (8 * j)) as u8;
             if cells == 0 {
@@ -392,7 +399,9 @@ impl<'a, K, V, S> Batch<'a, K, V, S> {
             }
             // SAFETY: `b` is live and exclusively accessed (the caller's contract).
             let before = unsafe { Bucket::group(b) };
-            let lanes = BitMask::from_byte(cells).byte_lanes();
+            let cells = BitMask::from_byte(cells);
+            removed += cells.count();
+            let lanes = cells.byte_lanes();
             let mut word = (before.word() & !lanes) | (EMPTY_ONE_LANES & lanes);
             if self.settle.is_none() {
                 // Whole chain: every lane above the highest non-empty one becomes `emptyRest`.
@@ -411,7 +420,7 @@ impl<'a, K, V, S> Batch<'a, K, V, S> {
             unsafe { Bucket::set_group(b, word) };
         }
         *self.map.tombstones(self.is_old) = tombstones as usize;
-        self.map.count -= doomed.count_ones() as usize;
+        self.map.count -= removed;
         if let Some(head) = self.settle {
             // SAFETY: `head` heads the live chain of these buckets (the caller's contract).
             unsafe { self.map.settle(head, self.is_old) };

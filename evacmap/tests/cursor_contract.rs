@@ -619,6 +619,49 @@ fn rule_10_remove_yielded() {
     }
 }
 
+/// With a shrink policy, a walk that removes most entries through `remove_yielded` (or
+/// `retain_next`) shrinks the map as it goes: each removal advances the halving in progress, so
+/// the map does not stay at its old size, mid-halving with both tables held.
+#[test]
+fn removals_through_the_cursor_advance_policy_halvings() {
+    for retain in [false, true] {
+        let mut m = EvacMap::<u64, u64>::with_config(shrinking_config());
+        let n = 5_000u64;
+        for k in 0..n {
+            m.insert(k, k);
+        }
+        let b0 = m.stats().b;
+        let mut c = m.cursor();
+        let mut seen = HashSet::new();
+        if retain {
+            while !c.is_finished() {
+                c.retain_next(&mut m, 7, |&k, _| {
+                    assert!(seen.insert(k));
+                    k % 50 == 0
+                });
+            }
+        } else {
+            while let Some((&k, _)) = c.next(&m) {
+                assert!(seen.insert(k));
+                if k % 50 != 0 {
+                    assert_eq!(c.remove_yielded(&mut m), Some((k, k)));
+                }
+            }
+        }
+        assert_eq!(seen.len() as u64, n, "retain {retain}");
+        assert_eq!(m.len() as u64, n / 50);
+        m.check_invariants().unwrap();
+        let s = m.stats();
+        assert!(
+            s.shrinks >= 3 && s.b + 3 <= b0,
+            "retain {retain}: B {b0} -> {}, {} halvings",
+            s.b,
+            s.shrinks
+        );
+        assert!((0..n).all(|k| m.contains_key(&k) == (k % 50 == 0)));
+    }
+}
+
 static UNIQUE_MADE: AtomicU64 = AtomicU64::new(0);
 static UNIQUE_DROPPED: AtomicU64 = AtomicU64::new(0);
 

@@ -856,6 +856,57 @@ fn cursor_retain_next_drops_removed_entries_once() {
     }
 }
 
+/// `Cursor::next` + `Cursor::remove_yielded` (the cursor's 8-bucket runs and their branch-free
+/// removal on a settled map, the general path mid-grow): each removed entry is moved out to the
+/// caller exactly once, the others stay, and a panic in the caller between two steps (here a
+/// removed value's destructor) leaves the map consistent and the walk able to go on.
+#[test]
+fn cursor_remove_yielded_moves_each_entry_once() {
+    quiet_injected_panics();
+    type Fixture = (Map, Rc<Tracker>, PanicHasher);
+    let makers: [fn() -> Fixture; 3] = [
+        || settled(700),
+        || settled(7),
+        || mid_grow(GrowKind::Doubling),
+    ];
+    for make in makers {
+        for panic_at in [0u64, 1, 9, 40] {
+            let (mut m, t, _) = make();
+            let len = m.len();
+            let doomed = m.keys().filter(|k| k.id % 3 == 0).count();
+            let mut cursor = m.cursor();
+            let (mut visited, mut removed) = (0, 0u64);
+            while let Some((k, _)) = cursor.next(&m) {
+                visited += 1;
+                if k.id % 3 != 0 {
+                    continue;
+                }
+                let entry = cursor
+                    .remove_yielded(&mut m)
+                    .expect("nothing was written since next");
+                assert_eq!(entry.0.id % 3, 0);
+                removed += 1;
+                if removed == panic_at {
+                    t.drop_panic_in.set(1);
+                    assert!(catch_unwind(AssertUnwindSafe(|| drop(entry))).is_err());
+                    t.drop_panic_in.set(0);
+                    m.check_invariants().unwrap();
+                } else {
+                    drop(entry);
+                }
+            }
+            assert_eq!(visited, len, "panic at {panic_at}");
+            assert_eq!(removed as usize, doomed);
+            assert_eq!(m.len(), len - doomed);
+            assert!(m.keys().all(|k| k.id % 3 != 0));
+            m.check_invariants().unwrap();
+            t.assert_live(m.len(), 0);
+            drop(m);
+            t.assert_all_dropped();
+        }
+    }
+}
+
 /// A predicate panicking inside `Cursor::retain_next` at every position of the first buckets
 /// (mid-bucket, at bucket edges, inside an 8-bucket run), after the cursor was stepped into a
 /// bucket or not: the answers given are applied (those entries removed and dropped once), the

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{proptest_cases, scaled_min, shrinking_config, Harness, Rng, TestHasher};
+use common::{proptest_cases, scale, scaled_min, shrinking_config, Harness, Rng, TestHasher};
 use evacmap::Config;
 use proptest::prelude::*;
 
@@ -76,6 +76,14 @@ enum Op {
         cursor: usize,
         n: usize,
     },
+    /// `n` steps of a cursor, each yielded entry with `k % m == r` removed with
+    /// `Cursor::remove_yielded` (Go's range-and-delete loop).
+    StepRemove {
+        cursor: usize,
+        n: usize,
+        m: u64,
+        r: u64,
+    },
 }
 
 /// Operations over keys `0..keys`; `bulk` bounds the range and churn sizes.
@@ -105,6 +113,8 @@ fn op(keys: u64, bulk: u64) -> impl Strategy<Value = Op> {
         16 => (0..6usize, 1..60usize).prop_map(|(cursor, n)| Op::Step { cursor, n }),
         6 => (0..6usize, 1..200usize, 2..4u64, 0..2u64)
             .prop_map(|(cursor, n, m, r)| Op::CursorRetain { cursor, n, m, r }),
+        6 => (0..6usize, 1..200usize, 2..4u64, 0..2u64)
+            .prop_map(|(cursor, n, m, r)| Op::StepRemove { cursor, n, m, r }),
     ]
 }
 
@@ -194,6 +204,24 @@ fn run(hasher: TestHasher, config: Config, ops: &[Op], keys: u64) -> Harness {
                 if !h.cursors.is_empty() {
                     let i = cursor % h.cursors.len();
                     h.steps(i, n);
+                }
+            }
+            Op::StepRemove { cursor, n, m, r } => {
+                if !h.cursors.is_empty() {
+                    let i = cursor % h.cursors.len();
+                    for _ in 0..n {
+                        match h.step(i) {
+                            Some((k, v)) if k % m == r => {
+                                assert_eq!(
+                                    h.remove_yielded(i),
+                                    Some((k, v)),
+                                    "remove_yielded right after next"
+                                );
+                            }
+                            Some(_) => {}
+                            None => break,
+                        }
+                    }
                 }
             }
         }
@@ -308,7 +336,9 @@ fn model_fixed_sequence_reaches_every_grow_kind() {
         Op::Step { cursor: 4, n: 5 },
         Op::InsertRange { base: 0, n: 400 },
     ]);
-    let h = run(TestHasher::Sip, shrinking_config(), &ops, 3000);
+    // A fixed seed (the map's random draws): with a random one, the reduced scale of the
+    // valgrind run (10 churn rounds) missed the same-size grow in about 2% of runs (2 of 120).
+    let h = run(TestHasher::Sip, shrinking_config().with_seed(1), &ops, 3000);
     let stats = h.map.stats();
     assert!(stats.grows >= 5, "{stats:?}");
     assert!(stats.same_size_grows >= 1, "{stats:?}");
@@ -369,6 +399,99 @@ fn cursor_retain_next_with_parked_cursors() {
                 .filter(|&&k| k < n && k % 2 == 1 && k % 5 != 0)
                 .count();
             assert_eq!(odd_left, 0, "budget {budget}: doomed keys left");
+        }
+    }
+}
+
+/// `Cursor::next` + `Cursor::remove_yielded` over runs of 8 buckets (the cursor's run fast path
+/// and its branch-free removal), stopped at every position of the first runs and, there, the map
+/// written in each way (insert, update, remove ahead, remove behind, a doubling, a retain_next
+/// call, a clear) while other cursors are parked before, inside and after the run; then every
+/// cursor is run to its end under the contract and the map matches the model.
+#[test]
+fn cursor_remove_yielded_runs_with_parked_cursors() {
+    let cases = [
+        (TestHasher::Sip, Config::default()),
+        (TestHasher::Weak(37), Config::default()),
+        (TestHasher::Sip, shrinking_config()),
+    ];
+    let n = scaled_min(2_000, 300) as u64;
+    let stops: Vec<usize> = if scale() >= 1.0 {
+        (0..80).collect()
+    } else {
+        vec![0, 1, 7, 8, 33, 64]
+    };
+    for (hasher, config) in cases {
+        for &stop in &stops {
+            for write in 0..7u64 {
+                let mut h = Harness::with(hasher.clone(), config);
+                h.check_every_op = false;
+                for k in 0..n {
+                    h.insert(k, k * 7);
+                }
+                let parked_early = h.new_cursor();
+                let walker = h.new_cursor();
+                let parked_late = h.new_cursor();
+                h.steps(parked_late, 50);
+                // Go's range-and-delete loop on the odd keys, up to `stop` entries.
+                let mut walked = 0;
+                while walked < stop {
+                    match h.step(walker) {
+                        Some((k, v)) if k % 2 == 1 => {
+                            assert_eq!(h.remove_yielded(walker), Some((k, v)));
+                        }
+                        Some(_) => {}
+                        None => break,
+                    }
+                    walked += 1;
+                }
+                h.steps(parked_early, stop % 5);
+                match write {
+                    0 => {
+                        h.insert_fresh(3);
+                    }
+                    1 => {
+                        h.insert(0, 1);
+                    }
+                    2 => {
+                        // Keys ahead of the walker and behind it (some of each, in any order).
+                        for k in (0..n).step_by(97) {
+                            h.remove(k);
+                        }
+                    }
+                    3 => {
+                        for _ in 0..n {
+                            h.insert_fresh(4);
+                        }
+                    }
+                    4 => {
+                        h.cursor_retain(parked_early, 13, |k, _| k % 3 != 0);
+                    }
+                    5 => h.clear(),
+                    _ => {
+                        // Nothing written: the walker's next removal must still be allowed.
+                    }
+                }
+                // The rest of the walk, removing the odd keys it meets.
+                let mut steps = 0;
+                while let Some((k, v)) = h.step(walker) {
+                    if k % 2 == 1 {
+                        assert_eq!(h.remove_yielded(walker), Some((k, v)));
+                    }
+                    steps += 1;
+                    if steps % 50 == 0 {
+                        h.steps(parked_early, 1);
+                    }
+                    assert!(steps < 100 * n as usize, "the walk does not end");
+                }
+                h.check();
+                h.finish_all();
+                h.check();
+                if write != 5 {
+                    let odd_left = h.model.keys().filter(|&&k| k < n && k % 2 == 1).count();
+                    assert_eq!(odd_left, 0, "stop {stop}, write {write}: odd keys left");
+                }
+            }
         }
     }
 }

@@ -160,10 +160,11 @@ impl Knob {
             }
             Workload::Churn => ok(Cell::churn(16_384, 1_024)),
             // A table that held 2^18 entries, 99% deleted, not shrunk by hand: whatever memory
-            // comes back is the threshold's doing. evacmap halves a table only as writes go on,
-            // and a sweep's own removals do not advance a halving, so the shrink threshold is
-            // measured with the 99% removed key by key (expiry by key); the compaction
-            // threshold acts after a sweep, so it keeps the suite's sweep.
+            // comes back is the threshold's doing. evacmap halves a table only as writes go on;
+            // the shrink threshold is measured with the 99% removed key by key (expiry by key),
+            // as in the figures of docs/tuning.md (taken when a sweep's own removals did not
+            // advance a halving); the compaction threshold acts after a sweep, so it keeps the
+            // suite's sweep.
             Workload::SparseScan => {
                 let cell = ok(Cell::sparse_scan(1 << 18, false));
                 if self == Knob::ShrinkBelow {
