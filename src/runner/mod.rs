@@ -18,7 +18,7 @@
 //! (step 3), `cache_pass` (step 4), `records` (every record the runner writes, with the
 //! not-measured reasons), `dispatch` (a cell's scenario for a contender type) and `scenario`
 //! (what each workload's run does). `plan`: the runner on a caller's cells, records handed back
-//! (what `evacbench tune` measures with); `rounds`: several scenarios measured back to back in
+//! (what `evacbench tune` measures with); `paired`: several scenarios measured back to back in
 //! shuffled rounds, one of them twice (an A/A control), so their times can be paired per round.
 
 mod allocation_pass;
@@ -32,7 +32,7 @@ pub mod plan;
 mod progress;
 mod reader_phases;
 mod records;
-pub(crate) mod rounds;
+pub(crate) mod paired;
 mod sampling;
 pub(crate) mod scenario;
 #[cfg(test)]

@@ -15,7 +15,7 @@ use foldhash::fast::FixedState;
 use reports::Record;
 use strategies::{Contender, EvacMapCursor, Info, V8};
 
-use super::rounds::{RoundTimes, RoundsFailure};
+use super::paired::{RoundTimes, RoundsFailure};
 use super::scenario::{MaxLoad, Quantity, Scenario};
 use super::{Named, Options, Plan, Runner};
 use crate::tune::max_load_inputs::{Inputs, TuneKey, TuneValue};
@@ -137,7 +137,7 @@ impl Session<'_> {
         measured
     }
 
-    /// Measures `scenarios` in paired rounds ([`super::rounds`]): `rounds` rounds, each in an
+    /// Measures `scenarios` in paired rounds ([`super::paired`]): `rounds` rounds, each in an
     /// order shuffled from `seed`, scenario `control` measured twice per round; `what` names
     /// them in progress lines.
     pub(crate) fn rounds<S: Scenario>(

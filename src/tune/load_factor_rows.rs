@@ -13,7 +13,7 @@
 //! instead of numbers.
 //!
 //! Then the runner measures the mix of every threshold that passed again, in paired rounds
-//! (`runner::rounds`): each round every threshold once, back to back, in a shuffled order, Go's
+//! (`runner::paired`): each round every threshold once, back to back, in a shuffled order, Go's
 //! 6.5 (or the threshold nearest it) twice as an A/A control. The recommendation divides each
 //! round's times by the reference's in the same round, so a drift of the machine's speed
 //! cancels (`reports::paired_rounds`).
