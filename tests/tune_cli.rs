@@ -47,11 +47,19 @@ fn table_goes_to_stdout_with_a_recommendation_and_progress_to_stderr() {
         stdout.contains("recommendation (balanced): load factor "),
         "{stdout}"
     );
-    // Time differences are held against the machine's calibrated noise floor, and the reason
-    // says which.
+    // The mix is measured again in paired rounds; time differences are held against the
+    // threshold its A/A control gives, and the reason says which.
     assert!(
-        stdout.contains("(the noise floor of latency-ns-per-op times on this machine)"),
+        stdout.contains("paired ratios, from the A/A control: the default against itself"),
         "{stdout}"
+    );
+    assert!(
+        stdout.contains("mix/ref") && stdout.contains("the A/A control (6.5 measured twice"),
+        "{stdout}"
+    );
+    assert!(
+        stderr.contains("paired round 10/10 (2 scenarios and the control, shuffled)"),
+        "{stderr}"
     );
     assert!(
         stderr.contains("[1/2] load factor 4: 1024 keys in 2^8 buckets"),
@@ -94,6 +102,9 @@ fn json_is_an_array_with_the_report_fields() {
             "insert_ns",
             "sweep_ns_per_entry",
             "mix_ns_per_op",
+            "mix_vs_reference",
+            "mix_vs_reference_q1",
+            "mix_vs_reference_q3",
             "fill_bytes_per_entry",
         ] {
             let v = row[field]

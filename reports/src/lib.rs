@@ -58,6 +58,7 @@ mod html;
 mod load;
 mod model;
 mod noise;
+pub mod paired_rounds;
 mod plot;
 mod render;
 mod rundir;

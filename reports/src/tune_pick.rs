@@ -27,6 +27,11 @@
 //!   one. A pick other than the default is thus a claim that the default loses by more than the
 //!   noise, as `evacbench compare` claims a change.
 //!
+//! When the times were measured in paired rounds (every value once per round, the default
+//! twice; [`crate::paired_rounds`]), each is the default's time multiplied by the median of its
+//! per-round ratios to the default, the threshold comes from the A/A control
+//! ([`Threshold::paired`]), and the repetitions' middle halves take no part.
+//!
 //! Memory is exact for a seed (structure, not timing), so ties are broken the same way every
 //! run, and repeated runs agree unless a difference is near the noise floor itself.
 
@@ -81,6 +86,13 @@ pub struct Threshold {
     /// the seed (single-threaded cells), else the calibrated floor of the memory metric.
     #[serde(default)]
     pub memory_floor: f64,
+    /// True when the candidates' times come from paired rounds ([`crate::paired_rounds`]):
+    /// each time is the reference's time multiplied by the median of the per-round ratios, so
+    /// a machine-speed drift has cancelled, and `floor` is the tie threshold derived from the
+    /// A/A control. The median's own uncertainty is in `floor`, so the repetitions' middle
+    /// halves (per-round noise, not the median's) take no part in the tests.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub paired: bool,
 }
 
 impl Threshold {
@@ -98,6 +110,7 @@ impl Threshold {
             floor: model.floor(metric, workload, TUNE_PROFILE),
             of,
             memory_floor: 0.0,
+            paired: false,
         }
     }
 
@@ -157,9 +170,13 @@ pub fn middle_half(c: &Candidate) -> (f64, f64) {
 }
 
 /// True if the times of `a` and `b` differ beyond noise: the slower is more than `1 + floor`
-/// times the faster, and their middle halves of repetitions do not overlap. Otherwise a tie.
-pub fn times_differ(a: &Candidate, b: &Candidate, floor: f64) -> bool {
+/// times the faster, and (unless the times are `paired`) their middle halves of repetitions do
+/// not overlap. Otherwise a tie.
+pub fn times_differ(a: &Candidate, b: &Candidate, floor: f64, paired: bool) -> bool {
     let (fast, slow) = if a.time <= b.time { (a, b) } else { (b, a) };
+    if paired {
+        return slow.time > fast.time * (1.0 + floor);
+    }
     let (a_lo, a_hi) = middle_half(a);
     let (b_lo, b_hi) = middle_half(b);
     slow.time > fast.time * (1.0 + floor) && (a_hi < b_lo || b_hi < a_lo)
@@ -186,7 +203,7 @@ pub fn noise_frontier(candidates: &[Candidate], threshold: &Threshold) -> Vec<us
         .filter(|&i| {
             let p = &candidates[i];
             !candidates.iter().any(|q| {
-                let differ = times_differ(q, p, threshold.floor);
+                let differ = times_differ(q, p, threshold.floor, threshold.paired);
                 let same_memory = threshold.memory_tied(q.memory, p.memory);
                 (q.memory <= p.memory || same_memory)
                     && !(differ && q.time > p.time)
@@ -236,11 +253,11 @@ impl Costs {
 }
 
 /// True if `a` beats `b` on the balanced cost beyond noise: `a`'s cost is lower even with its
-/// time `1 + floor` times slower, and even with its time at the third quartile of its
-/// repetitions and `b`'s at its first.
-fn beats(costs: &Costs, a: &Candidate, b: &Candidate, floor: f64) -> bool {
-    costs.at(a, a.time * (1.0 + floor)) < costs.cost(b)
-        && costs.at(a, middle_half(a).1) < costs.at(b, middle_half(b).0)
+/// time `1 + floor` times slower, and (unless the times are `paired`) even with its time at the
+/// third quartile of its repetitions and `b`'s at its first.
+fn beats(costs: &Costs, a: &Candidate, b: &Candidate, threshold: &Threshold) -> bool {
+    costs.at(a, a.time * (1.0 + threshold.floor)) < costs.cost(b)
+        && (threshold.paired || costs.at(a, middle_half(a).1) < costs.at(b, middle_half(b).0))
 }
 
 /// Where the balanced rule started.
@@ -315,6 +332,7 @@ impl Pick {
         }
         let list: Vec<String> = self.tie.iter().map(f64::to_string).collect();
         let within = match &self.threshold {
+            Some(t) if t.paired => format!("no paired difference beyond {}", t.describe()),
             Some(t) => format!(
                 "no difference beyond {} and the spread of the repetitions",
                 t.describe()
@@ -388,7 +406,7 @@ pub fn pick(
             let fastest = *same.iter().min_by(|a, b| a.time.total_cmp(&b.time))?;
             let best = *same
                 .iter()
-                .filter(|c| !times_differ(c, fastest, floor))
+                .filter(|c| !times_differ(c, fastest, floor, threshold.paired))
                 .min_by(|a, b| tie_order(a, b, threshold, default))?;
             (best, Vec::new(), Why::LeastMemory)
         }
@@ -396,7 +414,7 @@ pub fn pick(
             let fastest = candidates.iter().min_by(|a, b| a.time.total_cmp(&b.time))?;
             let tied: Vec<&Candidate> = candidates
                 .iter()
-                .filter(|c| !times_differ(c, fastest, floor))
+                .filter(|c| !times_differ(c, fastest, floor, threshold.paired))
                 .collect();
             let best = *tied
                 .iter()
@@ -432,7 +450,7 @@ pub fn pick(
                 let challengers: Vec<&Candidate> = front
                     .iter()
                     .copied()
-                    .filter(|c| beats(&costs, c, current, floor))
+                    .filter(|c| beats(&costs, c, current, threshold))
                     .collect();
                 let Some(lowest) = challengers
                     .iter()
@@ -446,8 +464,8 @@ pub fn pick(
                     .copied()
                     .filter(|c| {
                         c.value == lowest.value
-                            || (!beats(&costs, lowest, c, floor)
-                                && !beats(&costs, c, lowest, floor))
+                            || (!beats(&costs, lowest, c, threshold)
+                                && !beats(&costs, c, lowest, threshold))
                     })
                     .min_by(|a, b| tie_order(a, b, threshold, default))
                     .unwrap_or(lowest);
@@ -458,7 +476,8 @@ pub fn pick(
                 .iter()
                 .filter(|c| {
                     c.value == current.value
-                        || (!beats(&costs, c, current, floor) && !beats(&costs, current, c, floor))
+                        || (!beats(&costs, c, current, threshold)
+                            && !beats(&costs, current, c, threshold))
                 })
                 .map(|c| c.value)
                 .collect();
@@ -506,8 +525,13 @@ pub fn rule_text(p: &Pick, knob: &str, memory: &str, time: &str) -> String {
             fastest,
             time: fastest_time,
         } => format!(
-            "its {time} is within {thr} (or the spread of the repetitions) of the fastest's \
-             ({knob} {fastest}, {fastest_time:.1}): tie; least {memory} wins"
+            "its {time} is within {thr}{spread} of the fastest's ({knob} {fastest}, \
+             {fastest_time:.1}): tie; least {memory} wins",
+            spread = if p.threshold.as_ref().is_some_and(|t| t.paired) {
+                ""
+            } else {
+                " (or the spread of the repetitions)"
+            }
         ),
         Why::Kept {
             start: Start::Default,
@@ -604,6 +628,7 @@ mod tests {
             floor,
             of: "the test floor".into(),
             memory_floor: 0.0,
+            paired: false,
         }
     }
 

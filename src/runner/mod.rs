@@ -9,18 +9,19 @@
 //!    every run checks its counts, the first run is fully verified again. The runner keeps the
 //!    samples criterion asked for and records their mean and bootstrap interval; or, in a
 //!    profile with timing rounds, criterion's is round 1 and later passes over every cell add
-//!    the other rounds (`rounds`: the fastest round's mean, the rounds' min..max).
+//!    the other rounds (`rounds`: the fastest round's median, the rounds' min..max).
 //! 3. **allocate**: one run under the counting allocator (allocations, bytes, peak and retained
 //!    heap, deferred garbage, a heap trace for churn and readers), with per-lookup latency
 //!    percentiles where the workload has lookups, and evacmap's chain statistics.
 //! 4. **cache**: for the profile's cache cells, the same run in a callgrind child.
 //!
-//! The rooms: `driver` (the order above and step 1), `criterion_pass` (step 2),
-//! `slow_path` (a contender too slow for criterion), `allocation_pass` and `reader_phases`
-//! (step 3), `cache_pass` (step 4), `rounds` (the later timing rounds), `records` (every record the runner writes, with the
-//! not-measured reasons), `dispatch` (a cell's scenario for a contender type) and `scenario`
+//! The rooms: `driver` (the order above and step 1), `criterion_pass` (step 2), `rounds` (the
+//! later timing rounds), `slow_path` (a contender too slow for criterion), `allocation_pass`
+//! and `reader_phases` (step 3), `cache_pass` (step 4), `records` (every record the runner
+//! writes, with the not-measured reasons), `dispatch` (a cell's scenario for a contender type) and `scenario`
 //! (what each workload's run does). `plan`: the runner on a caller's cells, records handed back
-//! (what `evacbench tune` measures with).
+//! (what `evacbench tune` measures with); `paired`: several scenarios measured back to back in
+//! shuffled rounds, one of them twice (an A/A control), so their times can be paired per round.
 
 mod allocation_pass;
 pub mod budget;
@@ -29,6 +30,7 @@ mod child;
 mod criterion_pass;
 pub(crate) mod dispatch;
 mod driver;
+pub(crate) mod paired;
 pub mod plan;
 mod progress;
 mod reader_phases;

@@ -15,6 +15,7 @@ use foldhash::fast::FixedState;
 use reports::Record;
 use strategies::{Contender, EvacMapCursor, Info, V8};
 
+use super::paired::{RoundTimes, RoundsFailure};
 use super::scenario::{MaxLoad, Quantity, Scenario};
 use super::{Named, Options, Plan, Runner};
 use crate::tune::max_load_inputs::{Inputs, TuneKey, TuneValue};
@@ -136,6 +137,64 @@ impl Session<'_> {
         };
         self.runner.named = None;
         measured
+    }
+
+    /// Measures `scenarios` in paired rounds ([`super::paired`]): `rounds` rounds, each in an
+    /// order shuffled from `seed`, scenario `control` measured twice per round; `what` names
+    /// them in progress lines.
+    pub(crate) fn rounds<S: Scenario>(
+        &mut self,
+        what: &str,
+        scenarios: &[(String, &S)],
+        control: usize,
+        rounds: usize,
+        seed: u64,
+    ) -> Result<RoundTimes, RoundsFailure> {
+        self.runner
+            .measure_in_rounds(what, scenarios, control, rounds, seed)
+    }
+
+    /// The mix ([`Quantity::Mix`]) of every max-load table of `tables` (evacmap's config and the
+    /// table's inputs, each settled at `2^b` buckets) in paired rounds, table `control` twice
+    /// per round: the load-factor knob's time axis, measured back to back.
+    pub(crate) fn max_load_mix_rounds<K: TuneKey, V: TuneValue>(
+        &mut self,
+        tables: &[(Config, &Inputs)],
+        b: u8,
+        control: usize,
+        rounds: usize,
+        seed: u64,
+    ) -> Result<RoundTimes, RoundsFailure> {
+        let scenarios: Vec<MaxLoad<'_, K, V, true>> = tables
+            .iter()
+            .map(|&(config, inputs)| MaxLoad {
+                quantity: Quantity::Mix,
+                config,
+                hasher: FixedState::with_seed(crate::tune::HASH_SEED),
+                b,
+                inputs,
+                _types: std::marker::PhantomData,
+            })
+            .collect();
+        let list: Vec<(String, &MaxLoad<'_, K, V, true>)> = scenarios
+            .iter()
+            .map(|s| {
+                let id = format!(
+                    "{}/{}/load_factor={}/b={b}/n={}",
+                    reports::schema::TUNE_WORKLOAD,
+                    Quantity::Mix.contender(),
+                    s.config.load_factor,
+                    s.inputs.hits.len()
+                );
+                (id, s)
+            })
+            .collect();
+        let what = format!(
+            "{}/{}",
+            reports::schema::TUNE_WORKLOAD,
+            Quantity::Mix.contender()
+        );
+        self.rounds(&what, &list, control, rounds, seed)
     }
 
     fn measure<S: Scenario>(

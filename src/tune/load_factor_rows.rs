@@ -12,6 +12,12 @@
 //! the recommendation's noise test. A threshold whose map fails any check carries the reason
 //! instead of numbers.
 //!
+//! Then the runner measures the mix of every threshold that passed again, in paired rounds
+//! (`runner::paired`): each round every threshold once, back to back, in a shuffled order, Go's
+//! 6.5 (or the threshold nearest it) twice as an A/A control. The recommendation divides each
+//! round's times by the reference's in the same round, so a drift of the machine's speed
+//! cancels (`reports::paired_rounds`).
+//!
 //! The only thing measured here is untimed: the heap bytes per entry over the last doubling of
 //! a fill (`fill_bytes_per_entry`) and the same-size grows evacmap started while filling.
 
@@ -30,6 +36,10 @@ use crate::runner::scenario::Quantity;
 
 /// Points of the fill at which heap bytes are sampled for `fill_bytes_per_entry`.
 const FILL_SAMPLES: u32 = 32;
+
+/// Paired rounds of the mix (every threshold once per round, the reference twice): the
+/// recommendation's time axis. Ten rounds keep a default sweep's rounds to about 10 s here.
+pub(crate) const MIX_ROUNDS: usize = 10;
 
 /// The settings shared by every threshold of a run.
 pub(crate) struct Plan<'a> {
@@ -60,6 +70,8 @@ impl SizeVisitor for Plan<'_> {
         crate::runner::plan::with_session(seed, |session| {
             session.expect(Quantity::ALL.len() * total);
             let mut rows = Vec::new();
+            // The tables that passed, for the paired rounds: (row, evacmap's config, inputs).
+            let mut tables: Vec<(usize, Config, Inputs)> = Vec::new();
             for (i, &lf) in load_factors.iter().enumerate() {
                 let n = max_load_len(lf, b);
                 let _ = writeln!(
@@ -67,7 +79,20 @@ impl SizeVisitor for Plan<'_> {
                     "[{}/{total}] load factor {lf}: {n} keys in 2^{b} buckets, measuring",
                     i + 1
                 );
-                let result = measure_one::<K, V>(session, lf, b, n, mix, seed);
+                // A fixed map seed: the structure columns (overflow, bytes, probes) are then
+                // exact for the run's seed, and a tie on time is broken by memory the same way
+                // every run.
+                let result = Config::new(lf)
+                    .map_err(|e| e.to_string())
+                    .map(|c| c.with_seed(seed ^ 0x7475_6e65))
+                    .and_then(|config| {
+                        let mut inputs = Inputs::new(n, mix, seed);
+                        let m = measure_one::<K, V>(session, config, b, &inputs, seed)?;
+                        // The mix never looks up the absent keys.
+                        inputs.misses = Vec::new();
+                        tables.push((i, config, inputs));
+                        Ok(m)
+                    });
                 let _ = match &result {
                     Ok(m) => writeln!(
                         progress,
@@ -95,31 +120,80 @@ impl SizeVisitor for Plan<'_> {
                     result,
                 });
             }
+            mix_in_rounds::<K, V>(session, &mut rows, &tables, b, seed, progress);
             rows
         })
+    }
+}
+
+/// Paired rounds of the mix of every table that passed ([`MIX_ROUNDS`] rounds, the reference
+/// threshold twice per round): each row's `mix_rounds`, and the reference's
+/// `mix_control_rounds`. The reference is Go's 6.5, or the threshold nearest it. A run that
+/// fails in the rounds fails its row; the other rows then keep no rounds (the recommendation
+/// falls back on criterion's unpaired times).
+fn mix_in_rounds<K: TuneKey, V: TuneValue>(
+    session: &mut crate::runner::plan::Session<'_>,
+    rows: &mut [Row],
+    tables: &[(usize, Config, Inputs)],
+    b: u8,
+    seed: u64,
+    progress: &mut dyn Write,
+) {
+    let Some(reference) = (0..tables.len()).min_by(|&x, &y| {
+        let d = |k: usize| (rows[tables[k].0].load_factor - evacmap::GO_LOAD_FACTOR).abs();
+        d(x).total_cmp(&d(y))
+    }) else {
+        return;
+    };
+    let _ = writeln!(
+        progress,
+        "tune: the mix of {} load factors in {MIX_ROUNDS} paired rounds (each round shuffled, \
+         load factor {} twice: the A/A control)",
+        tables.len(),
+        rows[tables[reference].0].load_factor
+    );
+    let list: Vec<(Config, &Inputs)> = tables.iter().map(|(_, c, inputs)| (*c, inputs)).collect();
+    match session.max_load_mix_rounds::<K, V>(&list, b, reference, MIX_ROUNDS, seed) {
+        Ok(rounds) => {
+            let _ = writeln!(
+                progress,
+                "tune: paired rounds measured: {} of {MIX_ROUNDS}",
+                rounds.rounds()
+            );
+            for ((i, _, _), times) in tables.iter().zip(rounds.times) {
+                if let Ok(m) = &mut rows[*i].result {
+                    m.mix_rounds = times;
+                }
+            }
+            if let Ok(m) = &mut rows[tables[reference].0].result {
+                m.mix_control_rounds = rounds.control;
+            }
+        }
+        Err(failure) => {
+            let row = tables[failure.scenario].0;
+            let _ = writeln!(
+                progress,
+                "tune: load factor {}: FAILED verification in the paired rounds: {failure}",
+                rows[row].load_factor
+            );
+            rows[row].result = Err(format!("mix in paired rounds: {}", failure.reason));
+        }
     }
 }
 
 /// One threshold: the fill's heap profile, then the five scenarios through the runner.
 fn measure_one<K: TuneKey, V: TuneValue>(
     session: &mut crate::runner::plan::Session<'_>,
-    lf: f64,
+    config: Config,
     b: u8,
-    n: usize,
-    mix: Mix,
+    inputs: &Inputs,
     seed: u64,
 ) -> Result<Metrics, String> {
-    // A fixed map seed: the structure columns (overflow, bytes, probes) are then exact for the
-    // run's seed, and a tie on time is broken by memory the same way every run.
-    let config = Config::new(lf)
-        .map_err(|e| e.to_string())?
-        .with_seed(seed ^ 0x7475_6e65);
-    let inputs = Inputs::new(n, mix, seed);
     let (fill_bytes_per_entry, same_size_grows) = fill_profile::<K, V>(config, &inputs.hits);
     let mut times = Vec::new();
     let mut structure = None;
     for q in Quantity::ALL {
-        let records = session.measure_max_load::<K, V>(q, config, b, &inputs, seed)?;
+        let records = session.measure_max_load::<K, V>(q, config, b, inputs, seed)?;
         times.push(timing(q, &records)?);
         if q == Quantity::LookupHit {
             structure = Some(records);
@@ -147,6 +221,8 @@ fn measure_one<K: TuneKey, V: TuneValue>(
         miss_probe: exact(Metric::MissProbe)?,
         fill_bytes_per_entry,
         same_size_grows,
+        mix_rounds: Vec::new(),
+        mix_control_rounds: Vec::new(),
     })
 }
 
@@ -244,7 +320,17 @@ mod tests {
         // At 16 entries per bucket most chains overflow; the probed table is settled at B.
         let high = rows[1].metrics().unwrap_or_else(|| panic!("{rows:?}"));
         assert!(high.overflow_pct > 50.0, "{high:?}");
+        // The mix again in paired rounds: 6.5 is the reference, with its A/A control.
+        assert_eq!(m.mix_rounds.len(), MIX_ROUNDS, "{m:?}");
+        assert_eq!(m.mix_control_rounds.len(), MIX_ROUNDS, "{m:?}");
+        assert!(m.mix_rounds.iter().all(|&t| t > 0.0 && t.is_finite()));
+        assert_eq!(high.mix_rounds.len(), MIX_ROUNDS);
+        assert!(high.mix_control_rounds.is_empty());
         let text = String::from_utf8(progress).unwrap();
+        assert!(
+            text.contains("in 10 paired rounds") && text.contains("load factor 6.5 twice"),
+            "{text}"
+        );
         assert!(
             text.contains("[1/2] load factor 6.5: 416 keys in 2^6 buckets"),
             "{text}"

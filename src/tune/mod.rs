@@ -46,7 +46,7 @@ pub use config::{
 };
 pub use knob::Knob;
 pub use mix::Mix;
-pub use recommend::{recommend, Recommendation};
+pub use recommend::{recommend, Paired, Recommendation};
 pub use row::{Metrics, Row, Timing};
 pub use sizes::{KEY_BYTES, VALUE_BYTES};
 

@@ -4,19 +4,22 @@
 //! other tools; progress and, for those formats, the recommendation go to stderr. Every format
 //! has the same columns: the fields the report's tune section reads (`load_factor`,
 //! `overflow_pct`, `bytes_per_entry`, `hit_probe`, `miss_probe`, `lookup_hit_ns`,
-//! `lookup_miss_ns`, `insert_ns`, `sweep_ns_per_entry`), then `mix_ns_per_op`,
+//! `lookup_miss_ns`, `insert_ns`, `sweep_ns_per_entry`), then `mix_ns_per_op`, the mix's
+//! paired ratio to the reference load factor (`mix_vs_reference`: the median over the paired
+//! rounds of its mix time divided by the reference's in the same round, with the ratios'
+//! quartiles `mix_vs_reference_q1` and `_q3`; empty when the rounds did not run),
 //! `fill_bytes_per_entry` and the settings, so each line stands on its own.
 
 use std::fmt::Write as _;
 
 use serde::Serialize;
 
-use super::recommend::Recommendation;
+use super::recommend::{Paired, Recommendation};
 use super::row::{Metrics, Row, Timing};
 use super::Settings;
 
 /// CSV columns, in order.
-pub const CSV_COLUMNS: [&str; 24] = [
+pub const CSV_COLUMNS: [&str; 27] = [
     "load_factor",
     "status",
     "overflow_pct",
@@ -28,6 +31,9 @@ pub const CSV_COLUMNS: [&str; 24] = [
     "insert_ns",
     "sweep_ns_per_entry",
     "mix_ns_per_op",
+    "mix_vs_reference",
+    "mix_vs_reference_q1",
+    "mix_vs_reference_q3",
     "fill_bytes_per_entry",
     "same_size_grows",
     "entries",
@@ -80,6 +86,9 @@ struct JsonRow<'a> {
     insert_ns: Option<f64>,
     sweep_ns_per_entry: Option<f64>,
     mix_ns_per_op: Option<f64>,
+    mix_vs_reference: Option<f64>,
+    mix_vs_reference_q1: Option<f64>,
+    mix_vs_reference_q3: Option<f64>,
     fill_bytes_per_entry: Option<f64>,
     same_size_grows: Option<u64>,
     range: Option<Ranges>,
@@ -99,6 +108,7 @@ struct JsonRow<'a> {
 /// One JSON object per row (see the module doc for the fields). Failed rows have `null`
 /// measurements and a `failure` string.
 pub fn json(rows: &[Row], settings: &Settings, rec: Option<&Recommendation>) -> String {
+    let paired = Paired::of(rows);
     let objects: Vec<JsonRow<'_>> = rows
         .iter()
         .map(|r| {
@@ -120,6 +130,9 @@ pub fn json(rows: &[Row], settings: &Settings, rec: Option<&Recommendation>) -> 
                 insert_ns: num(|m| m.insert_ns.median, 2),
                 sweep_ns_per_entry: num(|m| m.sweep_ns_per_entry.median, 3),
                 mix_ns_per_op: num(|m| m.mix_ns_per_op.median, 2),
+                mix_vs_reference: ratio(&paired, r, |s| s.median),
+                mix_vs_reference_q1: ratio(&paired, r, |s| s.q1),
+                mix_vs_reference_q3: ratio(&paired, r, |s| s.q3),
                 fill_bytes_per_entry: num(|m| m.fill_bytes_per_entry, 2),
                 same_size_grows: m.map(|m| m.same_size_grows),
                 range: m.map(|m| Ranges {
@@ -148,7 +161,18 @@ pub fn json(rows: &[Row], settings: &Settings, rec: Option<&Recommendation>) -> 
     out
 }
 
-/// Quotes a CSV field if it needs it (RFC 4180).
+/// A figure of `row`'s paired ratio to the reference (rounded to 4 digits), if the rounds ran
+/// and the row passed.
+fn ratio(
+    paired: &Option<Paired>,
+    row: &Row,
+    f: fn(&reports::paired_rounds::RatioSummary) -> f64,
+) -> Option<f64> {
+    let p = paired.as_ref()?;
+    row.metrics()?;
+    p.ratio(row.load_factor).map(|s| round(f(s), 4))
+}
+
 /// One CSV field, quoted (RFC 4180) when it holds a comma, a quote or a line break.
 pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n', '\r']) {
@@ -160,6 +184,8 @@ pub(crate) fn csv_field(s: &str) -> String {
 
 /// A header line and one line per row; failed rows have empty measurements.
 pub fn csv(rows: &[Row], settings: &Settings, rec: Option<&Recommendation>) -> String {
+    let paired = Paired::of(rows);
+    let text = |x: Option<f64>| x.map(|v| format!("{v:.4}")).unwrap_or_default();
     let mut out = CSV_COLUMNS.join(",");
     out.push('\n');
     for r in rows {
@@ -185,6 +211,9 @@ pub fn csv(rows: &[Row], settings: &Settings, rec: Option<&Recommendation>) -> S
             num(&|m| m.insert_ns.median, 2),
             num(&|m| m.sweep_ns_per_entry.median, 3),
             num(&|m| m.mix_ns_per_op.median, 2),
+            text(ratio(&paired, r, |s| s.median)),
+            text(ratio(&paired, r, |s| s.q1)),
+            text(ratio(&paired, r, |s| s.q3)),
             num(&|m| m.fill_bytes_per_entry, 2),
             m.map(|m| m.same_size_grows.to_string()).unwrap_or_default(),
             r.entries.to_string(),
@@ -260,9 +289,11 @@ pub fn table(rows: &[Row], settings: &Settings, rec: &Result<Recommendation, Str
         "insert_ns",
         "sweep_ns/entry",
         "mix_ns/op",
+        "mix/ref",
         "fill_B/entry",
         "notes",
     ];
+    let paired = Paired::of(rows);
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| (*h).to_owned()).collect()];
     for r in rows {
         let mut notes = Vec::new();
@@ -288,11 +319,13 @@ pub fn table(rows: &[Row], settings: &Settings, rec: &Result<Recommendation, Str
                     format!("{:.1}", m.insert_ns.median),
                     format!("{:.2}", m.sweep_ns_per_entry.median),
                     format!("{:.1}", m.mix_ns_per_op.median),
+                    ratio(&paired, r, |s| s.median)
+                        .map_or_else(|| "-".into(), |x| format!("{x:.3}")),
                     format!("{:.2}", m.fill_bytes_per_entry),
                 ]);
             }
             None => {
-                cells.extend(std::iter::repeat_n("-".to_owned(), 10));
+                cells.extend(std::iter::repeat_n("-".to_owned(), 11));
                 notes.push(format!(
                     "FAILED: {}",
                     r.failure().unwrap_or("verification failed")
@@ -325,8 +358,25 @@ pub fn table(rows: &[Row], settings: &Settings, rec: &Result<Recommendation, Str
     out.push_str(
         "bytes/entry: overhead bytes per entry of the max-load table (Go's column); fill_B/entry: \
          total heap bytes per entry\naveraged over the last doubling; times in ns are medians; \
-         lower is better in every column.\n\n",
+         lower is better in every column.\n",
     );
+    if let Some(p) = &paired {
+        let _ = writeln!(
+            out,
+            "mix/ref: the mix again in {} paired rounds (every load factor once per round, in a \
+             shuffled order): the median over rounds of its time divided by load factor {}'s in \
+             the same round; the A/A control ({} measured twice per round) gave x{:.3} \
+             (interquartile x{:.3} to x{:.3}), so paired differences within {:.1}% are ties.",
+            p.control.summary.rounds,
+            p.reference,
+            p.reference,
+            p.control.summary.median,
+            p.control.summary.q1,
+            p.control.summary.q3,
+            p.control.floor * 100.0
+        );
+    }
+    out.push('\n');
     out.push_str(&recommendation_text(rec));
     out
 }
@@ -370,6 +420,8 @@ mod tests {
             mix_ns_per_op: t,
             fill_bytes_per_entry: 40.0,
             same_size_grows: 0,
+            mix_rounds: Vec::new(),
+            mix_control_rounds: Vec::new(),
         };
         vec![
             Row {
@@ -398,6 +450,7 @@ mod tests {
                 threshold: None,
             },
             tie: vec![],
+            paired: None,
             load_factor: 6.5,
             objective: Objective::Balanced,
             max_bytes_per_entry: None,

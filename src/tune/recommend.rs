@@ -10,15 +10,20 @@
 //! - `--max-bytes-per-entry X` first drops every row above `X` bytes per entry; if none is
 //!   left there is no recommendation, and the error names the smallest value measured.
 //! - then the one recommender, [`reports::tune_pick::pick`], with memory = bytes per entry and
-//!   time = the mix, its time differences held against the noise floor calibrated for
-//!   `latency-ns-per-op` on this machine (the floor `evacbench compare` uses): two mix times
-//!   within it are a tie, which memory decides; `balanced` keeps Go's 6.5 unless another load
-//!   factor beats it beyond that floor. Memory (bytes per entry) is exact for the seed, so
-//!   ties are broken the same way every run.
+//!   time = the mix. When the mix was measured in paired rounds (every load factor once per
+//!   round, Go's 6.5 twice), a load factor's time is 6.5's median time multiplied by the
+//!   median over rounds of its time divided by 6.5's in the same round
+//!   ([`reports::paired_rounds`]), and two times tie unless they differ by more than the
+//!   threshold the A/A control (6.5 against itself) gives. Otherwise (the rounds did not run)
+//!   criterion's medians, held against the noise floor calibrated for `latency-ns-per-op` on
+//!   this machine (the floor `evacbench compare` uses). Ties go to less memory; `balanced`
+//!   keeps Go's 6.5 unless another load factor beats it beyond the threshold. Memory (bytes
+//!   per entry) is exact for the seed, so ties are broken the same way every run.
 //!
 //! The reason states the rule with its threshold, the chosen row's numbers, and compares them
 //! with Go's 6.5 when it was measured.
 
+use reports::paired_rounds::{self, Control, RatioSummary};
 use reports::tune_pick::{self, Candidate, Goal, Threshold};
 
 use super::config::Objective;
@@ -32,6 +37,53 @@ fn candidate(load_factor: f64, m: &Metrics) -> Candidate {
         memory: m.bytes_per_entry,
         time: m.mix_ns_per_op.median,
         samples: m.mix_ns_per_op.samples.clone(),
+    }
+}
+
+/// The mix times of a sweep paired per round: the reference load factor, the A/A control and
+/// every load factor's ratios to the reference.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Paired {
+    /// The reference load factor (Go's 6.5, or the one nearest it), measured twice per round.
+    pub reference: f64,
+    /// Its median mix time over the rounds (ns per operation).
+    pub reference_ns: f64,
+    /// The A/A control and the tie threshold it gives.
+    pub control: Control,
+    /// Every verified load factor's paired ratios to the reference, ascending by load factor.
+    pub ratios: Vec<(f64, RatioSummary)>,
+}
+
+impl Paired {
+    /// The pairing of `rows`, if their mix was measured in enough paired rounds: every verified
+    /// row has the same number of rounds, and one row (the reference) has its A/A control.
+    pub fn of(rows: &[Row]) -> Option<Paired> {
+        let measured: Vec<(f64, &Metrics)> = rows
+            .iter()
+            .filter_map(|r| r.metrics().map(|m| (r.load_factor, m)))
+            .collect();
+        let (reference, r) = measured
+            .iter()
+            .find(|(_, m)| !m.mix_control_rounds.is_empty())?;
+        let control = paired_rounds::control_threshold(&r.mix_rounds, &r.mix_control_rounds)?;
+        let ratios = measured
+            .iter()
+            .map(|(lf, m)| {
+                paired_rounds::ratios(&m.mix_rounds, &r.mix_rounds)
+                    .map(|x| (*lf, paired_rounds::summarize(&x)))
+            })
+            .collect::<Option<Vec<_>>>()?;
+        Some(Paired {
+            reference: *reference,
+            reference_ns: paired_rounds::median(&r.mix_rounds),
+            control,
+            ratios,
+        })
+    }
+
+    /// The paired ratio of load factor `lf`.
+    pub fn ratio(&self, lf: f64) -> Option<&RatioSummary> {
+        self.ratios.iter().find(|(v, _)| *v == lf).map(|(_, s)| s)
     }
 }
 
@@ -61,6 +113,8 @@ pub struct Recommendation {
     /// The shared recommender's answer (frontier and rule included), as recorded for the
     /// report.
     pub pick: tune_pick::Pick,
+    /// The paired rounds the time axis came from, if they ran.
+    pub paired: Option<Paired>,
 }
 
 fn pct(chosen: f64, base: f64) -> String {
@@ -113,11 +167,33 @@ pub fn recommend(
             kept
         }
     };
-    let cands: Vec<Candidate> = candidates.iter().map(|(lf, m)| candidate(*lf, m)).collect();
+    let paired = Paired::of(rows);
+    let paired_candidates = paired.as_ref().and_then(|p| {
+        let reference = measured.iter().find(|(lf, _)| *lf == p.reference)?.1;
+        candidates
+            .iter()
+            .map(|(lf, m)| {
+                paired_rounds::candidate(
+                    *lf,
+                    m.bytes_per_entry,
+                    &m.mix_rounds,
+                    &reference.mix_rounds,
+                )
+            })
+            .collect::<Option<Vec<Candidate>>>()
+            .map(|c| (c, p.control.threshold()))
+    });
+    let (cands, threshold) = match paired_candidates {
+        Some((c, t)) => (c, t),
+        None => (
+            candidates.iter().map(|(lf, m)| candidate(*lf, m)).collect(),
+            threshold.clone(),
+        ),
+    };
     let pick = tune_pick::pick(
         &cands,
         goal(objective),
-        threshold,
+        &threshold,
         Some(evacmap::GO_LOAD_FACTOR),
     )
     .expect("candidates is not empty");
@@ -142,6 +218,23 @@ pub fn recommend(
         m.lookup_hit_ns.median,
         m.overflow_pct
     );
+    let ratio = |lf: f64| paired.as_ref().and_then(|p| p.ratio(lf));
+    if let (Some(p), Some(r)) = (&paired, ratio(lf)) {
+        reason.push_str(&format!(
+            " In {} paired rounds its mix time was x{:.3} load factor {}'s in the same round \
+             (median; interquartile x{:.3} to x{:.3}); the A/A control ({} against itself) gave \
+             x{:.3} (x{:.3} to x{:.3}).",
+            r.rounds,
+            r.median,
+            p.reference,
+            r.q1,
+            r.q3,
+            p.reference,
+            p.control.summary.median,
+            p.control.summary.q1,
+            p.control.summary.q3
+        ));
+    }
     match measured.iter().find(|(l, _)| *l == evacmap::GO_LOAD_FACTOR) {
         Some(_) if lf == evacmap::GO_LOAD_FACTOR => {
             reason.push_str(" This is Go's default threshold.");
@@ -151,7 +244,10 @@ pub fn recommend(
              lookup hit time {}.",
             pct(m.bytes_per_entry, d.bytes_per_entry),
             pct(m.fill_bytes_per_entry, d.fill_bytes_per_entry),
-            pct(m.mix_ns_per_op.median, d.mix_ns_per_op.median),
+            match (ratio(lf), ratio(evacmap::GO_LOAD_FACTOR)) {
+                (Some(a), Some(b)) => format!("{} (paired)", pct(a.median, b.median)),
+                _ => pct(m.mix_ns_per_op.median, d.mix_ns_per_op.median),
+            },
             pct(m.lookup_hit_ns.median, d.lookup_hit_ns.median)
         )),
         None if rows.iter().any(Row::is_default) => {
@@ -161,6 +257,7 @@ pub fn recommend(
     }
     Ok(Recommendation {
         pick,
+        paired,
         load_factor: lf,
         tie,
         objective,
@@ -208,6 +305,8 @@ mod tests {
                 mix_ns_per_op: t(mix_ns, spread),
                 fill_bytes_per_entry: bytes + 20.0,
                 same_size_grows: 0,
+                mix_rounds: Vec::new(),
+                mix_control_rounds: Vec::new(),
             }),
         }
     }
@@ -227,6 +326,7 @@ mod tests {
             floor: 0.05,
             of: "the test floor".into(),
             memory_floor: 0.0,
+            paired: false,
         }
     }
 
@@ -314,6 +414,79 @@ mod tests {
             "{}",
             r.reason
         );
+    }
+
+    /// `rows()` with their mix also measured in 10 paired rounds: every round's times the true
+    /// ones multiplied by that round's machine speed (0.6 to 2.4), 6.5's control 1% off either
+    /// way.
+    fn paired_rows(mut rs: Vec<Row>, truth: &[f64]) -> Vec<Row> {
+        let speed = |r: usize| 0.6 + 0.2 * ((r * 7) % 10) as f64;
+        for (row, t) in rs.iter_mut().zip(truth) {
+            let m = row.result.as_mut().unwrap();
+            m.mix_rounds = (0..10).map(|r| t * speed(r)).collect();
+            if row.load_factor == 6.5 {
+                m.mix_control_rounds = (0..10)
+                    .map(|r| t * speed(r) * if r % 2 == 0 { 1.01 } else { 0.99 })
+                    .collect();
+            }
+        }
+        rs
+    }
+
+    #[test]
+    fn paired_rounds_decide_when_they_ran() {
+        // Criterion's medians caught 6.5 in a slow moment (42 ns): unpaired, 8 beats it.
+        let mut rs = rows();
+        rs[2] = row(6.5, 11.0, 42.0, 0.2);
+        assert_eq!(
+            recommend(&rs, Objective::Balanced, None, &th())
+                .unwrap()
+                .load_factor,
+            8.0
+        );
+        // In paired rounds 6.5 is at its true place (36 ns against 30, 33, 38 and 45), whatever
+        // each round's speed: the default stays.
+        let truth = [30.0, 33.0, 36.0, 38.0, 45.0];
+        let r = recommend(&paired_rows(rs, &truth), Objective::Balanced, None, &th()).unwrap();
+        assert_eq!(r.load_factor, 6.5, "{}", r.reason);
+        let t = r.pick.threshold.as_ref().unwrap();
+        assert!(t.paired && t.floor > 0.0 && t.floor < 0.03, "{t:?}");
+        assert!(t.describe().contains("A/A control"), "{}", t.describe());
+        let p = r.paired.as_ref().unwrap();
+        assert_eq!(p.reference, 6.5);
+        assert!((p.ratio(8.0).unwrap().median - 45.0 / 36.0).abs() < 1e-9);
+        assert!(
+            r.reason
+                .contains("In 10 paired rounds its mix time was x1.000 load factor 6.5's"),
+            "{}",
+            r.reason
+        );
+        // The paired ratios are printed in every format.
+        let settings = crate::tune::Settings {
+            b: 8,
+            key_bytes: 8,
+            value_bytes: 8,
+            mix: crate::tune::Mix::DEFAULT,
+            repeats: 10,
+            seed: 1,
+            hasher: "h".into(),
+        };
+        let with_rounds = paired_rows(rows(), &truth);
+        let v: serde_json::Value =
+            serde_json::from_str(&output::json(&with_rounds, &settings, Some(&r))).unwrap();
+        assert_eq!(v[4]["mix_vs_reference"], 1.25);
+        assert!(output::csv(&with_rounds, &settings, Some(&r)).contains(",1.2500,1.2500,1.2500,"));
+        let table = output::table(&with_rounds, &settings, &Ok(r));
+        assert!(
+            table.contains("mix/ref") && table.contains("A/A control"),
+            "{table}"
+        );
+        // A row without rounds (the rounds did not pair up): criterion's medians, the
+        // calibrated floor.
+        let mut partial = paired_rows(rows(), &truth);
+        partial[0].result.as_mut().unwrap().mix_rounds.clear();
+        let r = recommend(&partial, Objective::Balanced, None, &th()).unwrap();
+        assert!(r.paired.is_none() && !r.pick.threshold.unwrap().paired);
     }
 
     #[test]

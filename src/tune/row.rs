@@ -74,6 +74,13 @@ pub struct Metrics {
     /// Same-size grows evacmap started while filling (overflow chains too long); 0 at Go's
     /// thresholds.
     pub same_size_grows: u64,
+    /// ns per operation of the mix in each paired round (every threshold once per round, back
+    /// to back; round `r` of every row is the same stretch of time); empty when the rounds did
+    /// not run.
+    pub mix_rounds: Vec<f64>,
+    /// For the reference threshold only (Go's 6.5, or the one nearest it): its second mix
+    /// measurement in each round, the A/A control; empty for every other row.
+    pub mix_control_rounds: Vec<f64>,
 }
 
 /// The result for one threshold.
