@@ -48,11 +48,14 @@ pub(crate) enum Command {
 
     /// Compare two runs by the baseline rule and count what it flags: on two runs of one commit
     /// (an A/A test) every flag is a false alarm. Prints `A/A: X of Y comparisons flagged (Z%)`
-    /// and exits 1 above --budget or if any exact (deterministic) value differs.
+    /// and exits 1 above --budget or if any exact (deterministic) value differs. On two
+    /// load-factor tune runs: their picks and paired ratios side by side; exits 1 if the picks
+    /// differ.
     Compare(CompareArgs),
 
     /// Learn this machine's run-to-run noise floors from two or more runs of one commit and
-    /// write them (default: reports/noise.json, the calibration `--baseline` uses).
+    /// write them (default: reports/noise.json, the calibration `--baseline` uses). On three or
+    /// more load-factor tune runs: the run-to-run floor of the tuner's paired ratios.
     Calibrate(CalibrateArgs),
 }
 
@@ -72,7 +75,8 @@ pub(crate) struct CompareArgs {
     pub(crate) noise: Option<PathBuf>,
 
     /// Also check that a real slowdown is caught: make CONTENDER's times FACTOR slower in the
-    /// current run and count how many are flagged (fails below half).
+    /// current run and count how many are flagged (fails below half). On tune runs: a load
+    /// factor's paired ratio, e.g. `--slowdown 8=1.2`.
     #[arg(long, value_name = "CONTENDER=FACTOR", value_parser = evacbench::noise_check::parse_slowdown)]
     pub(crate) slowdown: Option<(String, f64)>,
 

@@ -85,6 +85,10 @@ fn slow_down(run: &mut LoadedRun, contender: &str, factor: f64) -> usize {
 /// (and, with a slowdown, whether the slowdown was caught).
 pub fn compare(opts: &CompareOptions) -> Result<(String, bool), String> {
     let noise = noise_model(&opts.noise)?;
+    if crate::tune::aa_check::are_tune_runs(&[&opts.baseline, &opts.current]) {
+        let slowdown = opts.slowdown.as_ref().map(|(n, f)| (n.as_str(), *f));
+        return crate::tune::aa_check::compare(&opts.baseline, &opts.current, &noise, slowdown);
+    }
     let baseline = reports::load(&opts.baseline).map_err(|e| format!("baseline: {e}"))?;
     let mut current = reports::load(&opts.current).map_err(|e| format!("current: {e}"))?;
     let same_commit = baseline.meta.environment.git_commit == current.meta.environment.git_commit;
@@ -157,12 +161,18 @@ pub fn compare(opts: &CompareOptions) -> Result<(String, bool), String> {
 }
 
 /// Learns the noise floors from `runs` and writes them to `out`; returns a summary to print.
+/// Tune runs of the load factor calibrate the tuner's paired-ratio floor instead
+/// ([`crate::tune::aa_check::calibrate`]).
 pub fn calibrate(runs: &[PathBuf], out: &Path) -> Result<String, String> {
     if runs.len() < 2 {
         return Err(format!(
             "calibration needs at least two runs of the same commit, got {}",
             runs.len()
         ));
+    }
+    let dirs: Vec<&Path> = runs.iter().map(PathBuf::as_path).collect();
+    if crate::tune::aa_check::are_tune_runs(&dirs) {
+        return crate::tune::aa_check::calibrate(runs, out);
     }
     let loaded = runs
         .iter()

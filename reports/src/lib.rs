@@ -75,7 +75,7 @@ pub use error::Error;
 pub use go_reference::{evacmap_vs_go, GoRatio, GoReference, GoReferenceMeta};
 pub use load::{find_latest_tune, find_latest_tunes, knob_of, load, merge, LoadedRun, TuneSource};
 pub use noise::{
-    mann_whitney_p, Floor, NoiseModel, DEFAULT_FLOOR, MIN_FLOOR, MIN_PAIRS, NOISE_ENV,
+    mann_whitney_p, Floor, NoiseModel, PairedFloor, DEFAULT_FLOOR, MIN_FLOOR, MIN_PAIRS, NOISE_ENV,
 };
 pub use render::{render, render_with_noise, ReportPaths, HTML_FILE, JSON_FILE};
 pub use rundir::{RunDir, META_FILE, RECORDS_FILE};

@@ -69,6 +69,27 @@ pub struct NoiseModel {
     /// (should be empty).
     #[serde(default)]
     pub nondeterministic: Vec<String>,
+    /// How much the tuner's paired ratios move between runs of one commit
+    /// ([`crate::paired_rounds::between_runs`]), if calibrated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paired: Option<PairedFloor>,
+}
+
+/// The run-to-run floor of the tuner's paired ratios (a value's mix time over the reference's in
+/// the same round, median over the rounds), learned from repeated `evacbench tune` runs of one
+/// commit. Within one run the A/A control sees only round-to-round noise; what stays fixed for a
+/// whole process (where the tables landed in memory, the other core's neighbour) moves a ratio
+/// between runs, and this floor is that movement.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairedFloor {
+    /// The relative change (0.03 = 3%) two paired ratios must differ by to count.
+    pub floor: f64,
+    /// How many between-run differences it was learned from.
+    pub pairs: usize,
+    /// The largest between-run difference seen.
+    pub max_seen: f64,
+    /// The runs it came from (machine, date, commit, command to remake it).
+    pub source: String,
 }
 
 impl NoiseModel {
@@ -143,6 +164,12 @@ impl NoiseModel {
             .map_or(DEFAULT_FLOOR, |f| f.floor)
     }
 
+    /// This model with its paired-ratio floor replaced by `paired` (the other floors stay).
+    pub fn with_paired(mut self, paired: PairedFloor) -> NoiseModel {
+        self.paired = Some(paired);
+        self
+    }
+
     /// This model with the floors of `other`'s profiles replaced by `other`'s (a calibration of
     /// one profile added to a file that holds others).
     pub fn merged_with(mut self, other: NoiseModel) -> NoiseModel {
@@ -168,6 +195,7 @@ impl NoiseModel {
         source.push_str(&other.source);
         self.source = source;
         self.nondeterministic = other.nondeterministic;
+        self.paired = other.paired.or(self.paired);
         self
     }
 
@@ -237,6 +265,7 @@ impl NoiseModel {
             source,
             floors,
             nondeterministic,
+            paired: None,
         }
     }
 }
@@ -375,6 +404,7 @@ mod tests {
                 floor(Metric::LatencyNsPerOp, 0.02),
             ],
             nondeterministic: Vec::new(),
+            paired: None,
         };
         assert_eq!(m.floor(Metric::D1MissesPerOp, "sweep", "tiny"), 0.05);
         assert_eq!(m.floor(Metric::LatencyNsPerOp, "sweep", "tiny"), 0.02);
@@ -455,6 +485,7 @@ mod tests {
                 },
             ],
             nondeterministic: vec![],
+            paired: None,
         };
         assert_eq!(m.floor(Metric::LatencyNsPerOp, "sweep", "default"), 0.05);
         assert_eq!(
@@ -482,6 +513,7 @@ mod tests {
                 max_seen: 0.4,
             }],
             nondeterministic: vec![],
+            paired: None,
         };
         let both = NoiseModel {
             source: "default: two default runs".into(),
@@ -491,5 +523,31 @@ mod tests {
         assert_eq!(both.floor(Metric::LatencyNsPerOp, "churn", "tiny"), 0.3);
         assert_eq!(both.floor(Metric::LatencyNsPerOp, "sweep", "default"), 0.05);
         assert!(both.source.contains("default: two") && both.source.contains("tiny: two"));
+    }
+
+    #[test]
+    fn the_paired_floor_survives_a_profile_calibration_and_a_round_trip() {
+        let paired = PairedFloor {
+            floor: 0.03,
+            pairs: 24,
+            max_seen: 0.025,
+            source: "tune: 4 runs".into(),
+        };
+        let empty = |source: &str| NoiseModel {
+            source: source.into(),
+            floors: Vec::new(),
+            nondeterministic: Vec::new(),
+            paired: None,
+        };
+        let m = empty("default: old")
+            .with_paired(paired.clone())
+            .merged_with(empty("tiny: new"));
+        assert_eq!(m.paired.as_ref(), Some(&paired));
+        let text = serde_json::to_string(&m).unwrap();
+        let back: NoiseModel = serde_json::from_str(&text).unwrap();
+        assert_eq!(back, m);
+        // A file without one reads as uncalibrated.
+        let old: NoiseModel = serde_json::from_str(r#"{"source": "x", "floors": []}"#).unwrap();
+        assert_eq!(old.paired, None);
     }
 }

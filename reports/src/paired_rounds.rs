@@ -18,7 +18,17 @@
 //! in about 3 of 1,000 comparisons. The calibrated noise floor of `evacbench compare` is the
 //! run-to-run variation of *unpaired* times, drift included; applied to a paired ratio it would
 //! count the drift that pairing removed.
+//!
+//! The control sees only what varies from round to round. What stays fixed for a whole process
+//! (where each table landed in memory, what the other core was doing) moves a paired ratio
+//! between runs by more than the control shows: on this project's machine, four calm runs of
+//! one commit gave ratios 2.5% apart where their controls' thresholds were 1.3-2.1%. So the
+//! threshold is the larger of the control's and the run-to-run floor calibrated from repeated
+//! tune runs ([`between_runs`], `bash scripts/aa-check.sh tune --calibrate`).
 
+use serde::{Deserialize, Serialize};
+
+use crate::noise::PairedFloor;
 use crate::tune_pick::{Candidate, Threshold};
 
 /// Standard errors of the median a paired difference must exceed to count.
@@ -29,7 +39,7 @@ pub const Z: f64 = 3.0;
 pub const MIN_ROUNDS: usize = 5;
 
 /// A value's paired ratios to the reference, summarized.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct RatioSummary {
     /// The median of the per-round ratios.
     pub median: f64,
@@ -106,19 +116,90 @@ pub fn control_threshold(reference: &[f64], control: &[f64]) -> Option<Control> 
 }
 
 impl Control {
-    /// The recommender's threshold: ties unless a paired difference is beyond [`Control::floor`].
-    pub fn threshold(&self) -> Threshold {
-        Threshold {
-            floor: self.floor,
-            of: format!(
-                "{Z} standard errors of a median of {} paired ratios, from the A/A control: the \
-                 default against itself in the same rounds",
-                self.summary.rounds
-            ),
-            memory_floor: 0.0,
-            paired: true,
+    /// The recommender's threshold: ties unless a paired difference is beyond
+    /// [`Control::floor`] and beyond `between_runs`, the calibrated run-to-run floor of paired
+    /// ratios on this machine (if there is one).
+    pub fn threshold(&self, between_runs: Option<&PairedFloor>) -> Threshold {
+        let control = format!(
+            "{Z} standard errors of a median of {} paired ratios, from the A/A control: the \
+             default against itself in the same rounds",
+            self.summary.rounds
+        );
+        match between_runs {
+            Some(b) if b.floor > self.floor => Threshold {
+                floor: b.floor,
+                of: format!(
+                    "the run-to-run floor of paired ratios calibrated on this machine, above the \
+                     {:.1}% of {control}",
+                    self.floor * 100.0
+                ),
+                memory_floor: 0.0,
+                paired: true,
+            },
+            _ => Threshold {
+                floor: self.floor,
+                of: control,
+                memory_floor: 0.0,
+                paired: true,
+            },
         }
     }
+}
+
+/// A value of a knob with its paired ratio to the reference, as a tune run records it (in
+/// [`crate::tune_pick::KnobPick::paired`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PairedValue {
+    /// The knob's value.
+    pub value: f64,
+    /// Its paired ratios to the reference, summarized.
+    pub ratio: RatioSummary,
+}
+
+/// The run-to-run floor of paired ratios from repeated runs of one commit (each a list of
+/// values with their median ratios to the same reference): every pair of runs, every value both
+/// measured other than the reference, the relative difference of the two medians. The floor is
+/// the upper fence (third quartile plus three interquartile ranges) or the 95th percentile,
+/// whichever is larger, and at least 1%, as [`crate::NoiseModel::calibrate`] does for unpaired
+/// times. `None` with fewer than two runs or no value measured twice.
+pub fn between_runs(runs: &[Vec<PairedValue>], source: String) -> Option<PairedFloor> {
+    let mut diffs = Vec::new();
+    for (i, a) in runs.iter().enumerate() {
+        for b in &runs[i + 1..] {
+            for x in a {
+                let Some(y) = b.iter().find(|y| y.value == x.value) else {
+                    continue;
+                };
+                let (p, q) = (x.ratio.median, y.ratio.median);
+                // The reference against itself is 1 by construction in every run.
+                if p == 1.0 && q == 1.0 {
+                    continue;
+                }
+                if p.is_finite() && q.is_finite() && p > 0.0 && q > 0.0 {
+                    diffs.push((p - q).abs() / p.max(q));
+                }
+            }
+        }
+    }
+    if diffs.is_empty() {
+        return None;
+    }
+    let d = sorted(&diffs);
+    let half = d.len() / 2;
+    let (q1, q3) = if d.len() == 1 {
+        (d[0], d[0])
+    } else {
+        (median(&d[..half]), median(&d[d.len() - half..]))
+    };
+    let fence = q3 + 3.0 * (q3 - q1);
+    let p95 = d[((d.len() as f64 * 0.95).ceil() as usize).saturating_sub(1)];
+    let round4 = |v: f64| (v * 1e4).round() / 1e4;
+    Some(PairedFloor {
+        floor: round4(fence.max(p95).max(crate::MIN_FLOOR)),
+        pairs: d.len(),
+        max_seen: round4(*d.last().expect("not empty")),
+        source,
+    })
 }
 
 /// The median of `v` (not empty).
@@ -198,7 +279,7 @@ mod tests {
     fn pick_of(times: &[Vec<f64>], control: &[f64], goal: Goal) -> (f64, Threshold) {
         let th = control_threshold(&times[REFERENCE], control)
             .unwrap()
-            .threshold();
+            .threshold(None);
         let cands: Vec<Candidate> = VALUES
             .iter()
             .zip(times)
@@ -268,12 +349,94 @@ mod tests {
         let expected = (Z * 1.2533 * 1.4826 * 0.02 / 4.0).exp() - 1.0;
         assert!((c.floor - expected).abs() < 1e-9, "{c:?}");
         assert!((c.summary.median - 1.0).abs() < 0.03);
-        assert!(c.threshold().describe().contains("A/A control"));
+        assert!(c.threshold(None).describe().contains("A/A control"));
         // Too few rounds, mismatched or broken rounds: no paired threshold.
         assert!(control_threshold(&reference[..4], &control[..4]).is_none());
         assert!(control_threshold(&reference, &control[..8]).is_none());
         assert!(ratios(&[1.0, f64::NAN], &[1.0, 1.0]).is_none());
         assert!(ratios(&[1.0, 2.0], &[1.0, 0.0]).is_none());
+    }
+
+    fn run(ratios: &[(f64, f64)]) -> Vec<PairedValue> {
+        ratios
+            .iter()
+            .map(|&(value, median)| PairedValue {
+                value,
+                ratio: summarize(&[median]),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_run_to_run_floor_is_the_fence_of_ratio_differences_between_runs() {
+        // Three runs of 5, 6 and the reference 6.5: differences of 1%, 2% and 3% (relative to
+        // the larger) for 5 and 6, never the reference's 1 against 1.
+        let runs = [
+            run(&[(5.0, 0.90), (6.0, 0.95), (6.5, 1.0)]),
+            run(&[(5.0, 0.90 * 0.99), (6.0, 0.95 * 0.98), (6.5, 1.0)]),
+            run(&[(5.0, 0.90 * 0.97), (6.0, 0.95 * 0.98), (6.5, 1.0)]),
+        ];
+        let f = between_runs(&runs, "test".into()).unwrap();
+        assert_eq!(f.pairs, 6);
+        // Differences (sorted): 0, 0.0101, 0.0102, 0.0200, 0.0200, 0.0300.
+        assert!((f.max_seen - 0.03).abs() < 1e-4, "{f:?}");
+        assert!(f.floor >= f.max_seen, "{f:?}");
+        // One run, or nothing measured twice: no floor.
+        assert!(between_runs(&runs[..1], String::new()).is_none());
+        assert!(between_runs(&[run(&[(5.0, 0.9)]), run(&[(6.0, 0.9)])], String::new()).is_none());
+        // Identical runs: the 1% minimum.
+        let same = [runs[0].clone(), runs[0].clone()];
+        assert_eq!(
+            between_runs(&same, String::new()).unwrap().floor,
+            crate::MIN_FLOOR
+        );
+    }
+
+    #[test]
+    fn the_threshold_is_the_larger_of_the_control_and_the_run_to_run_floor() {
+        let reference = vec![10.0; 16];
+        let control: Vec<f64> = (0..16)
+            .map(|i| 10.0 * if i % 2 == 0 { 1.01 } else { 0.99 })
+            .collect();
+        let c = control_threshold(&reference, &control).unwrap();
+        let floor = |f: f64| PairedFloor {
+            floor: f,
+            pairs: 6,
+            max_seen: f,
+            source: String::new(),
+        };
+        let wide = c.threshold(Some(&floor(c.floor * 2.0)));
+        assert_eq!(wide.floor, c.floor * 2.0);
+        assert!(
+            wide.paired && wide.describe().contains("run-to-run"),
+            "{wide:?}"
+        );
+        let narrow = c.threshold(Some(&floor(c.floor / 2.0)));
+        assert_eq!(narrow, c.threshold(None));
+    }
+
+    #[test]
+    fn a_difference_inside_the_run_to_run_floor_keeps_the_default() {
+        // 6 made 8% faster costs 2.24 against the default's 2.33: beyond the control's
+        // threshold (3% in these rounds), so it wins; with a 10% run-to-run floor calibrated,
+        // its time taken 10% slower (2.34) no longer beats the default, which stays.
+        let (times, control) = rounds(12, Some((1, 1.0 / 1.08)), |_| 1.0);
+        let c = control_threshold(&times[REFERENCE], &control).unwrap();
+        assert!(c.floor < 0.05, "{c:?}");
+        let cands: Vec<Candidate> = VALUES
+            .iter()
+            .zip(&times)
+            .map(|(&(v, m, _), t)| candidate(v, m, t, &times[REFERENCE]).unwrap())
+            .collect();
+        let with = |th: Threshold| pick(&cands, Goal::Balanced, &th, Some(6.5)).unwrap().value;
+        assert_eq!(with(c.threshold(None)), 6.0);
+        let calibrated = PairedFloor {
+            floor: 0.10,
+            pairs: 12,
+            max_seen: 0.08,
+            source: String::new(),
+        };
+        assert_eq!(with(c.threshold(Some(&calibrated))), 6.5);
     }
 
     #[test]

@@ -406,6 +406,7 @@ mod tests {
                 Some(6.5),
             ),
             reason: "the CLI said so".into(),
+            paired: Vec::new(),
         };
         let t = table(
             LOAD_FACTOR_PARAM.into(),

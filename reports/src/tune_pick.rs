@@ -583,6 +583,10 @@ pub struct KnobPick {
     pub pick: Option<Pick>,
     /// The reason, in one paragraph (or why there is no pick).
     pub reason: String,
+    /// When the times came from paired rounds: every value's ratio to the reference, for the
+    /// tuner's A/A check (`evacbench compare` and `evacbench calibrate` of tune runs).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paired: Vec<crate::paired_rounds::PairedValue>,
 }
 
 /// The id of a tune-table column: the workload it was measured on (if any), the metric and the
@@ -973,6 +977,7 @@ mod tests {
             default: None,
             pick: pick(&five(), Goal::Balanced, &th(0.05), None),
             reason: "because".into(),
+            paired: Vec::new(),
         }];
         write_picks(&dir, &picks).unwrap();
         assert_eq!(read_picks(&dir).unwrap(), picks);

@@ -257,6 +257,7 @@ pub fn recommend(
         default: knob.default_value(),
         pick,
         reason,
+        paired: Vec::new(),
     }
 }
 

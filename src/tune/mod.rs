@@ -22,6 +22,7 @@
 //! [`run`] ties them together: it validates (nothing is written for invalid settings), writes
 //! progress to stderr, measures, prints the results on stdout, and writes the records.
 
+pub mod aa_check;
 mod config;
 mod keys;
 pub mod knob;
@@ -202,8 +203,9 @@ fn load_factor(
         config.load_factors.len(),
         output::settings_line(&settings)
     );
+    let noise = noise_model()?;
     let threshold = reports::tune_pick::Threshold::calibrated(
-        &noise_model()?,
+        &noise,
         reports::Metric::LatencyNsPerOp,
         reports::schema::TUNE_WORKLOAD,
     );
@@ -242,6 +244,7 @@ fn load_factor(
         config.effective_objective(),
         config.max_bytes_per_entry,
         &threshold,
+        noise.paired.as_ref(),
     );
     let records_dir = match run_dir {
         Some(run) => {
@@ -257,6 +260,17 @@ fn load_factor(
                     Ok(r) => r.reason.clone(),
                     Err(e) => e.clone(),
                 },
+                paired: recommend::Paired::of(&rows)
+                    .map(|p| {
+                        p.ratios
+                            .into_iter()
+                            .map(|(value, ratio)| reports::paired_rounds::PairedValue {
+                                value,
+                                ratio,
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default(),
             };
             let dir = records::finish(run, &rows, &settings, &pick).map_err(TuneError::Records)?;
             if !config.quiet {

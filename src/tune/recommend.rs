@@ -126,13 +126,16 @@ fn pct(chosen: f64, base: f64) -> String {
     }
 }
 
-/// Chooses a threshold among `rows`, holding mix-time differences against `threshold`; `Err`
+/// Chooses a threshold among `rows`, holding mix-time differences against `threshold` (or,
+/// when the mix ran in paired rounds, against the A/A control's threshold raised to
+/// `between_runs`, the run-to-run floor of paired ratios calibrated on this machine); `Err`
 /// explains why none qualifies.
 pub fn recommend(
     rows: &[Row],
     objective: Objective,
     max_bytes_per_entry: Option<f64>,
     threshold: &Threshold,
+    between_runs: Option<&reports::PairedFloor>,
 ) -> Result<Recommendation, String> {
     let measured: Vec<(f64, &Metrics)> = rows
         .iter()
@@ -181,7 +184,7 @@ pub fn recommend(
                 )
             })
             .collect::<Option<Vec<Candidate>>>()
-            .map(|c| (c, p.control.threshold()))
+            .map(|c| (c, p.control.threshold(between_runs)))
     });
     let (cands, threshold) = match paired_candidates {
         Some((c, t)) => (c, t),
@@ -332,11 +335,11 @@ mod tests {
 
     #[test]
     fn memory_and_latency_pick_the_extremes() {
-        let r = recommend(&rows(), Objective::Memory, None, &th()).unwrap();
+        let r = recommend(&rows(), Objective::Memory, None, &th(), None).unwrap();
         assert_eq!(r.load_factor, 8.0);
         assert!(r.reason.contains("Against Go's 6.5"), "{}", r.reason);
         // 30 against 33 ns: 10% apart, beyond the 5% floor.
-        let r = recommend(&rows(), Objective::Latency, None, &th()).unwrap();
+        let r = recommend(&rows(), Objective::Latency, None, &th(), None).unwrap();
         assert_eq!(r.load_factor, 4.0);
         assert!(r.reason.contains("lowest mix time"), "{}", r.reason);
     }
@@ -347,7 +350,7 @@ mod tests {
         // 30 and 31 ns: 3.3% apart, within the 5% floor: a tie, so 5.0 (less memory).
         rs[0] = row(4.0, 20.0, 30.0, 0.2);
         rs[1] = row(5.0, 15.0, 31.0, 0.2);
-        let r = recommend(&rs, Objective::Latency, None, &th()).unwrap();
+        let r = recommend(&rs, Objective::Latency, None, &th(), None).unwrap();
         assert_eq!(r.load_factor, 5.0);
         assert_eq!(r.tie, [4.0, 5.0]);
         assert!(
@@ -365,7 +368,7 @@ mod tests {
             output::tie_line(&r)
         );
         // Clearly separated: no tie.
-        let r = recommend(&rows(), Objective::Latency, None, &th()).unwrap();
+        let r = recommend(&rows(), Objective::Latency, None, &th(), None).unwrap();
         assert!(r.tie.is_empty(), "{:?}", r.tie);
     }
 
@@ -373,7 +376,7 @@ mod tests {
     fn balanced_keeps_gos_default_unless_beaten_beyond_the_floor() {
         // Costs: 4.0: 20/9 + 1 = 3.22; 5.0: 1.67 + 1.1 = 2.77; 6.5: 1.22 + 1.2 = 2.42;
         // 8.0: 1 + 1.5 = 2.5 (2.58 with its time 5% slower); 7.0 is dominated.
-        let r = recommend(&rows(), Objective::Balanced, None, &th()).unwrap();
+        let r = recommend(&rows(), Objective::Balanced, None, &th(), None).unwrap();
         assert_eq!(r.load_factor, 6.5);
         assert!(r.reason.contains("This is Go's default"), "{}", r.reason);
         assert!(
@@ -395,7 +398,7 @@ mod tests {
         // (1 + 1.575 = 2.58 with its time 5% slower, against 1.22 + 1.4 = 2.62).
         let mut rs = rows();
         rs[2] = row(6.5, 11.0, 42.0, 0.2);
-        let r = recommend(&rs, Objective::Balanced, None, &th()).unwrap();
+        let r = recommend(&rs, Objective::Balanced, None, &th(), None).unwrap();
         assert_eq!(r.load_factor, 8.0);
         assert!(
             r.reason.contains("it beats load factor 6.5 beyond 5.0%"),
@@ -407,7 +410,7 @@ mod tests {
             .into_iter()
             .filter(|r| r.load_factor != 6.5)
             .collect();
-        let r = recommend(&without, Objective::Balanced, None, &th()).unwrap();
+        let r = recommend(&without, Objective::Balanced, None, &th(), None).unwrap();
         assert_eq!(r.load_factor, 8.0);
         assert!(
             r.reason.contains("6.5 was not in the sweep"),
@@ -439,7 +442,7 @@ mod tests {
         let mut rs = rows();
         rs[2] = row(6.5, 11.0, 42.0, 0.2);
         assert_eq!(
-            recommend(&rs, Objective::Balanced, None, &th())
+            recommend(&rs, Objective::Balanced, None, &th(), None)
                 .unwrap()
                 .load_factor,
             8.0
@@ -447,7 +450,14 @@ mod tests {
         // In paired rounds 6.5 is at its true place (36 ns against 30, 33, 38 and 45), whatever
         // each round's speed: the default stays.
         let truth = [30.0, 33.0, 36.0, 38.0, 45.0];
-        let r = recommend(&paired_rows(rs, &truth), Objective::Balanced, None, &th()).unwrap();
+        let r = recommend(
+            &paired_rows(rs, &truth),
+            Objective::Balanced,
+            None,
+            &th(),
+            None,
+        )
+        .unwrap();
         assert_eq!(r.load_factor, 6.5, "{}", r.reason);
         let t = r.pick.threshold.as_ref().unwrap();
         assert!(t.paired && t.floor > 0.0 && t.floor < 0.03, "{t:?}");
@@ -485,20 +495,20 @@ mod tests {
         // calibrated floor.
         let mut partial = paired_rows(rows(), &truth);
         partial[0].result.as_mut().unwrap().mix_rounds.clear();
-        let r = recommend(&partial, Objective::Balanced, None, &th()).unwrap();
+        let r = recommend(&partial, Objective::Balanced, None, &th(), None).unwrap();
         assert!(r.paired.is_none() && !r.pick.threshold.unwrap().paired);
     }
 
     #[test]
     fn a_constraint_filters_first_and_explains_when_nothing_fits() {
-        let r = recommend(&rows(), Objective::Latency, Some(12.0), &th()).unwrap();
+        let r = recommend(&rows(), Objective::Latency, Some(12.0), &th(), None).unwrap();
         assert_eq!(r.load_factor, 6.5);
         assert!(
             r.reason.contains("at most 12 overhead bytes"),
             "{}",
             r.reason
         );
-        let err = recommend(&rows(), Objective::Latency, Some(5.0), &th()).unwrap_err();
+        let err = recommend(&rows(), Objective::Latency, Some(5.0), &th(), None).unwrap_err();
         assert!(
             err.contains("fewest overhead bytes per entry measured is 9.00 (load factor 8)"),
             "{err}"
@@ -510,13 +520,13 @@ mod tests {
         let mut rs = rows();
         rs[4].result = Err("sweep: kept a doomed key".into());
         assert_eq!(
-            recommend(&rs, Objective::Memory, None, &th())
+            recommend(&rs, Objective::Memory, None, &th(), None)
                 .unwrap()
                 .load_factor,
             6.5
         );
         rs[2].result = Err("x".into());
-        let r = recommend(&rs, Objective::Memory, None, &th()).unwrap();
+        let r = recommend(&rs, Objective::Memory, None, &th(), None).unwrap();
         assert!(r.reason.contains("6.5 failed verification"), "{}", r.reason);
         let all_failed: Vec<Row> = rs
             .into_iter()
@@ -525,6 +535,6 @@ mod tests {
                 r
             })
             .collect();
-        assert!(recommend(&all_failed, Objective::Balanced, None, &th()).is_err());
+        assert!(recommend(&all_failed, Objective::Balanced, None, &th(), None).is_err());
     }
 }
