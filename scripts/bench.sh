@@ -40,7 +40,8 @@ echo "evacbench: Go's runtime map on the same cells (scripts/go-reference.sh)...
 if ! bash scripts/go-reference.sh "$run_dir"; then
     echo "evacbench: the Go reference reported failures; see $run_dir/go-reference/records.jsonl" >&2
 fi
-cargo run --release -q -p evacbench -- report "$run_dir" >/dev/null
+# `--profile bench`: the CLI built by `cargo bench` above, not a second (release) build.
+cargo run --profile bench -q -p evacbench -- report "$run_dir" >/dev/null
 
 echo "evacbench: running the core bench (evacmap against hashbrown)..." >&2
 if ! cargo bench --bench core >>"$log" 2>&1; then

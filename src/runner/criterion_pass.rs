@@ -146,8 +146,20 @@ impl Runner<'_> {
             // Flat sampling: every sample of round 1 made the same number of runs.
             let iters = measured.first().map_or(1, |(iters, _, _)| *iters);
             let median = reports::median(&per_op).unwrap_or(0.0);
-            self.progress(&id, &format!("round 1/{rounds}: median {median:.2} ns/op"));
-            self.rounds.start(&id, rec, per_op, iters);
+            if self.timing.spread_by_setup(S::FRESH, setup_time + one_run) {
+                self.progress(
+                    &id,
+                    &format!(
+                        "one round (a fresh state of {} per run spreads the samples): median \
+                         {median:.2} ns/op",
+                        super::budget::human(setup_time + one_run)
+                    ),
+                );
+                self.rounds.start_alone(&id, rec, per_op, iters);
+            } else {
+                self.progress(&id, &format!("round 1/{rounds}: median {median:.2} ns/op"));
+                self.rounds.start(&id, rec, per_op, iters);
+            }
             return self.after_timing(cell, index, info, s, &id, rec, records, None);
         }
         match sampling::estimate(&per_op, self.timing.resamples, seed) {

@@ -126,7 +126,13 @@ impl<'c> Runner<'c> {
                     break;
                 }
                 if let Some(eta) = self.eta.as_mut() {
-                    eta.revisits_planned(self.rounds.len() * (self.timing.rounds - round));
+                    let passes = self.timing.rounds - round;
+                    let warm_ups = (self.timing.warm_up / self.timing.rounds as u32)
+                        * self.rounds.len() as u32;
+                    eta.revisits_planned(
+                        self.rounds.len() * passes,
+                        (self.rounds.work_per_pass() + warm_ups) * passes as u32,
+                    );
                 }
             }
             self.round = round;

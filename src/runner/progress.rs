@@ -33,12 +33,20 @@ pub(crate) struct Progress {
     budget: Budget,
     /// Per cell: its workload and size, measurements left, and the wall time of those made.
     cells: Vec<CellProgress>,
-    /// Later timing rounds still to come ([`super::rounds`]), and the wall time and count of
-    /// those made.
+    /// Later timing rounds still to come ([`super::rounds`]), and, once every measurement has
+    /// had its round 1, the work they repeat: what their samples took in round 1 plus their
+    /// warm-ups.
     revisits_left: usize,
+    revisit_work_left: Option<Duration>,
+    /// The later rounds made: their wall time, the work they repeated, and how many.
     revisited: Duration,
+    revisited_work: Duration,
     revisits_done: usize,
 }
+
+/// Wall time of a later round per unit of the work it repeats, before any is made: one setup
+/// and one verified run come on top of the samples and the warm-up.
+const REVISIT_OVERHEAD: f64 = 1.25;
 
 #[derive(Debug)]
 struct CellProgress {
@@ -84,7 +92,9 @@ impl Progress {
                 })
                 .collect(),
             revisits_left: 0,
+            revisit_work_left: None,
             revisited: Duration::ZERO,
+            revisited_work: Duration::ZERO,
             revisits_done: 0,
         }
     }
@@ -97,25 +107,46 @@ impl Progress {
         self
     }
 
-    /// Exactly `n` later rounds are left (known once round 1 of every cell is done).
-    pub(crate) fn revisits_planned(&mut self, n: usize) {
+    /// Exactly `n` later rounds are left (known once round 1 of every cell is done), repeating
+    /// `work` in all (their round-1 samples' time and their warm-ups).
+    pub(crate) fn revisits_planned(&mut self, n: usize, work: Duration) {
         self.revisits_left = n;
+        self.revisit_work_left = Some(work);
     }
 
-    /// One later timing round took `took`.
-    pub(crate) fn revisited(&mut self, took: Duration) {
+    /// One later timing round took `took`, repeating `work`.
+    pub(crate) fn revisited(&mut self, took: Duration, work: Duration) {
         self.revisits_left = self.revisits_left.saturating_sub(1);
+        if let Some(left) = &mut self.revisit_work_left {
+            *left = left.saturating_sub(work);
+        }
         self.revisited += took;
+        self.revisited_work += work;
         self.revisits_done += 1;
     }
 
-    /// Estimated wall time of one later timing round: the mean of those made; before any, 60%
-    /// of the mean timing phase (a later round repeats round 1's measurement with a shorter
+    /// Estimated wall time of the later timing rounds left. Once their work is known, that work
+    /// times the wall time per unit of work of the rounds made (a round at 1M entries repeats
+    /// far more than one at 1K, and the passes go from small cells to large, so a mean per
+    /// round would underestimate the rest); before that, [`Progress::each_revisit`] each.
+    fn revisits(&self) -> Duration {
+        match self.revisit_work_left {
+            Some(work) => {
+                let per_work = if self.revisited_work > Duration::ZERO {
+                    self.revisited.as_secs_f64() / self.revisited_work.as_secs_f64()
+                } else {
+                    REVISIT_OVERHEAD
+                };
+                work.mul_f64(per_work)
+            }
+            None => self.each_revisit() * self.revisits_left as u32,
+        }
+    }
+
+    /// Estimated wall time of one later timing round before round 1 is done everywhere: 60% of
+    /// the mean timing phase (a later round repeats round 1's measurement with a shorter
     /// warm-up and adds one setup and verified run).
     fn each_revisit(&self) -> Duration {
-        if self.revisits_done > 0 {
-            return self.revisited / self.revisits_done as u32;
-        }
         let k: usize = self.cells.iter().map(|c| c.measured).sum();
         let timed = if k > 0 {
             self.cells.iter().map(|c| c.timed).sum::<Duration>() / k as u32
@@ -156,7 +187,7 @@ impl Progress {
             .filter(|c| c.left > 0)
             .map(|c| self.each(c.workload, c.n, c.simulates) * c.left as u32)
             .sum::<Duration>()
-            + self.each_revisit() * self.revisits_left as u32
+            + self.revisits()
     }
 
     /// How much criterion phases should be shortened to finish within the run's budget: 1 when
@@ -452,11 +483,14 @@ mod tests {
             Duration::from_secs(2),
             Duration::ZERO,
         );
-        // Round 1 done; one measurement turned out to have no later rounds (slow path).
-        p.revisits_planned(3);
-        assert_eq!(p.left(), Duration::from_secs_f64(1.2) * 3);
-        p.revisited(Duration::from_millis(500));
-        // Later rounds are then estimated by those made.
-        assert_eq!(p.left(), Duration::from_millis(500) * 2);
+        // Round 1 done; one measurement turned out to have no later rounds (slow path): three
+        // later rounds repeat 1.1 s of samples and warm-up, estimated at 1.25 s per second of
+        // work before any is made.
+        p.revisits_planned(3, Duration::from_millis(1100));
+        assert_eq!(p.left(), Duration::from_millis(1375));
+        // A small one (100 ms of work) took 200 ms: the 1 s of work left is estimated at 2 s,
+        // not at two more rounds of 200 ms.
+        p.revisited(Duration::from_millis(200), Duration::from_millis(100));
+        assert_eq!(p.left(), Duration::from_secs(2));
     }
 }

@@ -50,6 +50,15 @@ struct Pending {
     failure: Option<String>,
     /// Why a later round was not measured (its budget), if one was not.
     stopped: Option<String>,
+    /// Timed in round 1 only: its setups spread its samples ([`super::timing::SPREAD_RUN`]).
+    alone: bool,
+}
+
+impl Pending {
+    /// True if a later round is to come.
+    fn has_next(&self) -> bool {
+        self.failure.is_none() && self.stopped.is_none() && !self.alone
+    }
 }
 
 /// Every measurement with rounds still to come, in run order.
@@ -72,21 +81,47 @@ impl Rounds {
             samples,
             failure: None,
             stopped: None,
+            alone: false,
         });
+    }
+
+    /// Round 1 of `id`, which has no later rounds (its setups spread its samples in time): its
+    /// record is the median sample, its interval the min..max of the samples.
+    pub(super) fn start_alone(&mut self, id: &str, rec: &Recs, per_op: Vec<f64>, iters: u64) {
+        self.start(id, rec, per_op, iters);
+        if let Some(p) = self.pending.last_mut() {
+            p.alone = true;
+        }
     }
 
     /// Runs per sample and samples of `id`'s next round, if it has one to come.
     pub(super) fn shape(&self, id: &str) -> Option<(u64, usize)> {
         let p = &self.pending[*self.by_id.get(id)?];
-        (p.failure.is_none() && p.stopped.is_none()).then_some((p.iters, p.samples))
+        p.has_next().then_some((p.iters, p.samples))
+    }
+
+    /// The work a later round of `id` repeats: the time its round-1 samples took (runs per
+    /// sample x each sample's time per run); zero without a next round.
+    pub(super) fn work(&self, id: &str) -> Duration {
+        let Some(&i) = self.by_id.get(id) else {
+            return Duration::ZERO;
+        };
+        let p = &self.pending[i];
+        if !p.has_next() {
+            return Duration::ZERO;
+        }
+        let ns: f64 = p.rounds[0].iter().map(|t| t * p.iters as f64).sum();
+        Duration::from_nanos(ns.max(0.0).round() as u64)
+    }
+
+    /// The work of one more round of every measurement with a next round.
+    pub(super) fn work_per_pass(&self) -> Duration {
+        self.pending.iter().map(|p| self.work(&p.id)).sum()
     }
 
     /// Measurements with a next round.
     pub(super) fn len(&self) -> usize {
-        self.pending
-            .iter()
-            .filter(|p| p.failure.is_none() && p.stopped.is_none())
-            .count()
+        self.pending.iter().filter(|p| p.has_next()).count()
     }
 
     /// One more round of `id`.
@@ -117,7 +152,22 @@ impl Rounds {
             .map(|p| {
                 let (result, line) = match p.failure {
                     Some(f) => (Err(f), String::new()),
-                    None => match summarize(&p.rounds) {
+                    None => match summarize_pending(&p) {
+                        Some(s) if p.alone => {
+                            let line = format!(
+                                "one round: median {:.2} ns/op (samples {:.2}..{:.2})",
+                                s.value, s.low, s.high
+                            );
+                            let outcome = Outcome::Ok {
+                                value: s.value,
+                                ci_low: Some(s.low),
+                                ci_high: Some(s.high),
+                                interval: reports::Interval::Range,
+                                runs: Some(s.samples.len() as u32),
+                                samples: round_samples(&s.samples),
+                            };
+                            (Ok(p.rec.make(Metric::LatencyNsPerOp, outcome)), line)
+                        }
                         Some(s) => {
                             let mut line = format!(
                                 "fastest of {} rounds: median {:.2} ns/op (round medians {:.2}..{:.2})",
@@ -166,6 +216,21 @@ pub(super) struct Summary {
     pub(super) samples: Vec<f64>,
 }
 
+/// The summary of `p`: [`summarize`] of its rounds, or for one timed alone its median sample
+/// with the min..max of its samples.
+fn summarize_pending(p: &Pending) -> Option<Summary> {
+    if !p.alone {
+        return summarize(&p.rounds);
+    }
+    let samples = p.rounds.first()?;
+    Some(Summary {
+        value: reports::median(samples)?,
+        low: samples.iter().copied().fold(f64::INFINITY, f64::min),
+        high: samples.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        samples: samples.clone(),
+    })
+}
+
 /// The fastest round's median, the min..max of the round medians and the fastest round's
 /// samples; `None` when no round has a sample.
 pub(super) fn summarize(rounds: &[Vec<f64>]) -> Option<Summary> {
@@ -197,6 +262,7 @@ impl Runner<'_> {
             return;
         };
         let of = self.timing.rounds;
+        let work = self.rounds.work(id);
         self.progress(id, &format!("round {}/{of}: timing", self.round + 1));
         let started = Instant::now();
         let warm_up = self.timing.warm_up / of as u32;
@@ -227,7 +293,7 @@ impl Runner<'_> {
             }
         }
         if let Some(eta) = self.eta.as_mut() {
-            eta.revisited(started.elapsed());
+            eta.revisited(started.elapsed(), work + warm_up);
         }
     }
 
@@ -357,17 +423,54 @@ mod tests {
     }
 
     #[test]
+    fn a_measurement_timed_alone_has_no_later_round_and_the_range_of_its_samples() {
+        let mut r = Rounds::default();
+        r.start_alone("heavy", &recs(), vec![9.0, 5.0, 6.0, 20.0, 7.0], 1);
+        r.start("light", &recs(), vec![1.0, 1.0], 4);
+        assert_eq!(r.shape("heavy"), None);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r.work_per_pass(), r.work("light"));
+        let done = r.finish();
+        let heavy = done[0].2.as_ref().unwrap();
+        assert_eq!(heavy.value(), Some(7.0));
+        match &heavy.outcome {
+            Outcome::Ok {
+                ci_low,
+                ci_high,
+                interval,
+                runs,
+                ..
+            } => {
+                assert_eq!((*ci_low, *ci_high), (Some(5.0), Some(20.0)));
+                assert_eq!(*interval, reports::Interval::Range);
+                assert_eq!(*runs, Some(5));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(
+            done[0].3.starts_with("one round: median 7.00"),
+            "{}",
+            done[0].3
+        );
+        assert!(heavy.validate().is_ok());
+    }
+
+    #[test]
     fn a_failed_later_round_fails_the_record_and_a_stopped_one_keeps_the_rounds_measured() {
         let mut r = Rounds::default();
         r.start("a", &recs(), vec![5.0, 5.0], 3);
         r.start("b", &recs(), vec![7.0, 7.0], 1);
         assert_eq!(r.shape("a"), Some((3, 2)));
         assert_eq!(r.len(), 2);
+        // The work a later round repeats: round 1's samples, 2 x 3 runs of 5 ns and 2 x 1 of 7.
+        assert_eq!(r.work("a"), Duration::from_nanos(30));
+        assert_eq!(r.work_per_pass(), Duration::from_nanos(44));
         r.add("a", vec![4.0, 4.0]);
         r.fail("a", "a count was wrong".into());
         r.stop("b", "beyond budget".into());
         assert_eq!(r.shape("a"), None);
         assert_eq!(r.len(), 0);
+        assert_eq!(r.work_per_pass(), Duration::ZERO);
         let done = r.finish();
         assert_eq!(done[0].0, "a");
         assert_eq!(done[0].2, Err("a count was wrong".to_owned()));

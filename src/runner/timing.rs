@@ -31,13 +31,21 @@ pub struct Timing {
     pub heavy_run: Duration,
     /// Rounds of the timing phase: criterion's measurement is split into this many rounds,
     /// the first at the measurement's place in the run and each other one in a later pass over
-    /// every cell, and `latency-ns-per-op` is the fastest round's mean with the min..max of the
-    /// rounds as its interval (see [`super::rounds`]). On a shared machine a burst of
-    /// contention lasting a few hundred milliseconds moves every sample of one window together;
-    /// rounds minutes apart rarely all fall into one. 1: one window, the mean of its samples
-    /// with a bootstrap 95% CI.
+    /// every cell, and `latency-ns-per-op` is the fastest round's median sample with the
+    /// min..max of the round medians as its interval (see [`super::rounds`]). On a shared
+    /// machine a burst of contention lasting a few hundred milliseconds moves every sample of
+    /// one window together; rounds minutes apart rarely all fall into one. 1: one window, the
+    /// mean of its samples with a bootstrap 95% CI. A measurement whose runs each need a fresh
+    /// state taking [`SPREAD_RUN`] or more has one round only ([`Timing::spread_by_setup`]).
     pub rounds: usize,
 }
+
+/// A fresh-state run (setup and verified run) at least this long spreads criterion's samples
+/// over a second or more of wall time by itself: ten samples, each after a setup of its own
+/// (building a map of a million entries takes 0.1-0.4 s here). Such a measurement is timed in
+/// round 1 only: later rounds would repeat every setup for a spread it already has (in the
+/// default profile they cost about two of its six minutes, almost all in the 1M-entry cells).
+pub(crate) const SPREAD_RUN: Duration = Duration::from_millis(100);
 
 /// Criterion's minimum sample count.
 pub const MIN_SAMPLES: usize = 10;
@@ -54,6 +62,13 @@ impl Timing {
         } else {
             self.sample_size
         }
+    }
+
+    /// True if a scenario that builds a `fresh` state for every run, whose setup and verified
+    /// run took `setup_and_run`, has its samples spread in time by its setups alone, and so is
+    /// timed in one round ([`SPREAD_RUN`]).
+    pub fn spread_by_setup(&self, fresh: bool, setup_and_run: Duration) -> bool {
+        fresh && setup_and_run >= SPREAD_RUN
     }
 
     /// The timing of `profile`.

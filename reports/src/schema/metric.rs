@@ -162,7 +162,7 @@ impl Metric {
         use Direction::{Higher, Lower};
         let (id, name, unit, direction, category, description) = match self {
             Metric::LatencyNsPerOp => ("latency-ns-per-op", "time per operation", "ns/op", Lower, Latency,
-                "Wall time per operation measured by criterion: in the tiny and default profiles the median sample of the fastest of 4 timing rounds spread over the run, with the rounds' min..max; in the full profile the mean of one window's samples, with its bootstrap 95% CI."),
+                "Wall time per operation measured by criterion: in the tiny and default profiles the median sample of the fastest of 4 timing rounds spread over the run, with the rounds' min..max (a measurement whose fresh state takes 100 ms or more per run: one round, its median sample with the samples' min..max); in the full profile the mean of one window's samples, with its bootstrap 95% CI."),
             Metric::LatencyP50Ns => ("latency-p50-ns", "p50 latency", "ns", Lower, Latency,
                 "Median latency of single operations (HDR histogram)."),
             Metric::LatencyP99Ns => ("latency-p99-ns", "p99 latency", "ns", Lower, Latency,
