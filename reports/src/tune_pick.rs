@@ -21,8 +21,11 @@
 //! - [`Goal::Balanced`]: a value's cost is `memory / least memory + time / least time`. Value
 //!   `a` *beats* `b` when its cost is lower even with its time taken a noise floor slower, and
 //!   even at the unfavourable ends of both middle halves (`beats`). Only the values no other
-//!   one dominates within noise ([`noise_frontier`]) take part. The pick starts from the
-//!   default (else the least memory) and moves only to a value that beats it: the lowest cost
+//!   one dominates within noise ([`noise_frontier`]) can be moved to. The pick starts from the
+//!   default whenever it was measured (else the least memory on that frontier: domination
+//!   within noise is not transitive, so it does not remove the default: 6.5 can tie with 7, 7
+//!   with 7.5 and 7.5 with 8 while 8 is 30% slower than 6.5) and moves only to a value that
+//!   beats it: the lowest cost
 //!   of those, or the least memory among the ones tied with it, until nothing beats the current
 //!   one. A pick other than the default is thus a claim that the default loses by more than the
 //!   noise, as `evacbench compare` claims a change.
@@ -264,9 +267,9 @@ fn beats(costs: &Costs, a: &Candidate, b: &Candidate, threshold: &Threshold) -> 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Start {
-    /// The knob's default (measured and on the noise frontier).
+    /// The knob's default (measured).
     Default,
-    /// The least memory (the default was not a candidate, or is dominated within noise).
+    /// The least memory on the noise frontier (the default was not a candidate).
     LeastMemory,
 }
 
@@ -435,8 +438,12 @@ pub fn pick(
                 .into_iter()
                 .map(|i| &candidates[i])
                 .collect();
-            let (mut current, start) = match front.iter().find(|c| Some(c.value) == default) {
-                Some(d) => (*d, Start::Default),
+            // The default starts even when a value within noise of it has less memory: the
+            // noise frontier is not transitive (6.5 tied with 7, 7 with 7.5, 7.5 with 8 while 8
+            // is 30% slower than 6.5), and leaving the default is a claim that it loses beyond
+            // noise, which only `beats` makes.
+            let (mut current, start) = match candidates.iter().find(|c| Some(c.value) == default) {
+                Some(d) => (d, Start::Default),
                 None => (
                     *front
                         .iter()
@@ -472,7 +479,7 @@ pub fn pick(
                 moved_from = Some(current);
                 current = next;
             }
-            let tied: Vec<f64> = front
+            let mut tied: Vec<f64> = front
                 .iter()
                 .filter(|c| {
                     c.value == current.value
@@ -481,6 +488,10 @@ pub fn pick(
                 })
                 .map(|c| c.value)
                 .collect();
+            // The default kept off the noise frontier is in its own tie.
+            if !tied.contains(&current.value) {
+                tied.push(current.value);
+            }
             let why = match moved_from {
                 None => Why::Kept {
                     start,
@@ -811,10 +822,14 @@ mod tests {
                 }
             }
         }
-        // The shape of a shard-count sweep: memory nearly equal, times tied: the least memory
-        // wins, whatever the default.
-        for p in perturbations(&shards(), floor) {
+        // The shape of a shard-count sweep: memory nearly equal, times tied: the default
+        // stays (a 0.1% memory saving is no claim beyond noise), and without a default the
+        // least memory wins, whatever the noise (within the floor: at exactly a floor apart
+        // the 0.1% memory tips the balanced cost, so 90% of it).
+        for p in perturbations(&shards(), floor * 0.9) {
             let got = pick(&p, Goal::Balanced, &th(floor), Some(8.0)).unwrap();
+            assert_eq!(got.value, 8.0, "{p:?}");
+            let got = pick(&p, Goal::Balanced, &th(floor), None).unwrap();
             assert_eq!(got.value, 1.0, "{p:?}");
         }
     }
@@ -854,14 +869,19 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.value, 6.0);
-        // Balanced: the shard-count shape; with 1 and 2 shards twice the floor slower, the
-        // default (8) is faster beyond noise and nothing beats it.
+        // Balanced: the shard-count shape keeps its default (8); with 8 twice the floor slower,
+        // 1 beats it even with its own time a floor slower (cost 2.14 against 2.27).
         assert_eq!(
             pick(&shards(), Goal::Balanced, &th(floor), Some(8.0))
                 .unwrap()
                 .value,
-            1.0
+            8.0
         );
+        let p = pick(&slower(shards(), 8.0), Goal::Balanced, &th(floor), Some(8.0)).unwrap();
+        assert_eq!(p.value, 1.0, "{p:?}");
+        assert!(matches!(p.why, Why::Beats { over, .. } if over == 8.0), "{p:?}");
+        // With 1 and 2 shards twice the floor slower, the default is faster beyond noise and
+        // nothing beats it.
         let p = pick(
             &slower(slower(shards(), 1.0), 2.0),
             Goal::Balanced,
@@ -899,10 +919,12 @@ mod tests {
     #[test]
     fn memory_within_its_floor_ties_and_the_default_wins() {
         // Shard counts on a multi-threaded cell: memory 0.1% apart, times tied. With exact
-        // memory the least wins; with a 1% memory floor the memories tie too, and the default
-        // stays.
-        let exact = pick(&shards(), Goal::Balanced, &th(0.5), Some(8.0)).unwrap();
+        // memory and no default the least wins; with a 1% memory floor the memories tie too,
+        // and the default stays (as it does with exact memory: no claim beyond noise).
+        let exact = pick(&shards(), Goal::Balanced, &th(0.5), None).unwrap();
         assert_eq!(exact.value, 1.0);
+        let exact = pick(&shards(), Goal::Balanced, &th(0.5), Some(8.0)).unwrap();
+        assert_eq!(exact.value, 8.0);
         let noisy = Threshold {
             memory_floor: 0.01,
             ..th(0.5)

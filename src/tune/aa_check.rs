@@ -290,13 +290,29 @@ mod tests {
             &[(5.0, 0.925), (6.0, 0.965), (6.5, 1.0), (8.0, 1.21)],
         );
         assert!(are_tune_runs(&[&a, &b]));
-        let noise = NoiseModel::shipped();
+        // The runs' own thresholds (1.5%), no calibrated run-to-run floor.
+        let noise = NoiseModel {
+            paired: None,
+            ..NoiseModel::shipped()
+        };
         let (text, ok) = compare(&a, &b, &noise, None).unwrap();
         assert!(ok, "{text}");
         assert!(text.contains("picked 6.5 and 6.5 (the same)"), "{text}");
         assert!(text.contains("0 of 3 differ"), "{text}");
         let (text, ok) = compare(&a, &b, &noise, Some(("6", 1.2))).unwrap();
         assert!(ok && text.contains("flagged"), "{text}");
+        // Under a calibrated floor of 25% the same 20% is within noise, and the check says so.
+        let wide = NoiseModel {
+            paired: Some(reports::PairedFloor {
+                floor: 0.25,
+                pairs: 48,
+                max_seen: 0.2,
+                source: "test".into(),
+            }),
+            ..NoiseModel::shipped()
+        };
+        let (text, ok) = compare(&a, &b, &wide, Some(("6", 1.2))).unwrap();
+        assert!(!ok && text.contains("NOT flagged"), "{text}");
         // A load factor that is not in the runs, or the reference: a clear error.
         assert!(compare(&a, &b, &noise, Some(("7", 1.2))).is_err());
         assert!(compare(&a, &b, &noise, Some(("6.5", 1.2))).is_err());
