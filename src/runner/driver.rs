@@ -342,6 +342,7 @@ impl<'c> Runner<'c> {
                 records.push(rec.make(m, Outcome::not_measured(why.clone())));
             }
         }
+        self.rounds.defer_lookups(id, &mut records);
         self.write(records);
     }
 }

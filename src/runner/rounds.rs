@@ -52,6 +52,9 @@ struct Pending {
     stopped: Option<String>,
     /// Timed in round 1 only: its setups spread its samples ([`super::timing::SPREAD_RUN`]).
     alone: bool,
+    /// Per round, the mean ns of a lookup that hits and of one that misses, for a scenario that
+    /// measures lookups (round 1's taken from the allocation pass, [`Rounds::defer_lookups`]).
+    lookups: Vec<(f64, f64)>,
 }
 
 impl Pending {
@@ -82,7 +85,66 @@ impl Rounds {
             failure: None,
             stopped: None,
             alone: false,
+            lookups: Vec::new(),
         });
+    }
+
+    /// Takes the `lookup-hit-ns` and `lookup-miss-ns` records of `id` out of `records` if `id`
+    /// has later rounds: like its time, its lookups are then measured in every round and
+    /// recorded by [`Rounds::lookup_records`] as the fastest round's, with the rounds' min..max
+    /// (a burst of contention during round 1's half millisecond of lookups moved them by 70-100%
+    /// on every cell of one A/A run here).
+    pub(super) fn defer_lookups(&mut self, id: &str, records: &mut Vec<Record>) {
+        let Some(&i) = self.by_id.get(id) else {
+            return;
+        };
+        if !self.pending[i].has_next() {
+            return;
+        }
+        let value = |records: &[Record], m: Metric| {
+            records
+                .iter()
+                .find(|r| r.metric == m)
+                .and_then(Record::value)
+        };
+        if let (Some(hit), Some(miss)) = (
+            value(records, Metric::LookupHitNs),
+            value(records, Metric::LookupMissNs),
+        ) {
+            records.retain(|r| r.metric != Metric::LookupHitNs && r.metric != Metric::LookupMissNs);
+            self.pending[i].lookups.push((hit, miss));
+        }
+    }
+
+    /// A later round's lookups of `id` (only kept if round 1's were deferred).
+    pub(super) fn add_lookups(&mut self, id: &str, hit: f64, miss: f64) {
+        if let Some(&i) = self.by_id.get(id) {
+            let p = &mut self.pending[i];
+            if !p.lookups.is_empty() {
+                p.lookups.push((hit, miss));
+            }
+        }
+    }
+
+    /// The deferred lookup records: per measurement, the fastest round's hit and miss times
+    /// with the min..max over the rounds (`range`, `runs` = the rounds).
+    pub(super) fn lookup_records(&self) -> Vec<Record> {
+        let mut out = Vec::new();
+        for p in self.pending.iter().filter(|p| !p.lookups.is_empty()) {
+            let n = p.lookups.len() as u32;
+            for (metric, pick) in [
+                (
+                    Metric::LookupHitNs,
+                    (|l: &(f64, f64)| l.0) as fn(&(f64, f64)) -> f64,
+                ),
+                (Metric::LookupMissNs, |l: &(f64, f64)| l.1),
+            ] {
+                let low = p.lookups.iter().map(pick).fold(f64::INFINITY, f64::min);
+                let high = p.lookups.iter().map(pick).fold(f64::NEG_INFINITY, f64::max);
+                out.push(p.rec.make(metric, Outcome::range(low, low, high, n)));
+            }
+        }
+        out
     }
 
     /// Round 1 of `id`, which has no later rounds (its setups spread its samples in time): its
@@ -271,7 +333,10 @@ impl Runner<'_> {
             time_round(s, iters, samples, warm_up)
         });
         match result {
-            Ok(Ok(per_op)) => {
+            Ok(Ok((per_op, lookups))) => {
+                if let Some((hit, miss)) = lookups {
+                    self.rounds.add_lookups(id, hit, miss);
+                }
                 let median = reports::median(&per_op).unwrap_or(0.0);
                 self.progress(
                     id,
@@ -300,6 +365,10 @@ impl Runner<'_> {
     /// Writes the `latency-ns-per-op` record of every measurement with rounds.
     pub(super) fn finish_rounds(&mut self) {
         let rounds = std::mem::take(&mut self.rounds);
+        let lookups = rounds.lookup_records();
+        if !lookups.is_empty() {
+            self.write(lookups);
+        }
         for (id, rec, result, line) in rounds.finish() {
             match result {
                 Ok(record) => {
@@ -322,14 +391,18 @@ fn time_round<S: Scenario>(
     iters: u64,
     samples: usize,
     warm_up: Duration,
-) -> Result<Vec<f64>, String> {
+) -> Result<(Vec<f64>, Option<(f64, f64)>), String> {
     let mut slot = Some(s.setup().map_err(|e| format!("setup: {e}"))?);
-    {
+    let lookups = {
         let st = slot.as_mut().expect("set up above");
         s.run(st, &mut Probe::default())
             .map_err(|e| e.to_string())?;
         s.verify(st).map_err(|e| e.to_string())?;
-    }
+        // The lookups on the verified state, as the allocation pass measures them in round 1.
+        s.lookups(st)
+            .transpose()
+            .map_err(|e| format!("lookups: {e}"))?
+    };
     let one = |slot: &mut Option<S::State>| -> Result<(Duration, u64), String> {
         if S::FRESH {
             // The previous state is dropped before the next setup, outside the timed phase.
@@ -358,7 +431,7 @@ fn time_round<S: Scenario>(
             per_op.push(total.as_nanos() as f64 / ops as f64);
         }
     }
-    Ok(per_op)
+    Ok((per_op, lookups))
 }
 
 #[cfg(test)]
@@ -420,6 +493,51 @@ mod tests {
             seed: 7,
             single_threaded: true,
         }
+    }
+
+    #[test]
+    fn lookups_of_a_measurement_with_rounds_are_the_fastest_round_s() {
+        let rec = recs();
+        let mut r = Rounds::default();
+        r.start("a", &rec, vec![5.0, 5.0], 1);
+        r.start_alone("alone", &rec, vec![5.0], 1);
+        let mut records = vec![
+            rec.make(Metric::AllocsPerOp, Outcome::value(0.0)),
+            rec.make(Metric::LookupHitNs, Outcome::value(9.0)),
+            rec.make(Metric::LookupMissNs, Outcome::value(7.0)),
+        ];
+        // Without later rounds they are written as measured.
+        let mut kept = records.clone();
+        r.defer_lookups("alone", &mut kept);
+        assert_eq!(kept.len(), 3);
+        r.defer_lookups("a", &mut records);
+        assert_eq!(records.len(), 1, "{records:?}");
+        r.add_lookups("a", 5.0, 8.0);
+        r.add_lookups("a", 6.0, 6.5);
+        // A measurement whose round 1 lookups were not deferred keeps none of later rounds'.
+        r.add_lookups("alone", 1.0, 1.0);
+        let out = r.lookup_records();
+        assert_eq!(out.len(), 2, "{out:?}");
+        let (hit, miss) = (&out[0], &out[1]);
+        assert_eq!((hit.metric, hit.value()), (Metric::LookupHitNs, Some(5.0)));
+        assert_eq!(
+            (miss.metric, miss.value()),
+            (Metric::LookupMissNs, Some(6.5))
+        );
+        match &hit.outcome {
+            Outcome::Ok {
+                ci_low,
+                ci_high,
+                interval,
+                runs,
+                ..
+            } => {
+                assert_eq!((*ci_low, *ci_high), (Some(5.0), Some(9.0)));
+                assert_eq!((*interval, *runs), (reports::Interval::Range, Some(3)));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(hit.validate().is_ok() && miss.validate().is_ok());
     }
 
     #[test]
