@@ -877,9 +877,18 @@ mod tests {
                 .value,
             8.0
         );
-        let p = pick(&slower(shards(), 8.0), Goal::Balanced, &th(floor), Some(8.0)).unwrap();
+        let p = pick(
+            &slower(shards(), 8.0),
+            Goal::Balanced,
+            &th(floor),
+            Some(8.0),
+        )
+        .unwrap();
         assert_eq!(p.value, 1.0, "{p:?}");
-        assert!(matches!(p.why, Why::Beats { over, .. } if over == 8.0), "{p:?}");
+        assert!(
+            matches!(p.why, Why::Beats { over, .. } if over == 8.0),
+            "{p:?}"
+        );
         // With 1 and 2 shards twice the floor slower, the default is faster beyond noise and
         // nothing beats it.
         let p = pick(

@@ -36,6 +36,7 @@ fn render_fixture(name: &str, records: &[Record], baseline: Option<&[Record]>) -
         source: "test: 10% for every metric".into(),
         floors: vec![],
         nondeterministic: vec![],
+        paired: None,
     };
     let paths = render_with_noise(&run, base.as_ref(), &noise, &root.join("report")).unwrap();
     assert_eq!(paths.html, root.join("report/index.html"));

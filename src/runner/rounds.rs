@@ -383,6 +383,10 @@ impl Runner<'_> {
     }
 }
 
+/// One later round's per-sample times per operation, and its lookups (hit and miss ns), if the
+/// scenario measures lookups.
+type Round = (Vec<f64>, Option<(f64, f64)>);
+
 /// One round: a fresh setup and one run checked by the oracle, `warm_up` of runs, then
 /// `samples` samples of `iters` runs each, every run's counts checked (setup and drop
 /// untimed, as in criterion's round). Returns each sample's time per operation.
@@ -391,7 +395,7 @@ fn time_round<S: Scenario>(
     iters: u64,
     samples: usize,
     warm_up: Duration,
-) -> Result<(Vec<f64>, Option<(f64, f64)>), String> {
+) -> Result<Round, String> {
     let mut slot = Some(s.setup().map_err(|e| format!("setup: {e}"))?);
     let lookups = {
         let st = slot.as_mut().expect("set up above");
