@@ -12,7 +12,9 @@
 #                  a load factor's advantage over the default against
 #   --slowdown     also check that a real slowdown is caught (default: evacmap-retain=1.2,
 #                  every timed value of that contender 20% slower in the second run; for
-#                  tune, 8=1.2: load factor 8's paired ratio 20% higher)
+#                  tune, 8=1.5: load factor 8's paired ratio 50% higher, since the tuner's
+#                  run-to-run floor was 23.4% on this project's machine and a 20% change
+#                  within it is not flagged, by design; pass --slowdown 8=1.2 to see that)
 #
 # Prints `A/A: X of Y comparisons flagged (Z%)` and exits 1 if more than 5% are flagged, if any
 # exact (deterministic) value differs, or if the slowdown is not caught. For tune it prints both
@@ -42,12 +44,12 @@ if [ "$profile" != tune ]; then
 fi
 export EVACBENCH_SEED="${EVACBENCH_SEED:-20261205}"
 
-echo "aa-check: building (release)..." >&2
+echo "aa-check: building (the bench profile: release settings)..." >&2
 cargo bench --no-run --bench evacbench 2>&1 | grep -E '^error' >&2 || true
 cargo build --profile bench -q -p evacbench
 
 if [ "$profile" = tune ] && [ "$slowdown" = "evacmap-retain=1.2" ]; then
-    slowdown="8=1.2"
+    slowdown="8=1.5"
 fi
 
 one_run() {
