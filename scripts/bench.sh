@@ -2,7 +2,7 @@
 # The main job: runs the whole suite on the default profile (`cargo bench`: the evacbench suite,
 # then the evacmap-vs-hashbrown core bench), shows progress, and prints where the report is.
 #
-#   bash scripts/bench.sh                          # default profile (4 min 20 s measured on 2 cores, plus the build)
+#   bash scripts/bench.sh                          # default profile (9 min 51 s on a fresh clone, 2 cores, build included)
 #   EVACBENCH_PROFILE=full bash scripts/bench.sh   # the whole matrix (53.5 minutes on a fresh clone, build included, shared 2-core machine)
 #   EVACBENCH_PROFILE=tiny bash scripts/bench.sh   # a quick end-to-end check
 #
