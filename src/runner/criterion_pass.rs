@@ -156,9 +156,15 @@ impl Runner<'_> {
                     ),
                 );
                 self.rounds.start_alone(&id, rec, per_op, iters);
+                if let Some(eta) = self.eta.as_mut() {
+                    eta.round_one(self.timed, false);
+                }
             } else {
                 self.progress(&id, &format!("round 1/{rounds}: median {median:.2} ns/op"));
                 self.rounds.start(&id, rec, per_op, iters);
+                if let Some(eta) = self.eta.as_mut() {
+                    eta.round_one(self.timed, true);
+                }
             }
             return self.after_timing(cell, index, info, s, &id, rec, records, None);
         }

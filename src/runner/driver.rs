@@ -91,7 +91,10 @@ impl<'c> Runner<'c> {
             self.timing.rounds
         };
         self.eta = Some(
-            progress::Progress::new(self.budget, &cells, &planned, &simulates).with_rounds(rounds),
+            progress::Progress::new(self.budget, &cells, &planned, &simulates).with_rounds(
+                rounds,
+                self.timing.warm_up - self.timing.warm_up / rounds.max(1) as u32,
+            ),
         );
         eprintln!(
             "evacbench: budgets: {} per contender x cell (one run must fit; estimated after {}), \

@@ -42,11 +42,14 @@ pub(crate) struct Progress {
     revisited: Duration,
     revisited_work: Duration,
     revisits_done: usize,
+    /// Timing rounds per measurement, and the warm-up a later round saves against round 1.
+    rounds: usize,
+    warm_up_saved: Duration,
+    /// Round 1 of the measurements that have later rounds: how many, and their timing phases'
+    /// wall time.
+    first_rounds: usize,
+    first_round_wall: Duration,
 }
-
-/// Wall time of a later round per unit of the work it repeats, before any is made: one setup
-/// and one verified run come on top of the samples and the warm-up.
-const REVISIT_OVERHEAD: f64 = 1.25;
 
 #[derive(Debug)]
 struct CellProgress {
@@ -96,15 +99,33 @@ impl Progress {
             revisited: Duration::ZERO,
             revisited_work: Duration::ZERO,
             revisits_done: 0,
+            rounds: 1,
+            warm_up_saved: Duration::ZERO,
+            first_rounds: 0,
+            first_round_wall: Duration::ZERO,
         }
     }
 
-    /// The same progress with `rounds` timing rounds: every planned measurement is expected to
-    /// come back `rounds - 1` times.
-    pub(crate) fn with_rounds(mut self, rounds: usize) -> Progress {
+    /// The same progress with `rounds` timing rounds, each later one with `warm_up_saved` less
+    /// warm-up than round 1: every planned measurement is expected to come back `rounds - 1`
+    /// times until it is known to be timed alone ([`Progress::round_one`]).
+    pub(crate) fn with_rounds(mut self, rounds: usize, warm_up_saved: Duration) -> Progress {
         let planned: usize = self.cells.iter().map(|c| c.left).sum();
         self.revisits_left = planned * rounds.saturating_sub(1);
+        self.rounds = rounds.max(1);
+        self.warm_up_saved = warm_up_saved;
         self
+    }
+
+    /// Round 1 of a measurement took `wall` in its timing phase; `later` is false when it has
+    /// no later rounds (timed alone: its setups spread its samples), so its revisits drop out.
+    pub(crate) fn round_one(&mut self, wall: Duration, later: bool) {
+        if later {
+            self.first_rounds += 1;
+            self.first_round_wall += wall;
+        } else {
+            self.revisits_left = self.revisits_left.saturating_sub(self.rounds - 1);
+        }
     }
 
     /// Exactly `n` later rounds are left (known once round 1 of every cell is done), repeating
@@ -125,28 +146,30 @@ impl Progress {
         self.revisits_done += 1;
     }
 
-    /// Estimated wall time of the later timing rounds left. Once their work is known, that work
-    /// times the wall time per unit of work of the rounds made (a round at 1M entries repeats
-    /// far more than one at 1K, and the passes go from small cells to large, so a mean per
-    /// round would underestimate the rest); before that, [`Progress::each_revisit`] each.
+    /// Estimated wall time of the later timing rounds left. Once some are made, the work left
+    /// times the wall time per unit of work of those made (a round at 1M entries repeats far
+    /// more than one at 1K, and the passes go from small cells to large, so a mean per round
+    /// made would underestimate the rest); before that, [`Progress::each_revisit`] each.
     fn revisits(&self) -> Duration {
         match self.revisit_work_left {
-            Some(work) => {
-                let per_work = if self.revisited_work > Duration::ZERO {
-                    self.revisited.as_secs_f64() / self.revisited_work.as_secs_f64()
-                } else {
-                    REVISIT_OVERHEAD
-                };
-                work.mul_f64(per_work)
+            Some(work) if self.revisited_work > Duration::ZERO => {
+                work.mul_f64(self.revisited.as_secs_f64() / self.revisited_work.as_secs_f64())
             }
-            None => self.each_revisit() * self.revisits_left as u32,
+            _ => self.each_revisit() * self.revisits_left as u32,
         }
     }
 
-    /// Estimated wall time of one later timing round before round 1 is done everywhere: 60% of
-    /// the mean timing phase (a later round repeats round 1's measurement with a shorter
-    /// warm-up and adds one setup and verified run).
+    /// Estimated wall time of one later timing round before round 1 is done everywhere: the
+    /// mean round 1 of the measurements with later rounds less the warm-up a later round saves
+    /// (it repeats round 1's samples after a shorter warm-up, with one setup and verified run
+    /// more); before any, 60% of the mean timing phase.
     fn each_revisit(&self) -> Duration {
+        if self.first_rounds > 0 {
+            let mean = self.first_round_wall / self.first_rounds as u32;
+            return mean
+                .saturating_sub(self.warm_up_saved)
+                .max(mean.mul_f64(0.25));
+        }
         let k: usize = self.cells.iter().map(|c| c.measured).sum();
         let timed = if k > 0 {
             self.cells.iter().map(|c| c.timed).sum::<Duration>() / k as u32
@@ -467,7 +490,8 @@ mod tests {
     fn later_timing_rounds_are_part_of_what_is_left() {
         let cells = vec![Cell::sweep(1_024, 0.5).unwrap()];
         let budget = Budget::for_profile(Profile::Default);
-        let mut p = Progress::new(budget, &cells, &[2], &[false]).with_rounds(4);
+        let mut p = Progress::new(budget, &cells, &[2], &[false])
+            .with_rounds(4, Duration::from_millis(500));
         // Nothing measured: two measurements at the timing budget, six later rounds at 60% of it.
         let expected = budget.timing * 2 + budget.timing.mul_f64(0.6) * 6;
         assert_eq!(p.left(), expected);
@@ -483,14 +507,44 @@ mod tests {
             Duration::from_secs(2),
             Duration::ZERO,
         );
+        // Round 1 of both measurements: 2 s of timing each, 0.5 s of it warm-up a later round
+        // saves; the six later rounds are then estimated at 1.5 s each.
+        p.round_one(Duration::from_secs(2), true);
+        p.round_one(Duration::from_secs(2), true);
+        assert_eq!(
+            p.left(),
+            Duration::from_millis(1500) * 6,
+            "round 1 informs the later rounds"
+        );
         // Round 1 done; one measurement turned out to have no later rounds (slow path): three
-        // later rounds repeat 1.1 s of samples and warm-up, estimated at 1.25 s per second of
-        // work before any is made.
+        // later rounds, repeating 1.1 s of samples and warm-up, still 1.5 s each before any is
+        // made.
         p.revisits_planned(3, Duration::from_millis(1100));
-        assert_eq!(p.left(), Duration::from_millis(1375));
+        assert_eq!(p.left(), Duration::from_millis(4500));
         // A small one (100 ms of work) took 200 ms: the 1 s of work left is estimated at 2 s,
         // not at two more rounds of 200 ms.
         p.revisited(Duration::from_millis(200), Duration::from_millis(100));
         assert_eq!(p.left(), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn a_measurement_timed_alone_takes_its_later_rounds_out_of_the_estimate() {
+        let cells = vec![Cell::sweep(1_024, 0.5).unwrap()];
+        let budget = Budget::for_profile(Profile::Default);
+        let mut p = Progress::new(budget, &cells, &[2], &[false])
+            .with_rounds(4, Duration::from_millis(500));
+        p.finished(
+            0,
+            Duration::from_secs(3),
+            Duration::from_secs(2),
+            Duration::ZERO,
+        );
+        p.round_one(Duration::from_secs(2), false);
+        // One measurement left (estimated from the one made: 3 s), and its three later rounds
+        // at 60% of the mean timing phase: the alone one's are gone.
+        assert_eq!(
+            p.left(),
+            Duration::from_secs(3) + Duration::from_secs(2).mul_f64(0.6) * 3
+        );
     }
 }
