@@ -64,7 +64,8 @@ fn merged_tune_run_adds_the_tuning_section_and_keeps_the_benchmark_environment()
     );
     assert_eq!(tuning[0]["rows"].as_array().unwrap().len(), 9);
     assert!(tuning[0]["recommendation"]["choice"].is_string());
-    assert!(html.contains("6.5 (default)"));
+    // Marked as the default (and, when the balanced rule keeps it, as recommended too).
+    assert!(html.contains("6.5 (default"));
     // The tune workload is not a benchmark workload: no summary, no section part.
     assert!(json["summary"]
         .as_array()
