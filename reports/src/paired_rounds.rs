@@ -156,6 +156,12 @@ pub struct PairedValue {
     pub ratio: RatioSummary,
 }
 
+/// How far apart two runs' paired ratios of one value are, relative to the larger: the measure
+/// [`between_runs`] calibrates its floor on and the tuner's A/A check compares against it.
+pub fn relative_difference(a: f64, b: f64) -> f64 {
+    (a - b).abs() / a.max(b)
+}
+
 /// The run-to-run floor of paired ratios from repeated runs of one commit (each a list of
 /// values with their median ratios to the same reference): every pair of runs, every value both
 /// measured other than the reference, the relative difference of the two medians. The floor is
@@ -176,7 +182,7 @@ pub fn between_runs(runs: &[Vec<PairedValue>], source: String) -> Option<PairedF
                     continue;
                 }
                 if p.is_finite() && q.is_finite() && p > 0.0 && q > 0.0 {
-                    diffs.push((p - q).abs() / p.max(q));
+                    diffs.push(relative_difference(p, q));
                 }
             }
         }

@@ -215,38 +215,32 @@ impl Rounds {
                 let (result, line) = match p.failure {
                     Some(f) => (Err(f), String::new()),
                     None => match summarize_pending(&p) {
-                        Some(s) if p.alone => {
-                            let line = format!(
-                                "one round: median {:.2} ns/op (samples {:.2}..{:.2})",
-                                s.value, s.low, s.high
-                            );
-                            let outcome = Outcome::Ok {
-                                value: s.value,
-                                ci_low: Some(s.low),
-                                ci_high: Some(s.high),
-                                interval: reports::Interval::Range,
-                                runs: Some(s.samples.len() as u32),
-                                samples: round_samples(&s.samples),
-                            };
-                            (Ok(p.rec.make(Metric::LatencyNsPerOp, outcome)), line)
-                        }
                         Some(s) => {
-                            let mut line = format!(
-                                "fastest of {} rounds: median {:.2} ns/op (round medians {:.2}..{:.2})",
-                                p.rounds.len(),
-                                s.value,
-                                s.low,
-                                s.high
-                            );
-                            if let Some(why) = &p.stopped {
-                                line.push_str(&format!("; a later round not measured: {why}"));
-                            }
+                            let (runs, line) = if p.alone {
+                                let line = format!(
+                                    "one round: median {:.2} ns/op (samples {:.2}..{:.2})",
+                                    s.value, s.low, s.high
+                                );
+                                (s.samples.len(), line)
+                            } else {
+                                let mut line = format!(
+                                    "fastest of {} rounds: median {:.2} ns/op (round medians {:.2}..{:.2})",
+                                    p.rounds.len(),
+                                    s.value,
+                                    s.low,
+                                    s.high
+                                );
+                                if let Some(why) = &p.stopped {
+                                    line.push_str(&format!("; a later round not measured: {why}"));
+                                }
+                                (p.rounds.len(), line)
+                            };
                             let outcome = Outcome::Ok {
                                 value: s.value,
                                 ci_low: Some(s.low),
                                 ci_high: Some(s.high),
                                 interval: reports::Interval::Range,
-                                runs: Some(p.rounds.len() as u32),
+                                runs: Some(runs as u32),
                                 samples: round_samples(&s.samples),
                             };
                             (Ok(p.rec.make(Metric::LatencyNsPerOp, outcome)), line)

@@ -213,7 +213,7 @@ fn ratio_lines(a: &[PairedValue], b: &[PairedValue], floor: f64) -> (String, usi
             continue;
         }
         compared += 1;
-        let d = (p - q).abs() / p.max(q);
+        let d = reports::paired_rounds::relative_difference(p, q);
         let beyond = d > floor;
         flagged += usize::from(beyond);
         writeln!(
