@@ -669,12 +669,11 @@ impl<K, V> Cursor<K, V> {
         // A cell of a table the map no longer owns (seen by proptest, model_weak_hasher: a
         // cursor's walk after a halving through retain_next and a shrink; root cause not yet
         // found) must not be taken: remove by key instead, as after any write.
-        if !is_old
-            && !map
-                .cur
-                .as_ref()
-                .is_some_and(|t| Arc::as_ptr(t) == last.table)
-        {
+        let is_cur = map
+            .cur
+            .as_ref()
+            .is_some_and(|t| Arc::as_ptr(t) == last.table);
+        if !(is_old || is_cur) {
             return None;
         }
         // SAFETY: no write happened since `next` returned this cell, so it is still full, in a
