@@ -666,16 +666,16 @@ impl<K, V> Cursor<K, V> {
             None => false,
             Some(g) => Arc::as_ptr(&g.old) == last.table,
         };
-        // A cell of a table the map no longer owns (seen by proptest, model_weak_hasher: a
-        // cursor's walk after a halving through retain_next and a shrink; root cause not yet
-        // found) must not be taken: remove by key instead, as after any write.
-        let is_cur = map
-            .cur
-            .as_ref()
-            .is_some_and(|t| Arc::as_ptr(t) == last.table);
-        if !(is_old || is_cur) {
-            return None;
-        }
+        // Checked in release builds too (a pointer compare, off the fast paths): the take
+        // below must never touch a table the map no longer owns.
+        assert!(
+            is_old
+                || map
+                    .cur
+                    .as_ref()
+                    .is_some_and(|t| Arc::as_ptr(t) == last.table),
+            "a cell yielded at the map's current `writes` is in a table the map owns"
+        );
         // SAFETY: no write happened since `next` returned this cell, so it is still full, in a
         // table the map owns (`is_old` says which) whose bucket `index` heads its chain;
         // `&mut map` gives exclusive access.
@@ -696,8 +696,14 @@ impl<K, V> Cursor<K, V> {
         map.advance_halving();
         // The cell left `pending` when it was yielded and settling only turns empty cells into
         // `emptyRest`: if the pending cells were exact before, they still are, unless the
-        // removal started a halving.
-        if self.synced == last.writes && map.grow.is_none() {
+        // removal started a halving. One that started and finished within this call (a small
+        // map: two units of evacuation are the whole table) leaves the map not growing but on a
+        // new table, so the node's table must still be the current one.
+        let node_is_cur = map
+            .cur
+            .as_ref()
+            .is_some_and(|t| Arc::as_ptr(t) == self.node.table);
+        if self.synced == last.writes && map.grow.is_none() && node_is_cur {
             self.synced = map.writes;
         }
         Some(entry)

@@ -495,3 +495,36 @@ fn cursor_remove_yielded_runs_with_parked_cursors() {
         }
     }
 }
+
+/// proptest's minimal input (model_weak_hasher) that once reached `remove_yielded` with a
+/// remembered cell of a table the map no longer owned: a halving finished by the removals of
+/// one cursor's `retain_next`, then another cursor's range-and-delete loop, then a shrink.
+#[test]
+fn remove_yielded_after_a_halving_and_a_shrink() {
+    let ops = [
+        Op::InsertRange { base: 221, n: 10 },
+        Op::NewCursor,
+        Op::CursorRetain {
+            cursor: 1,
+            n: 62,
+            m: 2,
+            r: 1,
+        },
+        Op::NewCursor,
+        Op::StepRemove {
+            cursor: 5,
+            n: 87,
+            m: 2,
+            r: 0,
+        },
+        Op::ShrinkToFit,
+    ];
+    for seed in 0..scaled_min(2000, 200) as u64 {
+        run(
+            TestHasher::Weak(13),
+            shrinking_config().with_seed(seed),
+            &ops,
+            600,
+        );
+    }
+}
