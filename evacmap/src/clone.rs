@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::bucket::{Bucket, BUCKET_CNT};
 use crate::grow::Growth;
-use crate::map::{new_map_id, EvacMap};
+use crate::map::{new_map_id, EvacMap, Probe};
 use crate::table::{Successor, Table};
 
 /// Copies every chain of `src` into `dst`, a fresh table of the same B: each tophash byte as it
@@ -88,6 +88,7 @@ where
             b: self.b,
             cur: self.cur.as_ref().map(|t| Table::new(t.b())),
             grow: None,
+            probe: Probe::general(),
             counters: self.counters.clone(),
             marker: PhantomData,
         };
@@ -124,6 +125,7 @@ where
             }
         }
         debug_assert_eq!(clone.count, self.count);
+        clone.sync_probe();
         clone
     }
 }

@@ -88,6 +88,7 @@ impl<K, V, S> EvacMap<K, V, S> {
             nevacuate: 0,
             units,
         });
+        self.sync_probe();
         let c = &mut self.counters;
         c.overflow_old = core::mem::take(&mut c.overflow_cur);
         c.tombstones_old = core::mem::take(&mut c.tombstones_cur);
@@ -114,6 +115,7 @@ impl<K, V, S> EvacMap<K, V, S> {
             self.counters.overflow_old = 0;
             // The old table is dropped here unless a cursor still walks it.
             self.grow = None;
+            self.sync_probe();
         }
     }
 
@@ -291,6 +293,7 @@ where
         debug_assert_eq!(self.count, 0);
         self.grow = None;
         self.cur = None;
+        self.sync_probe();
         let c = &mut self.counters;
         c.noverflow = 0;
         c.overflow_cur = 0;

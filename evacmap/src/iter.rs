@@ -272,6 +272,7 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// reset bumps `clears` and `writes` first, so no cursor reads those tables' cells again.
     pub(crate) fn take_entries(&mut self) -> RawDrain<K, V> {
         let tables = [self.grow.take().map(|g| g.old), self.cur.take()];
+        self.sync_probe();
         // SAFETY: the walker owns the tables from now on.
         // Plain bucket order: draining needs no randomisation and draws nothing.
         let raw = unsafe { RawCells::new([tables[0].as_ref(), tables[1].as_ref()], 0) };

@@ -4,10 +4,11 @@ use core::borrow::Borrow;
 use core::hash::{BuildHasher, Hash};
 use core::marker::PhantomData;
 use core::mem;
+use core::ptr::NonNull;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
-use crate::bucket::{Bucket, BUCKET_CNT};
+use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
 use crate::config::Config;
 use crate::group::lookup_bits;
 use crate::grow::Growth;
@@ -39,8 +40,68 @@ pub struct EvacMap<K, V, S = DefaultHashBuilder> {
     pub(crate) cur: Option<Arc<Table<K, V>>>,
     /// The grow in progress, if any: the old table and the evacuation mark.
     pub(crate) grow: Option<Growth<K, V>>,
+    /// Where a lookup starts, copied from `cur` and `grow` by [`EvacMap::sync_probe`] after
+    /// every change of either.
+    pub(crate) probe: Probe<K, V>,
     pub(crate) counters: Counters,
     pub(crate) marker: PhantomData<(K, V)>,
+}
+
+/// What a lookup needs of the map's layout, kept in the map itself: the current table's
+/// buckets and mask while the map has a table and is not growing, or a mask with
+/// [`Probe::GENERAL`] set (no table, or growing: the lookup takes the general path). A lookup
+/// then reads the bucket array without a load through `cur` and checks one sign bit instead of
+/// `cur` and `grow`.
+pub(crate) struct Probe<K, V> {
+    buckets: NonNull<Bucket<K, V>>,
+    mask: u64,
+}
+
+// SAFETY: `buckets` is a copy of a pointer into a table the map owns through `cur`; it is read
+// only through the map, under the map's own borrow rules, and the map's auto traits already
+// carry the `K` and `V` bounds (its `PhantomData<(K, V)>`).
+unsafe impl<K, V> Send for Probe<K, V> {}
+// SAFETY: as above.
+unsafe impl<K, V> Sync for Probe<K, V> {}
+
+impl<K, V> Probe<K, V> {
+    /// The mask bit that sends lookups to the general path.
+    const GENERAL: u64 = 1 << 63;
+
+    /// The probe of a map with no table.
+    pub(crate) fn general() -> Self {
+        Probe {
+            buckets: NonNull::dangling(),
+            mask: Self::GENERAL,
+        }
+    }
+
+    /// The probe of a map whose tables are `cur` and, while growing, an old one.
+    fn of(cur: Option<&Arc<Table<K, V>>>, growing: bool) -> Self {
+        match cur {
+            Some(t) if !growing => Probe {
+                // SAFETY: bucket 0 of a live table is in its allocation, never null.
+                buckets: unsafe { NonNull::new_unchecked(t.bucket(0)) },
+                mask: t.mask(),
+            },
+            _ => Self::general(),
+        }
+    }
+
+    /// The primary bucket of `hash` in the current table, if the map has one and is not
+    /// growing.
+    #[inline(always)]
+    fn bucket(&self, hash: u64) -> Option<*mut Bucket<K, V>> {
+        if self.mask & Self::GENERAL != 0 {
+            return None;
+        }
+        // `hash & mask < 2^b`: a primary bucket of the current table (see `EvacMap::probe`).
+        Some(
+            self.buckets
+                .as_ptr()
+                .wrapping_add((hash & self.mask) as usize),
+        )
+    }
 }
 
 /// The error of [`EvacMap::try_reserve`].
@@ -169,6 +230,7 @@ impl<K, V, S> EvacMap<K, V, S> {
             b: Self::b_for(capacity, config.load_factor),
             cur: None,
             grow: None,
+            probe: Probe::general(),
             counters: Counters {
                 entropy,
                 ..Counters::default()
@@ -249,9 +311,27 @@ impl<K, V, S> EvacMap<K, V, S> {
     }
 
     /// Allocates the current table if there is none yet.
-    pub(crate) fn ensure_table(&mut self) -> &Arc<Table<K, V>> {
-        let b = self.b;
-        self.cur.get_or_insert_with(|| Table::new(b))
+    #[inline]
+    pub(crate) fn ensure_table(&mut self) {
+        if self.cur.is_none() {
+            self.cur = Some(Table::new(self.b));
+            self.sync_probe();
+        }
+    }
+
+    /// Copies the layout lookups need from `cur` and `grow` into `probe`: called by every
+    /// change of either.
+    #[inline]
+    pub(crate) fn sync_probe(&mut self) {
+        self.probe = Probe::of(self.cur.as_ref(), self.grow.is_some());
+    }
+
+    /// Whether `probe` matches `cur` and `grow` (checked by `check_invariants` and, in debug
+    /// builds, by every lookup).
+    pub(crate) fn probe_is_synced(&self) -> bool {
+        let want = Probe::of(self.cur.as_ref(), self.grow.is_some());
+        want.mask == self.probe.mask
+            && (want.mask & Probe::<K, V>::GENERAL != 0 || want.buckets == self.probe.buckets)
     }
 }
 
@@ -380,8 +460,25 @@ where
     {
         // No `count == 0` shortcut: an empty map has no table or only empty chains, and the
         // check would cost every lookup a load and a branch.
-        let cur = self.cur.as_ref()?;
         let hash = self.hash(key);
+        debug_assert!(self.probe_is_synced());
+        if let Some(b) = self.probe.bucket(hash) {
+            // SAFETY: `probe` matches `cur` and `grow` (`sync_probe` follows every change of
+            // them): `b` heads a live chain of the current table and the map is not growing;
+            // `&self` excludes writers.
+            return unsafe { find_in_chain(b, TopHash::for_hash(hash), key) };
+        }
+        self.find_general(hash, key)
+    }
+
+    /// `find` while growing or without a table.
+    #[inline(never)]
+    fn find_general<Q>(&self, hash: u64, key: &Q) -> Option<(*mut Bucket<K, V>, usize)>
+    where
+        K: Borrow<Q>,
+        Q: Eq + ?Sized,
+    {
+        let cur = self.cur.as_ref()?;
         let mut b = cur.bucket((hash & cur.mask()) as usize);
         if let Some(grow) = &self.grow {
             let old = grow.old.bucket((hash & grow.old.mask()) as usize);
@@ -472,6 +569,10 @@ where
             work = true;
             let cur = self.cur.as_ref().expect("table allocated by the caller");
             let head = cur.bucket((hash & cur.mask()) as usize);
+            // A new key's entry goes into a cell whose key and value lie on the bucket's other
+            // cache lines: ask for all of them with the tophash line, so the misses overlap
+            // instead of following the tophash compare.
+            prefetch_bytes(head, mem::size_of::<Bucket<K, V>>());
             let mut free = None;
             let mut b = head;
             // SAFETY: the chain of `head` is live and `&mut self` gives exclusive access;

@@ -233,6 +233,9 @@ where
     /// `MapTombstoneCheck`); evacuated old chains hold only evacuation marks, and current buckets
     /// whose source is not evacuated are empty.
     pub fn check_invariants(&self) -> Result<(), String> {
+        if !self.probe_is_synced() {
+            return Err("the lookup probe does not match the current table and grow".into());
+        }
         let mut seen = 0usize;
         let mut tombstones = 0usize;
         let mut overflow = 0usize;
