@@ -75,7 +75,8 @@ pub struct Cursor<K, V> {
     pins: [Option<Arc<Table<K, V>>>; 2],
     /// Entries found by following evacuation marks (Go's `mapaccessK` rechecks).
     forwarded: u64,
-    /// The cell `next` last returned, for `remove_yielded`.
+    /// The cell `next` last returned, for `remove_yielded`, unless `run.last` is set (a run's
+    /// pop records only that).
     last: Option<Yielded<K, V>>,
     /// `EvacMap::writes` at which `node.pending` was last known exact: the node is a bucket of
     /// the map's current table at the cursor's B, the map is not growing, and every pending
@@ -106,7 +107,15 @@ struct RunState<K, V> {
     /// The bucket (`j`) of the last yield: where the node is, which `Cursor::leave_run` writes
     /// into the node and the position.
     at: usize,
+    /// The cell (numbered as in `cells`) the last `next` popped, or `NO_CELL`. While set it is
+    /// the entry `remove_yielded` removes, and `Cursor::last` is stale: a pop records one index
+    /// instead of a whole `Yielded` (a run's table, bucket and slot follow from it). Set only by
+    /// `pop_run`; cleared by `leave_run`, by `remove_yielded`, `retain_next` and `finish`.
+    last: usize,
 }
+
+/// `RunState::last` when no run cell was popped by the last `next`.
+const NO_CELL: usize = usize::MAX;
 
 /// Where the cursor is in the order of hashes (see the module docs).
 #[derive(Clone, Copy)]
@@ -211,6 +220,7 @@ impl<K, V, S> EvacMap<K, V, S> {
                 done: 0,
                 cells: 0,
                 at: 0,
+                last: NO_CELL,
             },
             in_run: false,
             finished: false,
@@ -287,6 +297,7 @@ impl<K, V> Cursor<K, V> {
         self.in_run = false;
         self.in_node = false;
         self.last = None;
+        self.run.last = NO_CELL;
         self.pins = [None, None];
     }
 
@@ -433,6 +444,7 @@ impl<K, V> Cursor<K, V> {
                                 done: self.pos.done,
                                 cells,
                                 at: 0,
+                                last: NO_CELL,
                             };
                             node.pending = 0;
                             node.depth = 0;
@@ -477,26 +489,33 @@ impl<K, V> Cursor<K, V> {
     /// # Safety
     /// - `in_run`, `run.cells != 0`, and `synced` matches `map.writes`.
     #[inline(always)]
-    unsafe fn pop_run<'m, S>(&mut self, map: &'m EvacMap<K, V, S>) -> (&'m K, &'m V) {
+    unsafe fn pop_run<'m, S>(&mut self, _map: &'m EvacMap<K, V, S>) -> (&'m K, &'m V) {
         let cell = self.run.cells.trailing_zeros() as usize;
         self.run.cells &= self.run.cells - 1;
-        let j = cell / BUCKET_CNT;
-        let slot = (cell % BUCKET_CNT + self.pos.offset) & (BUCKET_CNT - 1);
-        let index = self.run.first + j;
-        // `j < 8` and the run's 8 buckets are consecutive buckets of one live table.
-        let bucket = self.run.base.wrapping_add(j);
-        self.run.at = j;
-        self.last = Some(Yielded {
-            table: self.node.table,
-            index,
-            bucket,
-            slot,
-            writes: map.writes,
-        });
+        self.run.last = cell;
+        let (bucket, slot) = self.run_cell(cell);
+        self.run.at = cell / BUCKET_CNT;
         // SAFETY: the caller guarantees the cell is still full (only this cursor's own
         // removals, of yielded cells, were written since the run was read); the table is
         // pinned and `&'m map` excludes writers, so the entry lives as long as `'m`.
         unsafe { (&*Bucket::key(bucket, slot), &*Bucket::value(bucket, slot)) }
+    }
+
+    /// The bucket and slot of run cell `cell` (`< 64`).
+    #[inline(always)]
+    fn run_cell(&self, cell: usize) -> (*mut Bucket<K, V>, usize) {
+        let slot = (cell % BUCKET_CNT + self.pos.offset) & (BUCKET_CNT - 1);
+        // `cell / 8 < 8` and the run's 8 buckets are consecutive buckets of one live table.
+        (self.run.base.wrapping_add(cell / BUCKET_CNT), slot)
+    }
+
+    /// The cell the last `next` returned, if it returned one and nothing cleared it since.
+    #[inline]
+    fn yielded_cell(&self) -> Option<(*mut Bucket<K, V>, usize)> {
+        if self.run.last != NO_CELL {
+            return Some(self.run_cell(self.run.last));
+        }
+        self.last.as_ref().map(|last| (last.bucket, last.slot))
     }
 
     /// Ends the run: the node stays on the bucket of the last yield (or the run's first), with
@@ -504,6 +523,7 @@ impl<K, V> Cursor<K, V> {
     #[inline]
     fn leave_run(&mut self) {
         self.in_run = false;
+        self.run.last = NO_CELL;
         let j = self.run.at;
         self.node.bucket = self.run.base.wrapping_add(j);
         self.node.index = self.run.first + j;
@@ -639,16 +659,19 @@ impl<K, V> Cursor<K, V> {
     #[inline]
     pub fn remove_yielded<S>(&mut self, map: &mut EvacMap<K, V, S>) -> Option<(K, V)> {
         self.check_map(map.id);
-        let last = self.last.take()?;
-        if last.writes != map.writes {
-            return None;
-        }
-        if self.in_run && self.synced == last.writes {
+        if self.run.last != NO_CELL {
+            let cell = core::mem::replace(&mut self.run.last, NO_CELL);
+            // `synced` has not changed since the pop (only this cursor changes it, and every
+            // way of doing so clears `run.last`), and the pop required it to match `writes`.
+            if self.synced != map.writes {
+                return None;
+            }
+            let (bucket, slot) = self.run_cell(cell);
             // `next` popped this cell from the run and nothing but this cursor's removals was
             // written since the run was read: the cell is full, in a bucket of the current
             // table that is a whole chain, and the map is not growing.
             // SAFETY: as just said; `&mut map` gives exclusive access.
-            let (entry, settled) = unsafe { take_from_lone(last.bucket, last.slot) };
+            let (entry, settled) = unsafe { take_from_lone(bucket, slot) };
             let tombstones = &mut map.counters.tombstones_cur;
             *tombstones = *tombstones + 1 - settled;
             map.count -= 1;
@@ -661,6 +684,10 @@ impl<K, V> Cursor<K, V> {
                 map.advance_halving();
             }
             return Some(entry);
+        }
+        let last = self.last.take()?;
+        if last.writes != map.writes {
+            return None;
         }
         let is_old = match &map.grow {
             None => false,
@@ -761,6 +788,7 @@ impl<K, V> Cursor<K, V> {
             self.leave_run();
         }
         self.last = None;
+        self.run.last = NO_CELL;
         map.writes += 1;
         let mut visited = 0;
         let mut removed_fast = false;
@@ -806,6 +834,7 @@ impl<K, V> Cursor<K, V> {
             visited += 1;
         }
         self.last = None;
+        self.run.last = NO_CELL;
         self.synced = NOT_SYNCED;
         if removed_fast {
             map.after_removal();
@@ -823,8 +852,7 @@ impl<K, V> Cursor<K, V> {
         F: FnMut(&K, &mut V) -> bool,
     {
         self.next(map)?;
-        let last = self.last.as_ref().expect("next returned an entry");
-        let (bucket, slot) = (last.bucket, last.slot);
+        let (bucket, slot) = self.yielded_cell().expect("next returned an entry");
         // SAFETY: `next` just returned this cell: it is full, in a table the map owns, and
         // `&mut map` gives exclusive access; the references end with the call.
         let kept = unsafe {

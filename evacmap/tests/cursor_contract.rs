@@ -817,3 +817,53 @@ fn rule_8_parked_cursor_survives_a_long_table_chain() {
     drop(c);
     assert_eq!(m.len(), 1);
 }
+
+/// Rule 10 on the cursor's run path (8 whole-chain buckets popped from one mask, on a settled
+/// map): a removal by another cursor, or by key, between `next` and `remove_yielded` makes it
+/// refuse; so does a second call, and a call after `next` returned `None`; every refused entry
+/// stays.
+#[test]
+fn rule_10_remove_yielded_on_the_run_path() {
+    let mut m: EvacMap<u64, u64> = EvacMap::with_capacity(4096);
+    for k in 0..3000u64 {
+        m.insert(k, k);
+    }
+    assert!(!m.stats().growing);
+    let mut a = m.cursor();
+    let mut b = m.cursor();
+    let mut present: std::collections::HashSet<u64> = (0..3000).collect();
+    let mut step = 0u64;
+    while let Some((&k, _)) = a.next(&m) {
+        step += 1;
+        match step % 4 {
+            0 => {
+                assert_eq!(a.remove_yielded(&mut m), Some((k, k)));
+                assert_eq!(a.remove_yielded(&mut m), None, "removed twice");
+                present.remove(&k);
+            }
+            1 => {
+                // Another cursor removes what it yielded: `a` must refuse.
+                if let Some((&other, _)) = b.next(&m) {
+                    if other != k && b.remove_yielded(&mut m).is_some() {
+                        present.remove(&other);
+                        assert_eq!(a.remove_yielded(&mut m), None, "after another removal");
+                    }
+                }
+            }
+            2 => {
+                let victim = present.iter().copied().find(|&v| v != k);
+                if let Some(v) = victim {
+                    m.remove(&v);
+                    present.remove(&v);
+                    assert_eq!(a.remove_yielded(&mut m), None, "after a removal by key");
+                }
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(a.remove_yielded(&mut m), None, "after the walk ended");
+    assert_eq!(m.len(), present.len());
+    for k in present {
+        assert_eq!(m.get(&k), Some(&k));
+    }
+}
