@@ -463,6 +463,12 @@ where
         let hash = self.hash(key);
         debug_assert!(self.probe_is_synced());
         if let Some(b) = self.probe.bucket(hash) {
+            // The key is on the bucket's first or second cache line (which one depends on the
+            // slot and on where the bucket starts in its line) and the value on the second or
+            // third: ask for both with the tophash line, so their misses overlap it instead of
+            // following the tophash compare (1M entries: 25.4-25.9 ns per hit against 27.7-28.9
+            // without, in a side-by-side harness; no change at 64K).
+            prefetch_bytes(b.cast::<u8>().wrapping_add(64), 128);
             // SAFETY: `probe` matches `cur` and `grow` (`sync_probe` follows every change of
             // them): `b` heads a live chain of the current table and the map is not growing;
             // `&self` excludes writers.
