@@ -668,13 +668,24 @@ where
         }
         let hash = self.hash(key);
         self.writes += 1;
-        if self.grow.is_some() {
-            self.grow_work(hash);
-        }
-        let cur = self.cur.as_ref()?;
-        let head = cur.bucket((hash & cur.mask()) as usize);
-        // SAFETY: the chain is live and exclusively accessed; after grow_work the key's old
-        // bucket is evacuated, so the key, if present, is in the current table.
+        debug_assert!(self.probe_is_synced());
+        let head = match self.probe.bucket(hash) {
+            Some(head) => {
+                // The key's and the value's lines, with the tophash line (as in `find`).
+                prefetch_bytes(head.cast::<u8>().wrapping_add(64), 128);
+                head
+            }
+            None => {
+                if self.grow.is_some() {
+                    self.grow_work(hash);
+                }
+                let cur = self.cur.as_ref()?;
+                cur.bucket((hash & cur.mask()) as usize)
+            }
+        };
+        // SAFETY: the chain is live and exclusively accessed (`probe` matches `cur` and `grow`,
+        // or `head` was just taken from `cur`); after grow_work the key's old bucket is
+        // evacuated, so the key, if present, is in the current table.
         let entry = unsafe {
             let (b, slot) = find_in_chain(head, TopHash::for_hash(hash), key)?;
             let entry = Bucket::take(b, slot, TopHash::EMPTY_ONE);
