@@ -21,7 +21,10 @@ use crate::grow::GrowKind;
 /// evacuation reads its destination), which maps the shared zero page, and the write that
 /// follows faults a second time to get a private page: two page faults per page where a writer
 /// first would take one. Writing first halves the faults of building a large map (measured:
-/// 18K faults per 1M-entry build with the reserved table, against 9K pages).
+/// 18K faults per 1M-entry build with the reserved table, against 9K pages) and made 1M-entry
+/// builds about 10% faster in a side-by-side harness. The price: the whole table is committed
+/// when it is allocated, also by `reserve` and `with_capacity`, not page by page as entries
+/// arrive.
 fn touch_pages_for_writing(raw: *mut u8, size: usize) {
     const PAGE: usize = 4096;
     if size < 16 * PAGE {
