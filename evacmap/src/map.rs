@@ -55,6 +55,12 @@ pub struct EvacMap<K, V, S = DefaultHashBuilder> {
 pub(crate) struct Probe<K, V> {
     buckets: NonNull<Bucket<K, V>>,
     mask: u64,
+    /// The most entries the current table holds before an insert of a new key starts a
+    /// doubling: Go's `overLoadFactor` bound as an integer, `max(8, floor(load_factor * 2^b))`
+    /// (`count > grow_at` iff `over_load(count, b, load_factor)`), so an insert compares two
+    /// integers instead of converting both sides to `f64`. Meaningful while `mask` is not
+    /// `GENERAL`.
+    grow_at: usize,
 }
 
 // SAFETY: `buckets` is a copy of a pointer into a table the map owns through `cur`; it is read
@@ -73,16 +79,18 @@ impl<K, V> Probe<K, V> {
         Probe {
             buckets: NonNull::dangling(),
             mask: Self::GENERAL,
+            grow_at: 0,
         }
     }
 
     /// The probe of a map whose tables are `cur` and, while growing, an old one.
-    fn of(cur: Option<&Arc<Table<K, V>>>, growing: bool) -> Self {
+    fn of(cur: Option<&Arc<Table<K, V>>>, growing: bool, load_factor: f64) -> Self {
         match cur {
             Some(t) if !growing => Probe {
                 // SAFETY: bucket 0 of a live table is in its allocation, never null.
                 buckets: unsafe { NonNull::new_unchecked(t.bucket(0)) },
                 mask: t.mask(),
+                grow_at: grow_threshold(t.b(), load_factor),
             },
             _ => Self::general(),
         }
@@ -323,21 +331,38 @@ impl<K, V, S> EvacMap<K, V, S> {
     /// change of either.
     #[inline]
     pub(crate) fn sync_probe(&mut self) {
-        self.probe = Probe::of(self.cur.as_ref(), self.grow.is_some());
+        self.probe = Probe::of(
+            self.cur.as_ref(),
+            self.grow.is_some(),
+            self.config.load_factor,
+        );
     }
 
     /// Whether `probe` matches `cur` and `grow` (checked by `check_invariants` and, in debug
     /// builds, by every lookup).
     pub(crate) fn probe_is_synced(&self) -> bool {
-        let want = Probe::of(self.cur.as_ref(), self.grow.is_some());
+        let want = Probe::of(
+            self.cur.as_ref(),
+            self.grow.is_some(),
+            self.config.load_factor,
+        );
         want.mask == self.probe.mask
-            && (want.mask & Probe::<K, V>::GENERAL != 0 || want.buckets == self.probe.buckets)
+            && (want.mask & Probe::<K, V>::GENERAL != 0
+                || (want.buckets == self.probe.buckets && want.grow_at == self.probe.grow_at))
     }
 }
 
 /// Go's `overLoadFactor`: more than 8 entries and more than `load_factor * 2^b`.
 pub(crate) fn over_load(count: usize, b: u8, load_factor: f64) -> bool {
     count > BUCKET_CNT && count as f64 > load_factor * (1u64 << b) as f64
+}
+
+/// The largest count `over_load` accepts at `b`: `max(8, floor(load_factor * 2^b))`, saturated
+/// at `usize::MAX`. For an integer `count`, `count > floor(x)` iff `count > x`.
+pub(crate) fn grow_threshold(b: u8, load_factor: f64) -> usize {
+    let bound = (load_factor * (1u64 << b) as f64).floor();
+    // `as` saturates: a bound past `usize::MAX` means no count is over it.
+    (bound as usize).max(BUCKET_CNT)
 }
 
 /// Go's `tooManyOverflowBuckets`: about as many overflow buckets as primary ones.
@@ -573,8 +598,13 @@ where
                 self.grow_work(hash);
             }
             work = true;
-            let cur = self.cur.as_ref().expect("table allocated by the caller");
-            let head = cur.bucket((hash & cur.mask()) as usize);
+            let head = match self.probe.bucket(hash) {
+                Some(head) => head,
+                None => {
+                    let cur = self.cur.as_ref().expect("table allocated by the caller");
+                    cur.bucket((hash & cur.mask()) as usize)
+                }
+            };
             // A new key's entry goes into a cell whose key and value lie on the bucket's other
             // cache lines: ask for all of them with the tophash line, so the misses overlap
             // instead of following the tophash compare.
@@ -609,7 +639,12 @@ where
                 }
             }
             if self.grow.is_none() {
-                let over = over_load(self.count + 1, self.b, self.config.load_factor);
+                // Not growing and a table: the probe holds the bound for the current B.
+                let over = self.count + 1 > self.probe.grow_at;
+                debug_assert_eq!(
+                    over,
+                    over_load(self.count + 1, self.b, self.config.load_factor)
+                );
                 // A same-size grow cannot help a table holding more entries than its primary
                 // buckets have cells (possible only with a load factor above 8).
                 let same_size = !over
@@ -625,6 +660,7 @@ where
             let (b, slot) = match free {
                 Some(cell) => cell,
                 None => {
+                    let cur = self.cur.as_ref().expect("table allocated by the caller");
                     // SAFETY: exclusive access; `b` is the last bucket of the chain.
                     let fresh = unsafe { cur.new_overflow() };
                     // SAFETY: as above; linking keeps the new bucket reachable from the chain.
@@ -713,5 +749,40 @@ impl Counters {
 impl<K, V, S> Drop for EvacMap<K, V, S> {
     fn drop(&mut self) {
         drop(self.take_entries());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The integer bound an insert compares with is exactly Go's `overLoadFactor`, at every
+    /// load factor a config accepts (dyadic or not) and every B a table can have here.
+    #[test]
+    fn grow_threshold_agrees_with_over_load_at_the_boundary() {
+        let factors = [
+            0.5, 1.0, 2.0, 3.3, 4.0, 6.4, 6.5, 6.55, 7.0, 8.0, 12.75, 20.0,
+        ];
+        for lf in factors {
+            for b in 0..40u8 {
+                let at = grow_threshold(b, lf);
+                for count in [
+                    at.saturating_sub(2),
+                    at.saturating_sub(1),
+                    at,
+                    at + 1,
+                    at + 2,
+                ] {
+                    assert_eq!(
+                        count > at,
+                        over_load(count, b, lf),
+                        "load factor {lf}, b {b}, count {count}, bound {at}"
+                    );
+                }
+                for count in 0..=(BUCKET_CNT + 2) {
+                    assert_eq!(count > at, over_load(count, b, lf), "lf {lf} b {b} {count}");
+                }
+            }
+        }
     }
 }
