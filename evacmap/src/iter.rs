@@ -101,37 +101,31 @@ impl<K, V> RawCells<K, V> {
     }
 
     /// Visits every full cell not yet returned by `next_cell`, in the same order, without the
-    /// per-cell bookkeeping of `next_cell`: runs of 8 neighbouring buckets without overflow are
-    /// visited through one 64-bit mask of their full cells (one loop exit per 8 buckets), and a
-    /// cell's key and value are found from the run's first bucket through a table of offsets
-    /// built once per call (the slot offset is the same for every bucket). `f` gets pointers to
-    /// the cell's key and value.
+    /// per-cell bookkeeping of `next_cell`. `f` gets pointers to the cell's key and value.
+    ///
+    /// Tables of 8 buckets or more are walked in runs of 8 neighbouring buckets (a run never
+    /// wraps: the start bucket is a multiple of 8). A run's full cells are one 64-bit mask, so
+    /// the loop over them exits once per 8 buckets, and a cell's key and value are found from
+    /// the run's first bucket through a table of offsets built once per call (the slot offset
+    /// is the same for every bucket). The next run's mask is read before the current run's
+    /// cells are visited: that loop's exit is unpredictable (it depends on how many cells are
+    /// full), and work placed after a mispredicted branch starts only once it resolves, while
+    /// work placed before it is already done. A bucket with overflow splits its run's mask:
+    /// the cells up to that bucket, then its chain, then the rest, which is `next_cell`'s order.
     #[inline]
     pub(crate) fn fold_cells<B, F>(self, init: B, mut f: F) -> B
     where
         F: FnMut(B, *mut K, *mut V) -> B,
     {
         let mut acc = init;
-        let cell = |b: *mut Bucket<K, V>, slot: usize| {
-            // SAFETY: `b` is a live bucket and `slot < 8` (callers below).
-            unsafe { (Bucket::key(b, slot), Bucket::value(b, slot)) }
-        };
         for lane in self.full {
-            let (k, v) = cell(self.bucket, self.slot(lane));
+            // SAFETY: `bucket` is live and `slot < 8`.
+            let (k, v) = unsafe { cell(self.bucket, self.slot(lane)) };
             acc = f(acc, k, v);
         }
         if !self.bucket.is_null() {
             // SAFETY: `bucket` belongs to a live table (constructor contract).
-            let mut b = unsafe { Bucket::next(self.bucket) };
-            while !b.is_null() {
-                // SAFETY: `b` is a live bucket of the same chain.
-                for lane in BitMask::from_lanes(unsafe { self.full_lanes(b) }) {
-                    let (k, v) = cell(b, self.slot(lane));
-                    acc = f(acc, k, v);
-                }
-                // SAFETY: as above.
-                b = unsafe { Bucket::next(b) };
-            }
+            acc = unsafe { self.fold_chain(Bucket::next(self.bucket), acc, &mut f) };
         }
         // Byte offsets, from a run's first bucket, of the key and value of run cell `c`
         // (bucket `c / 8`, lane `c % 8`, so slot `(c + offset) % 8`).
@@ -151,55 +145,123 @@ impl<K, V> RawCells<K, V> {
             };
             let len = table.len();
             let mut k = if t == self.table { self.next_index } else { 0 };
-            while k < len {
-                // A run must not wrap around the table's end (after a chain with overflow, `k`
-                // is no longer a multiple of 8).
-                if k + 8 <= len && self.index(k, len) + 8 <= len {
-                    let first = table.bucket(self.index(k, len));
-                    // Sequential, but 2.25 cache lines per bucket: fetch two runs ahead.
-                    prefetch_bytes(first.wrapping_add(16), 8 * size);
-                    let mut words = [0u64; 8];
-                    let mut solo = true;
-                    for (j, w) in words.iter_mut().enumerate() {
-                        // SAFETY: `first + j` is a live bucket of the table (the run does not
-                        // wrap).
-                        unsafe {
-                            let b = first.add(j);
-                            *w = Bucket::group(b).word();
-                            solo &= Bucket::next(b).is_null();
-                        }
+            // Bucket by bucket in tables of fewer than 8 buckets, and up to the next multiple
+            // of 8 when resuming after `next_cell`.
+            while k < len && (len < 8 || k % 8 != 0) {
+                // SAFETY: the bucket is live (constructor contract).
+                acc = unsafe { self.fold_chain(table.bucket(self.index(k, len)), acc, &mut f) };
+                k += 1;
+            }
+            // The run at walk position `k` (a multiple of 8 below `len`, so the run does not
+            // pass the table's end): its first bucket, the rotated mask of its full cells (bit
+            // `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`), and its overflow
+            // links ORed together (zero iff no bucket of the run has overflow).
+            let run_at = |k: usize| -> Option<(*mut Bucket<K, V>, u64, usize)> {
+                if k >= len {
+                    return None;
+                }
+                let first = table.bucket(self.index(k, len));
+                debug_assert!(self.index(k, len) + 8 <= len);
+                // Sequential, but 2.25 cache lines per bucket: fetch two runs ahead.
+                prefetch_bytes(first.wrapping_add(16), 8 * size);
+                let mut words = [0u64; 8];
+                let mut links = 0usize;
+                for (j, w) in words.iter_mut().enumerate() {
+                    // SAFETY: `first + j` is a live bucket of the table (the run does not
+                    // wrap).
+                    unsafe {
+                        let b = first.add(j);
+                        *w = Bucket::group(b).word();
+                        links |= Bucket::next(b) as usize;
                     }
-                    if solo {
-                        // Bit `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`.
-                        let mut full = rotate_bytes_right(full_cells8(words), self.offset as u32);
-                        let base = first.cast::<u8>();
-                        while full != 0 {
-                            let (ko, vo) = offsets[full.trailing_zeros() as usize];
-                            full &= full - 1;
-                            // SAFETY: the offsets name a key and a value slot of the run's
-                            // buckets, inside the table's allocation.
-                            let (key, value) = unsafe { (base.add(ko), base.add(vo)) };
-                            acc = f(acc, key.cast(), value.cast());
-                        }
-                        k += 8;
+                }
+                let full = rotate_bytes_right(full_cells8(words), self.offset as u32);
+                Some((first, full, links))
+            };
+            let mut run = run_at(k);
+            while let Some((first, full, links)) = run {
+                run = run_at(k + 8);
+                k += 8;
+                let base = first.cast::<u8>();
+                if links == 0 {
+                    acc = fold_mask(base, full, &offsets, acc, &mut f);
+                    continue;
+                }
+                // Some bucket has overflow: split the mask after each such bucket.
+                let mut rest = full;
+                for j in 0..8 {
+                    // SAFETY: `first + j` is a live bucket of the run.
+                    let chain = unsafe { Bucket::next(first.add(j)) };
+                    if chain.is_null() {
                         continue;
                     }
+                    let upto = u64::MAX >> (56 - 8 * j);
+                    acc = fold_mask(base, rest & upto, &offsets, acc, &mut f);
+                    rest &= !upto;
+                    // SAFETY: the chain's buckets are live (constructor contract).
+                    acc = unsafe { self.fold_chain(chain, acc, &mut f) };
                 }
-                let mut b = table.bucket(self.index(k, len));
-                k += 1;
-                while !b.is_null() {
-                    // SAFETY: `b` is a live bucket of the table's chain.
-                    for lane in BitMask::from_lanes(unsafe { self.full_lanes(b) }) {
-                        let (key, value) = cell(b, self.slot(lane));
-                        acc = f(acc, key, value);
-                    }
-                    // SAFETY: as above.
-                    b = unsafe { Bucket::next(b) };
-                }
+                acc = fold_mask(base, rest, &offsets, acc, &mut f);
             }
         }
         acc
     }
+
+    /// Visits the full cells of `b` and of the buckets chained after it.
+    ///
+    /// # Safety
+    /// - `b` is null or a live bucket whose chain is live.
+    #[inline]
+    unsafe fn fold_chain<B, F>(&self, mut b: *mut Bucket<K, V>, mut acc: B, f: &mut F) -> B
+    where
+        F: FnMut(B, *mut K, *mut V) -> B,
+    {
+        while !b.is_null() {
+            // SAFETY: `b` is live (caller contract).
+            for lane in BitMask::from_lanes(unsafe { self.full_lanes(b) }) {
+                // SAFETY: as above, and `slot < 8`.
+                let (key, value) = unsafe { cell(b, self.slot(lane)) };
+                acc = f(acc, key, value);
+            }
+            // SAFETY: as above.
+            b = unsafe { Bucket::next(b) };
+        }
+        acc
+    }
+}
+
+/// The key and value of slot `slot` of `b`.
+///
+/// # Safety
+/// - `b` is a live bucket and `slot < 8`.
+#[inline(always)]
+unsafe fn cell<K, V>(b: *mut Bucket<K, V>, slot: usize) -> (*mut K, *mut V) {
+    // SAFETY: forwarded to the caller.
+    unsafe { (Bucket::key(b, slot), Bucket::value(b, slot)) }
+}
+
+/// Visits the cells of a run's mask (bit `c` for the cell whose key and value are at
+/// `offsets[c]` from `base`), lowest bit first.
+#[inline(always)]
+fn fold_mask<K, V, B, F>(
+    base: *mut u8,
+    mut full: u64,
+    offsets: &[(usize, usize); 64],
+    mut acc: B,
+    f: &mut F,
+) -> B
+where
+    F: FnMut(B, *mut K, *mut V) -> B,
+{
+    while full != 0 {
+        let (ko, vo) = offsets[full.trailing_zeros() as usize];
+        full &= full - 1;
+        // SAFETY: the offsets name a key and a value slot of the run's buckets, inside the
+        // table's allocation (callers pass a run's first bucket and its mask).
+        let (key, value) = unsafe { (base.add(ko), base.add(vo)) };
+        acc = f(acc, key.cast(), value.cast());
+    }
+    acc
 }
 
 impl<K, V, S> EvacMap<K, V, S> {

@@ -516,9 +516,10 @@ fn iter_order_is_randomised_like_go_range() {
     );
 }
 
-/// `Iter::fold` (8-bucket runs, a per-call offset table) visits exactly what `next` visits, in
-/// the same order, on tables where overflow chains break the runs at every alignment (a run
-/// after a chain starts off a multiple of 8 and must not read past the table's end).
+/// `Iter::fold` (8-bucket runs, a per-call offset table, chains visited between a run's
+/// buckets) visits exactly what `next` visits, in the same order, on tables with overflow
+/// chains at every position within a run, and when it takes over from `next` anywhere in the
+/// walk (mid-bucket, mid-chain, mid-run).
 #[test]
 fn fold_matches_next_around_overflow_chains() {
     for n in [9u64, 60, 700, 3_000, 20_000] {
@@ -543,6 +544,16 @@ fn fold_matches_next_around_overflow_chains() {
             let mut sum = 0u64;
             m.iter_mut().for_each(|(_, v)| sum = sum.wrapping_add(v[0]));
             assert_eq!(sum, m.keys().copied().fold(0u64, u64::wrapping_add));
+            for skip in [1, 3, 8, 13, 29, 64, 100, 517] {
+                let skip = skip.min(by_next.len());
+                let mut it = m.iter();
+                it.by_ref().take(skip).for_each(drop);
+                let rest = it.fold(Vec::new(), |mut acc, (&k, &v)| {
+                    acc.push((k, v));
+                    acc
+                });
+                assert_eq!(rest, by_next[skip..], "n={n} skip={skip}");
+            }
         }
     }
 }
