@@ -101,12 +101,15 @@ struct RunState<K, V> {
     first: usize,
     /// `pos.done` at the first bucket.
     done: u64,
+    /// How many buckets the run covers (1 to 8): up to, not including, the first of the 8
+    /// buckets from `first` that has overflow (the walk enters that one as a node).
+    len: u32,
     /// Cells not yielded yet: bit `8 * j + lane` for lane `lane` (rotated by the offset, as
-    /// `Node::pending`) of bucket `first + j`.
+    /// `Node::pending`) of bucket `first + j`, `j < len`.
     cells: u64,
     /// The bucket (`j`) of the last yield: where the node is, which `Cursor::leave_run` writes
     /// into the node and the position.
-    at: usize,
+    at: u32,
     /// The cell (numbered as in `cells`) the last `next` popped, or `NO_CELL`. While set it is
     /// the entry `remove_yielded` removes, and `Cursor::last` is stale: a pop records one index
     /// instead of a whole `Yielded` (a run's table, bucket and slot follow from it). Set only by
@@ -218,6 +221,7 @@ impl<K, V, S> EvacMap<K, V, S> {
                 base: core::ptr::null_mut(),
                 first: 0,
                 done: 0,
+                len: 0,
                 cells: 0,
                 at: 0,
                 last: NO_CELL,
@@ -365,7 +369,7 @@ impl<K, V> Cursor<K, V> {
                 }
                 // Every cell of the run was yielded and nothing was written: its last bucket
                 // is done (buckets after the last yield had no entry and still have none).
-                self.run.at = BATCH - 1;
+                self.run.at = self.run.len - 1;
             }
             self.leave_run();
         }
@@ -437,11 +441,14 @@ impl<K, V> Cursor<K, V> {
                         // SAFETY: the 8 buckets from `node.index` on are live buckets of the
                         // map's current table (checked just above), not growing, and lie
                         // ahead in the walk (its last logical bucket included).
-                        if let Some(cells) = unsafe { run_cells(node.bucket, self.pos.offset) } {
+                        if let Some((cells, len)) =
+                            unsafe { run_cells(node.bucket, self.pos.offset) }
+                        {
                             self.run = RunState {
                                 base: node.bucket,
                                 first: node.index,
                                 done: self.pos.done,
+                                len: len as u32,
                                 cells,
                                 at: 0,
                                 last: NO_CELL,
@@ -459,10 +466,10 @@ impl<K, V> Cursor<K, V> {
                                 // table, and `synced` was set to the map's `writes`.
                                 return Some(unsafe { self.pop_run(map) });
                             }
-                            // 8 empty buckets: done with them.
-                            node.bucket = node.bucket.wrapping_add(BATCH - 1);
-                            node.index += BATCH - 1;
-                            self.pos.done += (BATCH - 1) as u64;
+                            // `len` empty buckets: done with them.
+                            node.bucket = node.bucket.wrapping_add(len - 1);
+                            node.index += len - 1;
+                            self.pos.done += (len - 1) as u64;
                             continue;
                         }
                     }
@@ -494,7 +501,7 @@ impl<K, V> Cursor<K, V> {
         self.run.cells &= self.run.cells - 1;
         self.run.last = cell;
         let (bucket, slot) = self.run_cell(cell);
-        self.run.at = cell / BUCKET_CNT;
+        self.run.at = (cell / BUCKET_CNT) as u32;
         // SAFETY: the caller guarantees the cell is still full (only this cursor's own
         // removals, of yielded cells, were written since the run was read); the table is
         // pinned and `&'m map` excludes writers, so the entry lives as long as `'m`.
@@ -524,7 +531,7 @@ impl<K, V> Cursor<K, V> {
     fn leave_run(&mut self) {
         self.in_run = false;
         self.run.last = NO_CELL;
-        let j = self.run.at;
+        let j = self.run.at as usize;
         self.node.bucket = self.run.base.wrapping_add(j);
         self.node.index = self.run.first + j;
         self.pos.done = self.run.done + j as u64;
@@ -656,7 +663,7 @@ impl<K, V> Cursor<K, V> {
     ///
     /// # Panics
     /// If `map` is not the map this cursor was made from.
-    #[inline]
+    #[inline(always)]
     pub fn remove_yielded<S>(&mut self, map: &mut EvacMap<K, V, S>) -> Option<(K, V)> {
         self.check_map(map.id);
         if self.run.last != NO_CELL {
@@ -685,6 +692,13 @@ impl<K, V> Cursor<K, V> {
             }
             return Some(entry);
         }
+        self.remove_yielded_general(map)
+    }
+
+    /// `remove_yielded` off a run: the cell recorded in `last`, in any table the map owns.
+    /// Kept out of line so that the run path inlines into every caller.
+    #[inline(never)]
+    fn remove_yielded_general<S>(&mut self, map: &mut EvacMap<K, V, S>) -> Option<(K, V)> {
         let last = self.last.take()?;
         if last.writes != map.writes {
             return None;
@@ -1098,25 +1112,31 @@ impl<K, V> Drop for Run<'_, K, V> {
     }
 }
 
-/// The full cells of the 8 buckets from `first` on, each byte rotated right by `offset` lanes
-/// (bit `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`), if none of them has an
-/// overflow bucket.
+/// A run from `first`: the full cells of the buckets from `first` on up to, not including,
+/// the first with an overflow bucket (at most 8), each byte rotated right by `offset` lanes
+/// (bit `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`), and how many buckets that
+/// is; `None` if `first` itself has overflow.
 ///
 /// # Safety
 /// - `first` and the 7 buckets after it are live buckets of one table, not being written.
 #[inline(always)]
-unsafe fn run_cells<K, V>(first: *mut Bucket<K, V>, offset: usize) -> Option<u64> {
+unsafe fn run_cells<K, V>(first: *mut Bucket<K, V>, offset: usize) -> Option<(u64, usize)> {
     let mut words = [0u64; BATCH];
-    let mut alone = true;
+    // Bit `j` set iff bucket `j` has overflow, with no branch per bucket.
+    let mut chained = 0u32;
     for (j, w) in words.iter_mut().enumerate() {
         // SAFETY: bucket `j < 8` of the run is live (the caller's contract).
         unsafe {
             let b = first.add(j);
             *w = Bucket::group(b).word();
-            alone &= Bucket::next(b).is_null();
+            chained |= u32::from(!Bucket::next(b).is_null()) << j;
         }
     }
-    alone.then(|| rotate_bytes_right(full_cells8(words), offset as u32))
+    let len = (chained | 1 << BATCH).trailing_zeros() as usize;
+    (len > 0).then(|| {
+        let cells = rotate_bytes_right(full_cells8(words), offset as u32);
+        (cells & u64::MAX >> (64 - 8 * len), len)
+    })
 }
 
 /// Moves the entry out of slot `slot` of `b` and settles the bucket, in one store of its tophash

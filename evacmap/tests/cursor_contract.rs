@@ -867,3 +867,36 @@ fn rule_10_remove_yielded_on_the_run_path() {
         assert_eq!(m.get(&k), Some(&k));
     }
 }
+
+/// A cursor's run covers the buckets before the first one with overflow, which the walk then
+/// enters bucket by bucket: at the maximum load (a fifth of the buckets chained, at every
+/// position within a run of 8) every entry is still yielded exactly once and every
+/// `remove_yielded` succeeds, on the run path and off it.
+#[test]
+fn runs_end_where_overflow_chains_start() {
+    for (n, seed) in [(3_300u64, 1u64), (6_600, 2), (13_300, 3)] {
+        // Just below the load that would double the table (6.5 per bucket).
+        let mut m: EvacMap<u64, u64> = EvacMap::with_config(Config::default().with_seed(seed));
+        let mut k = 0u64;
+        while m.len() < n as usize {
+            m.insert(k, !k);
+            k += 1;
+        }
+        assert!(!m.stats().growing);
+        let overflow = m.probe_stats().overflow_fraction;
+        assert!(overflow > 0.1, "n={n}: too few chains ({overflow})");
+        let mut cursor = m.cursor();
+        let mut seen = HashSet::new();
+        while let Some((&key, &value)) = cursor.next(&m) {
+            assert_eq!(value, !key);
+            assert!(seen.insert(key), "n={n}: {key} yielded twice");
+            if key % 3 != 0 {
+                assert_eq!(cursor.remove_yielded(&mut m), Some((key, !key)), "n={n}");
+            }
+        }
+        assert_eq!(seen.len() as u64, n, "n={n}: every entry yielded once");
+        assert_eq!(m.len() as u64, n.div_ceil(3), "n={n}");
+        assert!((0..n).all(|key| m.contains_key(&key) == (key % 3 == 0)));
+        m.check_invariants().unwrap();
+    }
+}
