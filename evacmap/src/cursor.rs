@@ -441,9 +441,8 @@ impl<K, V> Cursor<K, V> {
                         // SAFETY: the 8 buckets from `node.index` on are live buckets of the
                         // map's current table (checked just above), not growing, and lie
                         // ahead in the walk (its last logical bucket included).
-                        if let Some((cells, len)) =
-                            unsafe { run_cells(node.bucket, self.pos.offset) }
-                        {
+                        let run = unsafe { run_cells(node.bucket, self.pos.offset) };
+                        if let Some((cells, len)) = run {
                             self.run = RunState {
                                 base: node.bucket,
                                 first: node.index,
