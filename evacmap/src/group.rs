@@ -167,7 +167,6 @@ impl BitMask {
         self.0
     }
 
-    #[cfg(any(test, not(target_arch = "x86_64")))]
     #[inline]
     pub(crate) fn any(self) -> bool {
         self.0 != 0

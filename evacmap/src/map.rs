@@ -365,7 +365,9 @@ pub(crate) fn grow_threshold(b: u8, load_factor: f64) -> usize {
     (bound as usize).max(BUCKET_CNT)
 }
 
-/// Go's `tooManyOverflowBuckets`: about as many overflow buckets as primary ones.
+/// Go's `tooManyOverflowBuckets`: about as many overflow buckets as primary ones. Checked by
+/// every insert of a new key, so inlined (a shift and a compare, not a call).
+#[inline]
 pub(crate) fn too_many_overflow(noverflow: u16, b: u8) -> bool {
     noverflow >= 1u16 << b.min(15)
 }
@@ -609,7 +611,8 @@ where
             // cache lines: ask for all of them with the tophash line, so the misses overlap
             // instead of following the tophash compare.
             prefetch_bytes(head, mem::size_of::<Bucket<K, V>>());
-            let mut free = None;
+            // The first empty cell of the chain: its bucket (null while none was seen) and slot.
+            let mut free: (*mut Bucket<K, V>, usize) = (core::ptr::null_mut(), 0);
             let mut b = head;
             // SAFETY: the chain of `head` is live and `&mut self` gives exclusive access;
             // full slots hold initialised keys and values.
@@ -625,8 +628,11 @@ where
                         }
                         matches &= matches - 1;
                     }
-                    if free.is_none() {
-                        free = group.match_empty().lowest().map(|slot| (b, slot));
+                    if free.0.is_null() {
+                        let empty = group.match_empty();
+                        if empty.any() {
+                            free = (b, empty.bits().trailing_zeros() as usize / 8);
+                        }
                     }
                     if rest {
                         break;
@@ -658,8 +664,8 @@ where
                 }
             }
             let (b, slot) = match free {
-                Some(cell) => cell,
-                None => {
+                (b, slot) if !b.is_null() => (b, slot),
+                _ => {
                     let cur = self.cur.as_ref().expect("table allocated by the caller");
                     // SAFETY: exclusive access; `b` is the last bucket of the chain.
                     let fresh = unsafe { cur.new_overflow() };
@@ -671,9 +677,9 @@ where
             };
             // SAFETY: `(b, slot)` is an empty cell of the exclusively accessed chain.
             unsafe {
-                if Bucket::top(b, slot) == TopHash::EMPTY_ONE {
-                    self.counters.tombstones_cur -= 1;
-                }
+                // Filling a tombstone: one fewer (no branch on it).
+                self.counters.tombstones_cur -=
+                    usize::from(Bucket::top(b, slot) == TopHash::EMPTY_ONE);
                 Bucket::put(b, slot, top, key, value);
             }
             self.count += 1;
