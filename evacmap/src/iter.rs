@@ -127,16 +127,15 @@ impl<K, V> RawCells<K, V> {
             // SAFETY: `bucket` belongs to a live table (constructor contract).
             acc = unsafe { self.fold_chain(Bucket::next(self.bucket), acc, &mut f) };
         }
-        // Byte offsets, from a run's first bucket, of the key and value of run cell `c`
-        // (bucket `c / 8`, lane `c % 8`, so slot `(c + offset) % 8`).
-        let mut offsets = [(0usize, 0usize); 64];
         let size = core::mem::size_of::<Bucket<K, V>>();
-        for (c, o) in offsets.iter_mut().enumerate() {
+        let mut offsets = RunOffsets {
+            key: [0; 64],
+            value: [0; 64],
+        };
+        for c in 0..64 {
             let (j, slot) = (c / 8, self.slot(c % 8));
-            *o = (
-                j * size + Bucket::<K, V>::key_offset(slot),
-                j * size + Bucket::<K, V>::value_offset(slot),
-            );
+            offsets.key[c] = j * size + Bucket::<K, V>::key_offset(slot);
+            offsets.value[c] = j * size + Bucket::<K, V>::value_offset(slot);
         }
         for t in self.table..2 {
             // SAFETY: non-null table pointers are live (constructor contract).
@@ -156,6 +155,10 @@ impl<K, V> RawCells<K, V> {
             // pass the table's end): its first bucket, the rotated mask of its full cells (bit
             // `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`), and its overflow
             // links ORed together (zero iff no bucket of the run has overflow).
+            // Small tables stream from the caches fast enough with the hardware prefetchers
+            // alone (the software prefetch only costs instructions there); large ones come
+            // from memory, where it pays.
+            let far = len * size > PREFETCH_ABOVE_BYTES;
             let run_at = |k: usize| -> Option<(*mut Bucket<K, V>, u64, usize)> {
                 if k >= len {
                     return None;
@@ -163,7 +166,9 @@ impl<K, V> RawCells<K, V> {
                 let first = table.bucket(self.index(k, len));
                 debug_assert!(self.index(k, len) + 8 <= len);
                 // Sequential, but 2.25 cache lines per bucket: fetch two runs ahead.
-                prefetch_bytes(first.wrapping_add(16), 8 * size);
+                if far {
+                    prefetch_bytes(first.wrapping_add(16), 8 * size);
+                }
                 let mut words = [0u64; 8];
                 let mut links = 0usize;
                 for (j, w) in words.iter_mut().enumerate() {
@@ -240,13 +245,27 @@ unsafe fn cell<K, V>(b: *mut Bucket<K, V>, slot: usize) -> (*mut K, *mut V) {
     unsafe { (Bucket::key(b, slot), Bucket::value(b, slot)) }
 }
 
+/// Tables larger than this get a software prefetch two runs ahead in `fold_cells`. Measured in a
+/// side-by-side harness (fastest of 19 to 300 walks, builds alternated): at 64K entries (a 2.4 MB
+/// table, streamed from the L3) the walk was 4% faster without the prefetch, at 1M entries (38
+/// MB, from memory) 35% slower (3.0 against 2.2 ns per entry).
+const PREFETCH_ABOVE_BYTES: usize = 4 << 20;
+
+/// Byte offsets, from a run's first bucket, of the key and value of run cell `c` (bucket
+/// `c / 8`, lane `c % 8`, so slot `(lane + offset) % 8`): two arrays, so that a lookup is one
+/// load with the index scaled by the addressing mode.
+struct RunOffsets {
+    key: [usize; 64],
+    value: [usize; 64],
+}
+
 /// Visits the cells of a run's mask (bit `c` for the cell whose key and value are at
-/// `offsets[c]` from `base`), lowest bit first.
+/// `offsets.key[c]` and `offsets.value[c]` from `base`), lowest bit first.
 #[inline(always)]
 fn fold_mask<K, V, B, F>(
     base: *mut u8,
     mut full: u64,
-    offsets: &[(usize, usize); 64],
+    offsets: &RunOffsets,
     mut acc: B,
     f: &mut F,
 ) -> B
@@ -254,7 +273,8 @@ where
     F: FnMut(B, *mut K, *mut V) -> B,
 {
     while full != 0 {
-        let (ko, vo) = offsets[full.trailing_zeros() as usize];
+        let c = full.trailing_zeros() as usize;
+        let (ko, vo) = (offsets.key[c], offsets.value[c]);
         full &= full - 1;
         // SAFETY: the offsets name a key and a value slot of the run's buckets, inside the
         // table's allocation (callers pass a run's first bucket and its mask).
