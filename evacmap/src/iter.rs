@@ -151,14 +151,14 @@ impl<K, V> RawCells<K, V> {
                 acc = unsafe { self.fold_chain(table.bucket(self.index(k, len)), acc, &mut f) };
                 k += 1;
             }
-            // The run at walk position `k` (a multiple of 8 below `len`, so the run does not
-            // pass the table's end): its first bucket, the rotated mask of its full cells (bit
-            // `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`), and its overflow
-            // links ORed together (zero iff no bucket of the run has overflow).
             // Small tables stream from the caches fast enough with the hardware prefetchers
             // alone (the software prefetch only costs instructions there); large ones come
             // from memory, where it pays.
             let far = len * size > PREFETCH_ABOVE_BYTES;
+            // The run at walk position `k` (a multiple of 8 below `len`, so the run does not
+            // pass the table's end): its first bucket, the rotated mask of its full cells (bit
+            // `8 * j + lane` for slot `(lane + offset) % 8` of bucket `j`), and its overflow
+            // links ORed together (zero iff no bucket of the run has overflow).
             let run_at = |k: usize| -> Option<(*mut Bucket<K, V>, u64, usize)> {
                 if k >= len {
                     return None;
