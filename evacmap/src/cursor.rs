@@ -107,18 +107,23 @@ struct RunState<K, V> {
     /// Cells not yielded yet: bit `8 * j + lane` for lane `lane` (rotated by the offset, as
     /// `Node::pending`) of bucket `first + j`, `j < len`.
     cells: u64,
-    /// The bucket (`j`) of the last yield: where the node is, which `Cursor::leave_run` writes
-    /// into the node and the position.
-    at: u32,
-    /// The cell (numbered as in `cells`) the last `next` popped, or `NO_CELL`. While set it is
-    /// the entry `remove_yielded` removes, and `Cursor::last` is stale: a pop records one index
-    /// instead of a whole `Yielded` (a run's table, bucket and slot follow from it). Set only by
-    /// `pop_run`; cleared by `leave_run`, by `remove_yielded`, `retain_next` and `finish`.
+    /// The cell (numbered as in `cells`) the last `next` popped, possibly with `REMOVED` set,
+    /// or `NO_CELL`. Below 64 it is the entry `remove_yielded` removes, and `Cursor::last` is
+    /// stale: a pop records one index instead of a whole `Yielded` (a run's table, bucket and
+    /// slot follow from it). While the cursor is in a run it is never `NO_CELL` (a run starts
+    /// with a pop), and its bucket (`(last & 63) / 8`) is where the node is, which
+    /// `Cursor::leave_run` writes into the node and the position: one store per pop serves
+    /// both. Set by `pop_run`; `remove_yielded` sets `REMOVED`; `leave_run`, `retain_next` and
+    /// `finish` clear it.
     last: usize,
 }
 
 /// `RunState::last` when no run cell was popped by the last `next`.
 const NO_CELL: usize = usize::MAX;
+
+/// Set in `RunState::last` once the cell was removed (or, at a run's end, to name its last
+/// bucket without a cell to remove).
+const REMOVED: usize = 64;
 
 /// Where the cursor is in the order of hashes (see the module docs).
 #[derive(Clone, Copy)]
@@ -223,7 +228,6 @@ impl<K, V, S> EvacMap<K, V, S> {
                 done: 0,
                 len: 0,
                 cells: 0,
-                at: 0,
                 last: NO_CELL,
             },
             in_run: false,
@@ -369,7 +373,7 @@ impl<K, V> Cursor<K, V> {
                 }
                 // Every cell of the run was yielded and nothing was written: its last bucket
                 // is done (buckets after the last yield had no entry and still have none).
-                self.run.at = self.run.len - 1;
+                self.run.last = ((self.run.len as usize - 1) * BUCKET_CNT) | REMOVED;
             }
             self.leave_run();
         }
@@ -449,7 +453,6 @@ impl<K, V> Cursor<K, V> {
                                 done: self.pos.done,
                                 len: len as u32,
                                 cells,
-                                at: 0,
                                 last: NO_CELL,
                             };
                             node.pending = 0;
@@ -500,7 +503,6 @@ impl<K, V> Cursor<K, V> {
         self.run.cells &= self.run.cells - 1;
         self.run.last = cell;
         let (bucket, slot) = self.run_cell(cell);
-        self.run.at = (cell / BUCKET_CNT) as u32;
         // SAFETY: the caller guarantees the cell is still full (only this cursor's own
         // removals, of yielded cells, were written since the run was read); the table is
         // pinned and `&'m map` excludes writers, so the entry lives as long as `'m`.
@@ -518,10 +520,17 @@ impl<K, V> Cursor<K, V> {
     /// The cell the last `next` returned, if it returned one and nothing cleared it since.
     #[inline]
     fn yielded_cell(&self) -> Option<(*mut Bucket<K, V>, usize)> {
-        if self.run.last != NO_CELL {
+        if self.run.last < REMOVED {
             return Some(self.run_cell(self.run.last));
         }
         self.last.as_ref().map(|last| (last.bucket, last.slot))
+    }
+
+    /// The run's bucket (`j`) of the last yield, while in a run.
+    #[inline]
+    fn run_bucket(&self) -> usize {
+        debug_assert!(self.run.last != NO_CELL, "a run starts with a pop");
+        (self.run.last & (REMOVED - 1)) / BUCKET_CNT
     }
 
     /// Ends the run: the node stays on the bucket of the last yield (or the run's first), with
@@ -529,8 +538,8 @@ impl<K, V> Cursor<K, V> {
     #[inline]
     fn leave_run(&mut self) {
         self.in_run = false;
+        let j = self.run_bucket();
         self.run.last = NO_CELL;
-        let j = self.run.at as usize;
         self.node.bucket = self.run.base.wrapping_add(j);
         self.node.index = self.run.first + j;
         self.pos.done = self.run.done + j as u64;
@@ -665,10 +674,12 @@ impl<K, V> Cursor<K, V> {
     #[inline(always)]
     pub fn remove_yielded<S>(&mut self, map: &mut EvacMap<K, V, S>) -> Option<(K, V)> {
         self.check_map(map.id);
-        if self.run.last != NO_CELL {
-            let cell = core::mem::replace(&mut self.run.last, NO_CELL);
+        if self.run.last < REMOVED {
+            let cell = self.run.last;
+            self.run.last = cell | REMOVED;
             // `synced` has not changed since the pop (only this cursor changes it, and every
-            // way of doing so clears `run.last`), and the pop required it to match `writes`.
+            // way of doing so sets `REMOVED` or clears `run.last`), and the pop required it to
+            // match `writes`.
             if self.synced != map.writes {
                 return None;
             }
@@ -1294,7 +1305,7 @@ impl<K, V> fmt::Debug for Cursor<K, V> {
             .field(
                 "buckets_done",
                 &if self.in_run {
-                    self.run.done + self.run.at as u64
+                    self.run.done + self.run_bucket() as u64
                 } else {
                     self.pos.done
                 },
