@@ -303,6 +303,7 @@ impl<K, V> Cursor<K, V> {
     fn finish(&mut self) {
         self.finished = true;
         self.in_run = false;
+        self.run.cells = 0;
         self.in_node = false;
         self.last = None;
         self.run.last = NO_CELL;
@@ -364,13 +365,15 @@ impl<K, V> Cursor<K, V> {
         S: BuildHasher,
     {
         self.check_map(map.id);
+        // Cells remain only in a run (`leave_run` and `finish` clear them).
+        debug_assert!(self.run.cells == 0 || self.in_run);
+        if self.run.cells != 0 && self.synced == map.writes {
+            // SAFETY: in a run (above), and nothing but this cursor's own removals was written
+            // since the run was read: its remaining cells are full, in the map's current table.
+            return Some(unsafe { self.pop_run(map) });
+        }
         if self.in_run {
             if self.synced == map.writes {
-                if self.run.cells != 0 {
-                    // SAFETY: nothing but this cursor's own removals was written since the run
-                    // was read: its remaining cells are full, in the map's current table.
-                    return Some(unsafe { self.pop_run(map) });
-                }
                 // Every cell of the run was yielded and nothing was written: its last bucket
                 // is done (buckets after the last yield had no entry and still have none).
                 self.run.last = ((self.run.len as usize - 1) * BUCKET_CNT) | REMOVED;
