@@ -70,6 +70,20 @@ impl Group {
         BitMask(self.match_byte(TopHash::EVACUATED_X).0 | self.match_byte(TopHash::EVACUATED_Y).0)
     }
 
+    /// The tophash of a bucket evacuated whole (Go's marks): `evacuatedX` for the slots in
+    /// `full` but not in `to_y`, `evacuatedY` for those in `to_y` (a subset of `full`),
+    /// `evacuatedEmpty` for every other slot.
+    #[inline]
+    pub(crate) fn evacuated(full: BitMask, to_y: BitMask) -> Group {
+        debug_assert_eq!(to_y.0 & !full.0, 0);
+        let moved = full.byte_lanes();
+        Group(
+            lanes(TopHash::EVACUATED_EMPTY.get()) & !moved
+                | lanes(TopHash::EVACUATED_X.get()) & moved
+                | to_y.0 >> 7,
+        )
+    }
+
     /// Some slot is `emptyRest`: nothing in this chain follows that slot.
     #[cfg(any(test, not(target_arch = "x86_64")))]
     #[inline]
@@ -104,6 +118,42 @@ pub(crate) fn lookup_bits(word: u64, top: TopHash) -> (u32, bool) {
         let group = Group(word);
         (
             u32::from(group.match_byte(top).to_byte()),
+            group.has_empty_rest(),
+        )
+    }
+}
+
+/// What an insert needs per bucket, from its tophash word: the slots whose byte equals `top`
+/// and the empty slots (`emptyOne` or `emptyRest`), bit `i` for slot `i`, and whether the
+/// bucket has an `emptyRest` cell; on x86_64 one compare and one `movemask` each (the empty
+/// slots are the bytes that are zero once their low bit is cleared).
+#[inline(always)]
+pub(crate) fn insert_bits(word: u64, top: TopHash) -> (u32, u32, bool) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use core::arch::x86_64::{
+            _mm_and_si128, _mm_cmpeq_epi8, _mm_cvtsi64_si128, _mm_movemask_epi8, _mm_setzero_si128,
+        };
+        // SAFETY: SSE2 is part of the x86_64 baseline; these intrinsics only compute on
+        // registers.
+        unsafe {
+            let group = _mm_cvtsi64_si128(word as i64);
+            let wanted = _mm_cvtsi64_si128(lanes(top.get()) as i64);
+            let zero = _mm_setzero_si128();
+            let cleared = _mm_and_si128(group, _mm_cvtsi64_si128(lanes(0xfe) as i64));
+            // Bytes 8..16 are zero in every operand: only the low 8 bits of the masks count.
+            let matches = _mm_movemask_epi8(_mm_cmpeq_epi8(group, wanted)) as u32 & 0xff;
+            let empty = _mm_movemask_epi8(_mm_cmpeq_epi8(cleared, zero)) as u32 & 0xff;
+            let rest = _mm_movemask_epi8(_mm_cmpeq_epi8(group, zero)) & 0xff;
+            (matches, empty, rest != 0)
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    {
+        let group = Group(word);
+        (
+            u32::from(group.match_byte(top).to_byte()),
+            u32::from(group.match_empty().to_byte()),
             group.has_empty_rest(),
         )
     }
@@ -167,6 +217,8 @@ impl BitMask {
         self.0
     }
 
+    /// Some slot is in the set.
+    #[cfg(any(test, not(target_arch = "x86_64")))]
     #[inline]
     pub(crate) fn any(self) -> bool {
         self.0 != 0
@@ -306,6 +358,44 @@ mod tests {
                     u64::from(g.match_byte(TopHash(v)).to_byte())
                 );
                 assert_eq!(rest, g.has_empty_rest(), "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn insert_bits_match_the_scalar_versions() {
+        for v in 0..=255u8 {
+            for other in [0u8, 1, 2, 3, 4, 5, 0x7f, 0x80, 0x81, 0xfe, 0xff] {
+                let bytes = [other, v, other, v, v, other, other, v];
+                let g = group(bytes);
+                let (matches, empty, rest) = insert_bits(g.word(), TopHash(v));
+                assert_eq!(matches, u32::from(g.match_byte(TopHash(v)).to_byte()));
+                assert_eq!(empty, u32::from(g.match_empty().to_byte()), "{bytes:?}");
+                assert_eq!(rest, g.has_empty_rest(), "{bytes:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn evacuated_marks_every_slot() {
+        for full in 0..=255u8 {
+            for to_y in 0..=255u8 {
+                let to_y = to_y & full;
+                let word = Group::evacuated(BitMask::from_byte(full), BitMask::from_byte(to_y))
+                    .word()
+                    .to_le_bytes();
+                for (i, &byte) in word.iter().enumerate() {
+                    let want = match (full >> i & 1, to_y >> i & 1) {
+                        (0, _) => TopHash::EVACUATED_EMPTY,
+                        (_, 0) => TopHash::EVACUATED_X,
+                        _ => TopHash::EVACUATED_Y,
+                    };
+                    assert_eq!(
+                        TopHash(byte),
+                        want,
+                        "full {full:08b} to_y {to_y:08b} slot {i}"
+                    );
+                }
             }
         }
     }

@@ -4,6 +4,7 @@ use core::hash::{BuildHasher, Hash};
 use std::sync::Arc;
 
 use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
+use crate::group::{BitMask, Group};
 use crate::hash::hash_key;
 use crate::map::{evacuated, over_load, Counters, EvacMap, TryReserveError};
 use crate::table::{Successor, Table};
@@ -238,12 +239,29 @@ where
             let cur = self.cur.as_ref().expect("growing maps have a table");
             match grow.kind {
                 GrowKind::Doubling => {
-                    let hashes = ChainHashes::collect(&grow.old, unit, |k| {
-                        hash_key(&self.hash_builder, self.seed, k)
-                    });
-                    // SAFETY: exclusive access; the destinations are only written after their
-                    // source unit is evacuated, so they are empty (Go's argument).
-                    unsafe { evacuate_doubling(&grow.old, cur, unit, &hashes, &mut self.counters) }
+                    let hash = |k: &K| hash_key(&self.hash_builder, self.seed, k);
+                    let source = grow.old.bucket(unit);
+                    // SAFETY: `source` is a live old bucket.
+                    if unsafe { Bucket::next(source) }.is_null() {
+                        // SAFETY: exclusive access; the destinations are only written after
+                        // their source unit is evacuated, so they are empty (Go's argument);
+                        // `source` has no overflow.
+                        unsafe {
+                            evacuate_lone_doubling(
+                                source,
+                                cur.bucket(unit),
+                                grow.old.len(),
+                                hash,
+                                &mut self.counters,
+                            )
+                        }
+                    } else {
+                        let hashes = ChainHashes::collect(&grow.old, unit, hash);
+                        // SAFETY: as above.
+                        unsafe {
+                            evacuate_doubling(&grow.old, cur, unit, &hashes, &mut self.counters)
+                        }
+                    }
                 }
                 GrowKind::SameSize | GrowKind::Halving => {
                     let sources = grow.sources(unit);
@@ -504,6 +522,56 @@ unsafe fn evacuate_doubling<K, V>(
         // SAFETY: `b` is live.
         b = unsafe { Bucket::next(b) };
     }
+}
+
+/// `evacuate_doubling` for an old bucket without overflow, the common case (filling a map
+/// with 1M keys, 79% of the evacuations: callgrind call counts): its at most 8 entries fit in the two destinations without
+/// overflow, so the split needs no capacity check, and it is decided with no branch on a hash.
+/// The hashes are all taken first (a panicking hasher leaves the map untouched), into a mask of
+/// the cells bound for Y; each entry then goes to slot `n` of X or Y, whichever it is bound for,
+/// chosen by arithmetic (Y is X plus `half` buckets); the old bucket's marks are one store.
+///
+/// # Safety
+/// - Exclusive access to both tables; `b` is a live old bucket with no overflow, and
+///   `x` is its X destination (new bucket `unit`), its Y destination `x + half` (new bucket
+///   `unit + half`, `half` = the old table's buckets), both empty.
+#[inline]
+unsafe fn evacuate_lone_doubling<K, V>(
+    b: *mut Bucket<K, V>,
+    x: *mut Bucket<K, V>,
+    half: usize,
+    mut hash: impl FnMut(&K) -> u64,
+    counters: &mut Counters,
+) {
+    let newbit = half as u64;
+    // SAFETY: `b` is live and exclusively ours.
+    let group = unsafe { Bucket::group(b) };
+    let full = group.match_full();
+    let mut to_y = 0u64;
+    for slot in full {
+        // SAFETY: full slots hold initialised keys.
+        let h = hash(unsafe { &*Bucket::key(b, slot) });
+        to_y |= u64::from(h & newbit != 0) << (8 * slot + 7);
+    }
+    // Slots used so far in X (low half) and Y (high half).
+    let mut used = 0u64;
+    for slot in full {
+        let side = ((to_y >> (8 * slot + 7)) & 1) as usize;
+        let dest = x.wrapping_add(side * half);
+        let n = ((used >> (32 * side)) & 0xff) as usize;
+        used += 1 << (32 * side);
+        // SAFETY: the slot is full (its entry is moved out here and marked moved below, with
+        // nothing in between that can panic); `dest` is X or Y, live, exclusively ours, and
+        // its slot `n` is empty (each side receives at most the 8 entries of `b`, in order).
+        unsafe {
+            core::ptr::copy_nonoverlapping(Bucket::key(b, slot), Bucket::key(dest, n), 1);
+            core::ptr::copy_nonoverlapping(Bucket::value(b, slot), Bucket::value(dest, n), 1);
+            Bucket::set_top(dest, n, Bucket::top(b, slot));
+        }
+    }
+    counters.tombstones_old -= group.match_byte(TopHash::EMPTY_ONE).count();
+    // SAFETY: every entry moved out is marked moved, every other slot evacuatedEmpty.
+    unsafe { Bucket::set_group(b, Group::evacuated(full, BitMask::from_lanes(to_y)).word()) };
 }
 
 /// Packs the old chains `sources` (in order) into new bucket `dest`: same-size grows and halvings.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
 use crate::config::Config;
-use crate::group::lookup_bits;
+use crate::group::{insert_bits, lookup_bits};
 use crate::grow::Growth;
 use crate::hash::{hash_key, DefaultHashBuilder, Entropy};
 use crate::table::Table;
@@ -61,6 +61,9 @@ pub(crate) struct Probe<K, V> {
     /// integers instead of converting both sides to `f64`. Meaningful while `mask` is not
     /// `GENERAL`.
     grow_at: usize,
+    /// Go's `tooManyOverflowBuckets` bound for the current table, `2^min(b, 15)`: an insert of
+    /// a new key compares `noverflow` with it (see [`too_many_overflow`]).
+    overflow_at: u16,
 }
 
 // SAFETY: `buckets` is a copy of a pointer into a table the map owns through `cur`; it is read
@@ -80,6 +83,7 @@ impl<K, V> Probe<K, V> {
             buckets: NonNull::dangling(),
             mask: Self::GENERAL,
             grow_at: 0,
+            overflow_at: 0,
         }
     }
 
@@ -91,6 +95,7 @@ impl<K, V> Probe<K, V> {
                 buckets: unsafe { NonNull::new_unchecked(t.bucket(0)) },
                 mask: t.mask(),
                 grow_at: grow_threshold(t.b(), load_factor),
+                overflow_at: 1 << t.b().min(15),
             },
             _ => Self::general(),
         }
@@ -348,7 +353,9 @@ impl<K, V, S> EvacMap<K, V, S> {
         );
         want.mask == self.probe.mask
             && (want.mask & Probe::<K, V>::GENERAL != 0
-                || (want.buckets == self.probe.buckets && want.grow_at == self.probe.grow_at))
+                || (want.buckets == self.probe.buckets
+                    && want.grow_at == self.probe.grow_at
+                    && want.overflow_at == self.probe.overflow_at))
     }
 }
 
@@ -618,8 +625,7 @@ where
             // full slots hold initialised keys and values.
             unsafe {
                 loop {
-                    let group = Bucket::group(b);
-                    let (mut matches, rest) = lookup_bits(group.word(), top);
+                    let (mut matches, empty, rest) = insert_bits(Bucket::group(b).word(), top);
                     while matches != 0 {
                         let slot = matches.trailing_zeros() as usize;
                         if *Bucket::key(b, slot) == key {
@@ -628,13 +634,8 @@ where
                         }
                         matches &= matches - 1;
                     }
-                    if free.0.is_null() {
-                        // `BitMask::lowest` without its `Option` (measured: 2 instructions
-                        // more per insert through it).
-                        let empty = group.match_empty();
-                        if empty.any() {
-                            free = (b, empty.bits().trailing_zeros() as usize / 8);
-                        }
+                    if free.0.is_null() && empty != 0 {
+                        free = (b, empty.trailing_zeros() as usize);
                     }
                     if rest {
                         break;
@@ -655,10 +656,10 @@ where
                 );
                 // A same-size grow cannot help a table holding more entries than its primary
                 // buckets have cells (possible only with a load factor above 8).
-                let same_size = !over
-                    && !same_size_started
-                    && too_many_overflow(self.counters.noverflow, self.b)
-                    && self.count < BUCKET_CNT << self.b;
+                let too_many = self.counters.noverflow >= self.probe.overflow_at;
+                debug_assert_eq!(too_many, too_many_overflow(self.counters.noverflow, self.b));
+                let same_size =
+                    !over && !same_size_started && too_many && self.count < BUCKET_CNT << self.b;
                 if over || same_size {
                     same_size_started |= same_size;
                     self.start_grow();
