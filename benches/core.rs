@@ -4,7 +4,8 @@
 //! of `CURSOR_RETAIN_BUDGET` entries per call).
 //!
 //! The removal routines delete about half of the entries, chosen by a salted hash of the key
-//! with a new salt for every timed walk (`ROUNDS` salts, cycled, the same for every contender).
+//! with a new salt for every timed walk (salt `i` for a contender's `i`-th walk, warm-up
+//! included, so every contender sees the same salts in the same order, and none repeats).
 //! A fixed choice (say, odd keys) repeats one sequence of branch outcomes in every walk of
 //! hashbrown's deterministic order, and the CPU's branch predictor learns part of it: in a
 //! side-by-side harness its `retain` took 4.1 ns per entry at 16K entries and 5.4 at 64K with
@@ -67,42 +68,29 @@ fn keys(n: usize, seed: u64) -> (Vec<u64>, Vec<u64>) {
     (present, absent)
 }
 
-/// Removal rounds: each timed walk of a removal routine uses the next salt (cycled).
-const ROUNDS: usize = 64;
-
 /// Whether round `salt` deletes key `k`: the top bit of a multiplicative hash of the salted key,
 /// about half of the keys, a different half per salt.
 fn doomed(k: u64, salt: u64) -> bool {
     (k ^ salt).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 63 == 1
 }
 
-/// The salts of the removal rounds and, per round, how many of `present` survive it.
-struct Rounds {
-    salts: Vec<u64>,
-    survivors: Vec<usize>,
+/// The salt of removal round `i`.
+fn salt(i: u64) -> u64 {
+    (i + 1).wrapping_mul(0x632b_e59b_d9b4_e019)
 }
 
-impl Rounds {
-    fn new(present: &[u64]) -> Rounds {
-        let salts: Vec<u64> = (1..=ROUNDS as u64)
-            .map(|i| i.wrapping_mul(0x632b_e59b_d9b4_e019))
-            .collect();
-        let survivors = salts
-            .iter()
-            .map(|&salt| present.iter().filter(|&&k| !doomed(k, salt)).count())
-            .collect();
-        Rounds { salts, survivors }
-    }
-
-    /// A setup closure for `iter_batched`: a clone of `map` and the next round, starting from
-    /// round 0 (so every contender sees the same salts in the same order).
-    fn setup<'a, M: Clone>(&'a self, map: &'a M) -> impl FnMut() -> (M, u64, usize) + 'a {
-        let mut round = 0;
-        move || {
-            let r = round;
-            round = (round + 1) % ROUNDS;
-            (map.clone(), self.salts[r], self.survivors[r])
-        }
+/// The removal rounds of one contender over `present`: an `iter_batched` setup giving, per
+/// timed walk, a clone of `map`, the next round's salt (from round 0 on) and how many of
+/// `present` survive it. The count is taken in the setup, outside the timing; a salt never
+/// repeats, so no sequence of branch outcomes does either (a cycle of 64 salts would repeat
+/// every 64K outcomes at 1K entries, a length the predictor partly learns at 64K).
+fn rounds<'a, M: Clone>(map: &'a M, present: &'a [u64]) -> impl FnMut() -> (M, u64, usize) + 'a {
+    let mut round = 0;
+    move || {
+        let salt = salt(round);
+        round += 1;
+        let survivors = present.iter().filter(|&&k| !doomed(k, salt)).count();
+        (map.clone(), salt, survivors)
     }
 }
 
@@ -264,9 +252,8 @@ fn core(c: &mut Criterion) {
     max_load_overhead();
     for n in sizes() {
         let (present, absent) = keys(n, n as u64);
-        let rounds = Rounds::new(&present);
-        for &salt in &rounds.salts[..2] {
-            verify(&present, &absent, salt);
+        for round in 0..2 {
+            verify(&present, &absent, salt(round));
         }
         let value_sum = present.iter().fold(0u64, |acc, &k| acc.wrapping_add(k));
         let mut lookup_order = present.clone();
@@ -342,7 +329,7 @@ fn core(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("retain-half", "evacmap"), |bch| {
             bch.iter_batched(
-                rounds.setup(&e),
+                rounds(&e, &present),
                 |(mut m, salt, survivors)| {
                     m.retain(|&k, _| !doomed(k, salt));
                     assert_eq!(m.len(), survivors);
@@ -353,7 +340,7 @@ fn core(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("retain-half", "hashbrown"), |bch| {
             bch.iter_batched(
-                rounds.setup(&b),
+                rounds(&b, &present),
                 |(mut m, salt, survivors)| {
                     m.retain(|&k, _| !doomed(k, salt));
                     assert_eq!(m.len(), survivors);
@@ -364,7 +351,7 @@ fn core(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("cursor-delete-half", "evacmap"), |bch| {
             bch.iter_batched(
-                rounds.setup(&e),
+                rounds(&e, &present),
                 |(mut m, salt, survivors)| {
                     assert_eq!(cursor_delete(&mut m, salt), n - survivors);
                     m
@@ -374,7 +361,7 @@ fn core(c: &mut Criterion) {
         });
         g.bench_function(BenchmarkId::new("cursor-retain-half", "evacmap"), |bch| {
             bch.iter_batched(
-                rounds.setup(&e),
+                rounds(&e, &present),
                 |(mut m, salt, survivors)| {
                     assert_eq!(cursor_retain(&mut m, salt), n);
                     assert_eq!(m.len(), survivors);
@@ -387,7 +374,7 @@ fn core(c: &mut Criterion) {
             BenchmarkId::new("cursor-delete-half-by-key", "evacmap"),
             |bch| {
                 bch.iter_batched(
-                    rounds.setup(&e),
+                    rounds(&e, &present),
                     |(mut m, salt, survivors)| {
                         assert_eq!(cursor_delete_by_key(&mut m, salt), n - survivors);
                         m
