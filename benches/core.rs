@@ -12,10 +12,10 @@
 //! a random bucket and slot offset, as Go's `range` does). In a side-by-side harness,
 //! hashbrown's `retain` of the keys this salted predicate dooms took 4.0, 4.1 and 5.8 ns per
 //! entry at 1K, 16K and 64K entries with one fixed salt, 5.9, 6.2 and 6.2 with a new salt per
-//! walk; evacmap's cursor walk 4.1,
-//! 4.1 and 8.3 (fastest walks; its medians 4.5, 7.8, 8.7) against 8.5, 8.6 and 8.6. With a
-//! repeated predicate the benchmark measured its own repetition rather than the maps, and real
-//! deletions (expired sessions, stale entries) do not replay one outcome sequence.
+//! walk; evacmap's cursor walk 4.1, 4.1 and 8.3 (fastest walks; its medians 4.5, 7.8, 8.7)
+//! against 8.5, 8.6 and 8.6. With a repeated predicate the benchmark measured its own
+//! repetition rather than the maps, and real deletions (expired sessions, stale entries) do not
+//! replay one outcome sequence.
 //!
 //! Every routine's result is verified: each contender's map is checked to hold exactly the
 //! expected keys before timing starts, and each timed run asserts its count, so a wrong

@@ -525,11 +525,12 @@ unsafe fn evacuate_doubling<K, V>(
 }
 
 /// `evacuate_doubling` for an old bucket without overflow, the common case (filling a map
-/// with 1M keys, 79% of the evacuations: callgrind call counts): its at most 8 entries fit in the two destinations without
-/// overflow, so the split needs no capacity check, and it is decided with no branch on a hash.
-/// The hashes are all taken first (a panicking hasher leaves the map untouched), into a mask of
-/// the cells bound for Y; each entry then goes to slot `n` of X or Y, whichever it is bound for,
-/// chosen by arithmetic (Y is X plus `half` buckets); the old bucket's marks are one store.
+/// with 1M keys, 79% of the evacuations: callgrind call counts): its at most 8 entries fit in
+/// the two destinations without overflow, so the split needs no capacity check, and it is
+/// decided with no branch on a hash. The hashes are all taken first (a panicking hasher leaves
+/// the map untouched), into a mask of the cells bound for Y; each entry then goes to slot `n`
+/// of X or Y, whichever it is bound for, chosen by arithmetic (Y is X plus `half` buckets); the
+/// old bucket's marks are one store.
 ///
 /// # Safety
 /// - Exclusive access to both tables; `b` is a live old bucket with no overflow, and
