@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use crate::bucket::{prefetch_bytes, Bucket, BUCKET_CNT};
 use crate::config::Config;
-use crate::group::{insert_bits, lookup_bits};
+use crate::group::slot_masks;
 use crate::grow::Growth;
 use crate::hash::{hash_key, DefaultHashBuilder, Entropy};
 use crate::table::Table;
@@ -61,8 +61,8 @@ pub(crate) struct Probe<K, V> {
     /// integers instead of converting both sides to `f64`. Meaningful while `mask` is not
     /// `GENERAL`.
     grow_at: usize,
-    /// Go's `tooManyOverflowBuckets` bound for the current table, `2^min(b, 15)`: an insert of
-    /// a new key compares `noverflow` with it (see [`too_many_overflow`]).
+    /// [`overflow_bound`] of the current B: an insert of a new key compares `noverflow` with
+    /// it (Go's `tooManyOverflowBuckets`).
     overflow_at: u16,
 }
 
@@ -95,7 +95,7 @@ impl<K, V> Probe<K, V> {
                 buckets: unsafe { NonNull::new_unchecked(t.bucket(0)) },
                 mask: t.mask(),
                 grow_at: grow_threshold(t.b(), load_factor),
-                overflow_at: 1 << t.b().min(15),
+                overflow_at: overflow_bound(t.b()),
             },
             _ => Self::general(),
         }
@@ -372,11 +372,11 @@ pub(crate) fn grow_threshold(b: u8, load_factor: f64) -> usize {
     (bound as usize).max(BUCKET_CNT)
 }
 
-/// Go's `tooManyOverflowBuckets`: about as many overflow buckets as primary ones. Checked by
-/// every insert of a new key, so inlined (a shift and a compare, not a call).
-#[inline]
-pub(crate) fn too_many_overflow(noverflow: u16, b: u8) -> bool {
-    noverflow >= 1u16 << b.min(15)
+/// Go's `tooManyOverflowBuckets` bound: a table of `2^b` buckets has too many overflow buckets
+/// once `noverflow` (exact below B=16, sampled above) reaches `2^min(b, 15)`, about as many
+/// as primary ones. Kept in the probe, so an insert of a new key compares two integers.
+pub(crate) fn overflow_bound(b: u8) -> u16 {
+    1 << b.min(15)
 }
 
 /// Whether a bucket was evacuated (Go reads slot 0 only).
@@ -407,7 +407,8 @@ where
         // SAFETY: `b` is a live bucket of the chain; full slots hold initialised keys (a slot
         // whose byte equals `top`, at least `MIN_TOP_HASH`, is full).
         unsafe {
-            let (mut matches, rest) = lookup_bits(Bucket::group(b).word(), top);
+            let masks = slot_masks(Bucket::group(b).word(), top);
+            let mut matches = masks.matches;
             while matches != 0 {
                 let slot = matches.trailing_zeros() as usize;
                 if (*Bucket::key(b, slot)).borrow() == key {
@@ -415,7 +416,7 @@ where
                 }
                 matches &= matches - 1;
             }
-            if rest {
+            if masks.rest {
                 return None;
             }
             b = Bucket::next(b);
@@ -625,7 +626,8 @@ where
             // full slots hold initialised keys and values.
             unsafe {
                 loop {
-                    let (mut matches, empty, rest) = insert_bits(Bucket::group(b).word(), top);
+                    let masks = slot_masks(Bucket::group(b).word(), top);
+                    let mut matches = masks.matches;
                     while matches != 0 {
                         let slot = matches.trailing_zeros() as usize;
                         if *Bucket::key(b, slot) == key {
@@ -634,10 +636,10 @@ where
                         }
                         matches &= matches - 1;
                     }
-                    if free.0.is_null() && empty != 0 {
-                        free = (b, empty.trailing_zeros() as usize);
+                    if free.0.is_null() && masks.empty != 0 {
+                        free = (b, masks.empty.trailing_zeros() as usize);
                     }
-                    if rest {
+                    if masks.rest {
                         break;
                     }
                     let next = Bucket::next(b);
@@ -656,8 +658,8 @@ where
                 );
                 // A same-size grow cannot help a table holding more entries than its primary
                 // buckets have cells (possible only with a load factor above 8).
+                debug_assert_eq!(self.probe.overflow_at, overflow_bound(self.b));
                 let too_many = self.counters.noverflow >= self.probe.overflow_at;
-                debug_assert_eq!(too_many, too_many_overflow(self.counters.noverflow, self.b));
                 let same_size =
                     !over && !same_size_started && too_many && self.count < BUCKET_CNT << self.b;
                 if over || same_size {
